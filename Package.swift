@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// Myriad: huge SFNO ensembles over MPI. One SPMD executable, `myriad`.
+import PackageDescription
+
+/// C libraries come from the system (Debian: `launch/setup` installs them); each has a module map and a
+/// `shim.h` that turns the C macros Swift cannot import into inline functions.
+let package = Package(
+    name: "Myriad",
+    products: [
+        .executable(name: "myriad", targets: ["myriad"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CFFTWMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libfftw3-mpi-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
+                       providers: [.apt(["libhdf5-openmpi-dev"])]),
+
+        // MARK: - Swift modules (dependencies point down only)
+        .target(name: "MPI", dependencies: [
+            "CMPI",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Kernels", dependencies: [
+            "CFFTW", "CFFTWMPI", "COpenBLAS",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Storage", dependencies: ["CHDF5", "MPI"]),
+        .executableTarget(name: "myriad", dependencies: [
+            "MPI", "Kernels", "Storage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: - Tests
+        .testTarget(name: "MyriadTests", dependencies: [
+            "MPI", "Kernels", "Storage", "myriad",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ]),
+    ]
+)

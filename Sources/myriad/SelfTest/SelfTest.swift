@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import MPI
+
+/// `myriad selftest SUITE`: checks run on every rank of a real MPI job, launched by the test suite
+/// with `mpirun -np N` (N = 1, 2, 4). All ranks agree on pass/fail before exiting; rank 0 prints.
+struct SelfTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "selftest",
+        abstract: "Run an MPI self-test suite on every rank (used by the test suite).",
+        shouldDisplay: false)
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case collectives, grid, hdf5, fail
+    }
+
+    @Argument(help: "collectives | grid | hdf5 | fail")
+    var suite: Suite
+
+    @Option(name: .long, help: "Model layout for the grid suite.", transform: ModelLayout.init(parsing:))
+    var layout = ModelLayout()
+
+    @Option(name: .long, help: "Folder for the files the hdf5 suite writes.")
+    var directory: String = FileManager.default.temporaryDirectory.path
+
+    @Option(name: .long, help: "The rank that fails in the fail suite.")
+    var failRank = 0
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        runSPMD(global) { world, _ in
+            let checks = SelfTestChecks(world: world)
+            switch suite {
+            case .collectives: try CollectivesSelfTest.run(checks)
+            case .grid: try GridSelfTest.run(checks, layout: layout)
+            case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
+            case .fail: try failOnOneRank(world)
+            }
+            try checks.conclude(suite: suite.rawValue)
+        }
+    }
+
+    /// One rank raises an error while the others wait in a collective: the job must end non-zero
+    /// within seconds instead of hanging.
+    private func failOnOneRank(_ world: Communicator) throws {
+        if world.rank == failRank % world.size {
+            throw SelfTestInjectedFailure(rank: world.rank)
+        }
+        try world.barrier()
+        // Only reached when the failing rank did not stop the job.
+        Thread.sleep(forTimeInterval: 120)
+    }
+}
+
+struct SelfTestInjectedFailure: Error, CustomStringConvertible {
+    let rank: Int
+    var description: String { "injected failure on rank \(rank) (selftest fail)" }
+}

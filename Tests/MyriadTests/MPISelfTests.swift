@@ -1,0 +1,70 @@
+import XCTest
+
+/// The MPI layer in real jobs at 1, 2 and 4 ranks: every collective, the process grid, parallel HDF5,
+/// and the failure path. Each launch runs `myriad selftest SUITE`, whose ranks agree on pass/fail.
+final class MPISelfTests: XCTestCase {
+    func testCollectivesOn1Rank() throws { try expectPass(ranks: 1, ["selftest", "collectives"], checks: 79) }
+    func testCollectivesOn2Ranks() throws { try expectPass(ranks: 2, ["selftest", "collectives"], checks: 158) }
+    func testCollectivesOn4Ranks() throws { try expectPass(ranks: 4, ["selftest", "collectives"], checks: 316) }
+
+    func testGridLayoutsOn1Rank() throws {
+        try expectPass(ranks: 1, ["selftest", "grid", "--layout", "h=1,w=1,channel=1"])
+    }
+
+    func testGridLayoutsOn2Ranks() throws {
+        for layout in ["h=1,w=1,channel=1", "h=2", "w=2", "channel=2"] {
+            try expectPass(ranks: 2, ["selftest", "grid", "--layout", layout])
+        }
+    }
+
+    func testGridLayoutsOn4Ranks() throws {
+        for layout in ["h=1", "h=2", "w=2", "channel=2", "h=2,w=2", "h=2,channel=2", "w=2,channel=2", "h=4", "w=4"] {
+            try expectPass(ranks: 4, ["selftest", "grid", "--layout", layout])
+        }
+    }
+
+    func testParallelHDF5On1Rank() throws { try expectPass(ranks: 1, ["selftest", "hdf5", "--directory", scratch()]) }
+    func testParallelHDF5On2Ranks() throws { try expectPass(ranks: 2, ["selftest", "hdf5", "--directory", scratch()]) }
+    func testParallelHDF5On4Ranks() throws { try expectPass(ranks: 4, ["selftest", "hdf5", "--directory", scratch()]) }
+
+    /// One rank fails while the others wait in a barrier (and would then sleep two minutes): the whole
+    /// job must exit non-zero within seconds, with the failing rank's message.
+    func testFailingRankStopsTheJob() throws {
+        for failRank in [0, 3] {
+            let result = try MPIJob.run(ranks: 4, ["selftest", "fail", "--fail-rank", "\(failRank)"], timeout: 60)
+            XCTAssertFalse(result.timedOut)
+            XCTAssertNotEqual(result.status, 0)
+            XCTAssertLessThan(result.seconds, 20, "the job took \(result.seconds) s to stop")
+            XCTAssertTrue(result.stderr.contains("[rank \(failRank)] myriad: error: injected failure on rank \(failRank)"),
+                          result.stderr)
+        }
+    }
+
+    /// A grid suite whose checks fail must fail the job: the harness can tell.
+    func testLayoutThatDoesNotDivideFailsCleanly() throws {
+        let result = try MPIJob.run(ranks: 2, ["info", "--layout", "h=4"], timeout: 60)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("the world of 2 ranks does not divide into model groups of 4 ranks"),
+                      result.stderr)
+        // Reported once (by rank 0), not once per rank.
+        XCTAssertEqual(result.stderr.components(separatedBy: "does not divide").count - 1, 1, result.stderr)
+    }
+
+    // MARK: - Helpers
+
+    private func expectPass(ranks: Int, _ arguments: [String], checks: Int? = nil,
+                            file: StaticString = #filePath, line: UInt = #line) throws {
+        let out = try MPIJob.succeed(ranks: ranks, arguments, file: file, line: line)
+        let suite = arguments[1]
+        let pattern = "selftest \(suite): " + (checks.map { "\($0) " } ?? "")
+        XCTAssertTrue(out.contains(pattern) && out.contains("checks passed on \(ranks) rank"),
+                      "unexpected report: \(out)", file: file, line: line)
+    }
+
+    private func scratch() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
+}
