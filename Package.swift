@@ -2,6 +2,10 @@
 // Myriad: huge SFNO ensembles over MPI. One SPMD executable, `myriad`.
 import PackageDescription
 
+/// Numerical kernels are compiled with optimisation in debug builds too: unoptimised Swift is ~100× slower
+/// in these loops, which would make the test suite (and debugging a whole run) impractically slow.
+let optimisedAlways: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 /// C libraries come from the system (Debian: `launch/setup` installs them); each has a module map and a
 /// `shim.h` that turns the C macros Swift cannot import into inline functions.
 let package = Package(
@@ -35,18 +39,22 @@ let package = Package(
         .target(name: "Kernels", dependencies: [
             "CFFTW", "CFFTWMPI", "COpenBLAS",
             .product(name: "ComplexModule", package: "swift-numerics"),
-        ]),
+        ], swiftSettings: optimisedAlways),
         .target(name: "Storage", dependencies: ["CHDF5", "MPI"]),
+        .target(name: "Sphere", dependencies: [
+            "MPI", "Kernels",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
-            "MPI", "Kernels", "Storage",
+            "MPI", "Kernels", "Storage", "Sphere",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "myriad",
-            .product(name: "ComplexModule", package: "swift-numerics"),
+            "MPI", "Kernels", "Storage", "Sphere", "myriad",
+            .product(name: "Numerics", package: "swift-numerics"),
         ]),
     ]
 )

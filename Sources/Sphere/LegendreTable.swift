@@ -1,0 +1,98 @@
+import Foundation
+
+/// Orthonormal associated Legendre functions `P̄_l^m(cos θ_k)` with the Condon–Shortley phase, on the
+/// northern half of a symmetric grid, split by parity, ready for GEMMs.
+///
+/// Normalisation as torch-harmonics `legpoly(norm="ortho")`: `∫ P̄_l^m(x)² dx · 2π = 1`, i.e. the
+/// `Y_l^m` are orthonormal on the unit sphere. Computed in Float64 with the standard three-term
+/// recurrence in l (torch-harmonics' own), starting from the diagonal
+/// `P̄_m^m = √((2m+1)/(2m)) sin θ P̄_{m−1}^{m−1}`; the diagonal underflows to exactly zero near the poles
+/// for large m (where the functions are below 1e-280, far under any precision), so nothing overflows or
+/// turns into denormals up to degree 1440 and beyond.
+///
+/// Symmetry: `P̄_l^m(−x) = (−1)^{l+m} P̄_l^m(x)`, so a transform needs only the `nhalf = ⌈nlat/2⌉`
+/// northern nodes (equator included) and splits each m into "even" rows (`l − m` even) and "odd" rows.
+///
+/// - Layout: for each m, `even(m)`: `[evenCount(m)][nhalf]` (rows l = m, m+2, …), `odd(m)`:
+///   `[oddCount(m)][nhalf]` (rows l = m+1, m+3, …), row-major, all in one contiguous `values` array.
+struct LegendreTable<T: BinaryFloatingPoint> {
+    let lmax: Int
+    let mmax: Int
+    let nhalf: Int
+    /// Offset of `even(m)` in `values`; `odd(m)` follows right after it.
+    let offsets: [Int]
+    let values: [T]
+
+    func evenCount(_ m: Int) -> Int { m < lmax ? (lmax - m + 1) / 2 : 0 }
+    func oddCount(_ m: Int) -> Int { m < lmax ? (lmax - m) / 2 : 0 }
+    func evenOffset(_ m: Int) -> Int { offsets[m] }
+    func oddOffset(_ m: Int) -> Int { offsets[m] + evenCount(m) * nhalf }
+
+    /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
+    init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>) {
+        self.lmax = lmax
+        self.mmax = mmax
+        nhalf = cosTheta.count
+        var offsets = [Int]()
+        var total = 0
+        for m in 0..<mmax {
+            offsets.append(total)
+            total += (m < lmax ? lmax - m : 0) * cosTheta.count
+        }
+        self.offsets = offsets
+        let nhalf = self.nhalf
+        let evenCounts = (0..<mmax).map { $0 < lmax ? (lmax - $0 + 1) / 2 : 0 }
+        values = [T](unsafeUninitializedCapacity: total) { buffer, initialised in
+            // Every entry is written below.
+            let nodes = Array(cosTheta)
+            // Recurrence coefficients depend on (l, m) only: computed per m, reused over nodes.
+            var a = [Double](repeating: 0, count: lmax + 1)
+            var b = [Double](repeating: 0, count: lmax + 1)
+            var diagonal = [Double](repeating: 1 / (4 * Double.pi).squareRoot(), count: nhalf)
+            let tiny = Double(T.leastNormalMagnitude)
+            for m in 0..<min(mmax, max(lmax, 1)) {
+                if m > 0 {
+                    let factor = Double(2 * m + 1) / Double(2 * m)
+                    for k in 0..<nhalf {
+                        let x = nodes[k]
+                        let next = (factor * (1 + x) * (1 - x)).squareRoot() * diagonal[k]
+                        diagonal[k] = abs(next) < 1e-280 ? 0 : next
+                    }
+                }
+                guard m < lmax else { continue }
+                for l in (m + 2)..<max(m + 2, lmax) {
+                    let ld = Double(l), md = Double(m)
+                    a[l] = ((2 * ld - 1) / (ld - md) * (2 * ld + 1) / (ld + md)).squareRoot()
+                    b[l] = ((ld + md - 1) / (ld - md) * (2 * ld + 1) / (2 * ld - 3) * (ld - md - 1) / (ld + md)).squareRoot()
+                }
+                let phase: Double = m % 2 == 1 ? -1 : 1
+                let even = offsets[m]
+                let odd = offsets[m] + evenCounts[m] * nhalf
+                for k in 0..<nhalf {
+                    let x = nodes[k]
+                    var previous = 0.0                // P̄_{l−2}
+                    var current = diagonal[k]         // P̄_{l−1}, starting at P̄_m^m
+                    for l in m..<lmax {
+                        let value: Double
+                        if l == m {
+                            value = current
+                        } else if l == m + 1 {
+                            value = (2 * Double(m) + 3).squareRoot() * x * current
+                            previous = current
+                            current = value
+                        } else {
+                            value = a[l] * x * current - b[l] * previous
+                            previous = current
+                            current = value
+                        }
+                        let stored = abs(value) < tiny ? 0 : phase * value
+                        let row = (l - m) / 2
+                        let index = (l - m) % 2 == 0 ? even + row * nhalf + k : odd + row * nhalf + k
+                        buffer[index] = T(stored)
+                    }
+                }
+            }
+            initialised = total
+        }
+    }
+}

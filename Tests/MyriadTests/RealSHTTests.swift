@@ -1,0 +1,150 @@
+import ComplexModule
+import RealModule
+import Foundation
+import XCTest
+@testable import Sphere
+
+/// The serial SHT against closed forms, orthonormality and round trips. Agreement with torch-harmonics
+/// itself is in `SHTFixtureTests`.
+final class RealSHTTests: XCTestCase {
+    /// f = cos θ is √(4π/3) Y_1^0; f = sin θ cos φ is 2 Re(a_11 Y_1^1) with a_11 = −√(2π/3) (Condon–Shortley).
+    func testDegreeOneFieldsClosedForm() throws {
+        for grid in SphereGrid.allCases {
+            let nlat = 16, nlon = 32
+            let sht = try RealSHT<Double>(grid: grid, nlat: nlat, nlon: nlon, lmax: 8, mmax: 8)
+            let q = sht.quadrature
+            var fields = [Double]()
+            for k in 0..<nlat { for _ in 0..<nlon { fields.append(q.cosTheta[k]) } }
+            for k in 0..<nlat {
+                let sinTheta = (1 - q.cosTheta[k] * q.cosTheta[k]).squareRoot()
+                for j in 0..<nlon { fields.append(sinTheta * cos(2 * Double.pi * Double(j) / Double(nlon))) }
+            }
+            let a = sht.forward(fields, batch: 2)
+            for b in 0..<2 {
+                for l in 0..<8 {
+                    for m in 0..<8 {
+                        let value = a[(b * 8 + l) * 8 + m]
+                        var expected = Complex<Double>.zero
+                        if b == 0 && l == 1 && m == 0 { expected = Complex((4 * Double.pi / 3).squareRoot(), 0) }
+                        if b == 1 && l == 1 && m == 1 { expected = Complex(-(2 * Double.pi / 3).squareRoot(), 0) }
+                        XCTAssertEqual(value.real, expected.real, accuracy: 1e-13, "\(grid) b=\(b) l=\(l) m=\(m)")
+                        XCTAssertEqual(value.imaginary, expected.imaginary, accuracy: 1e-13, "\(grid) b=\(b) l=\(l) m=\(m)")
+                    }
+                }
+            }
+            let back = sht.inverse(a, batch: 2)
+            for i in 0..<fields.count { XCTAssertEqual(back[i], fields[i], accuracy: 1e-13) }
+        }
+    }
+
+    /// Σ_k w_k P̄_l^m P̄_l'^m · 2π = δ_ll' on a Legendre–Gauss grid (exact quadrature).
+    func testLegendreFunctionsAreOrthonormal() {
+        let nlat = 40
+        let q = Quadrature(grid: .legendreGauss, nlat: nlat)
+        let table = LegendreTable<Double>(lmax: nlat, mmax: nlat, cosTheta: q.cosTheta[0..<(nlat / 2)])
+        for m in [0, 1, 7, 20, 39] {
+            for parity in 0..<2 {
+                let rows = parity == 0 ? table.evenCount(m) : table.oddCount(m)
+                let offset = parity == 0 ? table.evenOffset(m) : table.oddOffset(m)
+                for r in 0..<rows {
+                    for s in 0..<rows {
+                        var sum = 0.0
+                        for k in 0..<(nlat / 2) {
+                            sum += 2 * q.weights[k] * table.values[offset + r * table.nhalf + k]
+                                * table.values[offset + s * table.nhalf + k]
+                        }
+                        XCTAssertEqual(2 * Double.pi * sum, r == s ? 1 : 0, accuracy: 1e-12, "m=\(m) rows \(r),\(s)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Acceptance: band-limited coefficients survive inverse → forward to ≤ 1e-5 in Float
+    /// (Legendre–Gauss at lmax = nlat, equiangular at lmax = (nlat+1)/2), odd sizes included.
+    func testRoundTripFloat() throws {
+        for (grid, nlat, nlon) in [(SphereGrid.legendreGauss, 48, 96), (.legendreGauss, 45, 90), (.equiangular, 33, 64),
+                                   (.equiangular, 65, 128), (.equiangular, 91, 180), (.legendreGauss, 90, 180)] {
+            let sht = try RealSHT<Float>(grid: grid, nlat: nlat, nlon: nlon)
+            XCTAssertEqual(sht.lmax, grid == .legendreGauss ? nlat : (nlat + 1) / 2)
+            let batch = 3
+            let a = bandLimitedCoefficients(Float.self, batch: batch, lmax: sht.lmax, mmax: sht.mmax, seed: 7)
+            let back = sht.forward(sht.inverse(a, batch: batch), batch: batch)
+            let error = maxRelativeError(back, a)
+            XCTAssertLessThanOrEqual(error, 1e-5, "\(grid) \(nlat)×\(nlon)")
+        }
+    }
+
+    func testRoundTripDoubleAtHighDegree() throws {
+        let sht = try RealSHT<Double>(grid: .legendreGauss, nlat: 256, nlon: 512)
+        let a = bandLimitedCoefficients(Double.self, batch: 2, lmax: sht.lmax, mmax: sht.mmax, seed: 3)
+        let back = sht.forward(sht.inverse(a, batch: 2), batch: 2)
+        XCTAssertLessThanOrEqual(maxRelativeError(back, a), 1e-12)
+    }
+
+    /// The table stays finite (no overflow, no NaN) at the 0.25° HENS truncation and beyond.
+    func testLegendreTableIsFiniteAtDegree1440() {
+        // Nodes from the pole (where high orders underflow) to the equator (where nothing does) of the
+        // 1441 × 2880 equiangular grid.
+        let q = Quadrature(grid: .equiangular, nlat: 1441)
+        let nodes = [0, 1, 2, 5, 20, 100, 300, 500, 700, 719, 720]
+        let table = LegendreTable<Float>(lmax: 1441, mmax: 1441, cosTheta: ArraySlice(nodes.map { q.cosTheta[$0] }))
+        XCTAssertTrue(table.values.allSatisfy { $0.isFinite })
+        XCTAssertTrue(table.values.contains { $0 == 0 }, "high orders underflow to zero at the pole")
+        XCTAssertTrue(table.values.allSatisfy { $0 == 0 || abs($0) >= Float.leastNormalMagnitude }, "no denormals")
+        // Spot check against the closed form P̄_l^0(0) at the equator: (−1)^{l/2} √((2l+1)/4π) (l−1)!!/l!! for even l.
+        let l = 1440
+        var ratio = 1.0
+        for j in stride(from: 1, through: l - 1, by: 2) { ratio *= Double(j) / Double(j + 1) }
+        let expected = ((2 * Double(l) + 1) / (4 * Double.pi)).squareRoot() * ratio
+        let got = Double(table.values[table.evenOffset(0) + (l / 2) * table.nhalf + nodes.count - 1])
+        XCTAssertEqual(abs(got), expected, accuracy: 1e-6 * expected)
+    }
+
+    func testBadTruncationsAreRefused() {
+        XCTAssertThrowsError(try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64, lmax: 34)) { error in
+            XCTAssertTrue("\(error)".contains("lmax 34 is outside 1 ... nlat = 33"), "\(error)")
+        }
+        XCTAssertThrowsError(try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64, lmax: 10, mmax: 40)) { error in
+            XCTAssertTrue("\(error)".contains("mmax 40 is outside 1 ... nlon/2 + 1 = 33"), "\(error)")
+        }
+    }
+}
+
+/// Random coefficients of a real band-limited field: zero where m > l, real at m = 0.
+func bandLimitedCoefficients<T: BinaryFloatingPoint>(_ type: T.Type, batch: Int, lmax: Int, mmax: Int,
+                                                     seed: UInt64) -> [Complex<T>] where T: Real {
+    var generator = SplitMix64(seed: seed)
+    var a = [Complex<T>](repeating: .zero, count: batch * lmax * mmax)
+    for b in 0..<batch {
+        for l in 0..<lmax {
+            for m in 0..<min(mmax, l + 1) {
+                let re = T(generator.nextUnit() * 2 - 1)
+                let im = m == 0 ? 0 : T(generator.nextUnit() * 2 - 1)
+                a[(b * lmax + l) * mmax + m] = Complex(re, im)
+            }
+        }
+    }
+    return a
+}
+
+/// max |x − y| / max |y| over complex arrays.
+func maxRelativeError<T: BinaryFloatingPoint>(_ x: [Complex<T>], _ y: [Complex<T>]) -> Double where T: Real {
+    precondition(x.count == y.count)
+    var diff = 0.0, scale = 0.0
+    for (p, q) in zip(x, y) {
+        diff = max(diff, Double((p - q).length))
+        scale = max(scale, Double(q.length))
+    }
+    return diff / scale
+}
+
+func maxRelativeError<T: BinaryFloatingPoint>(_ x: [T], _ y: [T]) -> Double {
+    precondition(x.count == y.count)
+    var diff = 0.0, scale = 0.0
+    for (p, q) in zip(x, y) {
+        diff = max(diff, abs(Double(p) - Double(q)))
+        scale = max(scale, abs(Double(q)))
+    }
+    return diff / scale
+}
