@@ -68,13 +68,13 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Bytes held by the Legendre table.
     public var tableBytes: Int { table.values.count * MemoryLayout<T>.stride }
 
-    /// The FFT plan for `batch` fields (made on first use with FFTW_MEASURE, then reused).
-    func fft(batch: Int) -> RealFFT<T> {
+    /// The FFT plan for `rows` latitude rows (made on first use, then reused; FFTW_MEASURE for large ones).
+    func fft(rows: Int) -> RealFFT<T> {
         planLock.lock()
         defer { planLock.unlock() }
-        if let plan = plans[batch] { return plan }
-        let plan = RealFFT<T>(length: nlon, batch: batch * nlat, rigor: batch * nlat * nlon > 1 << 16 ? .measure : .estimate)
-        plans[batch] = plan
+        if let plan = plans[rows] { return plan }
+        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: rows * nlon > 1 << 16 ? .measure : .estimate)
+        plans[rows] = plan
         return plan
     }
 
@@ -89,7 +89,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.forward: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
         precondition(coefficients.count == batch * lmax * mmax,
                      "RealSHT.forward: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
-        let plan = fft(batch: batch)
+        let plan = fft(rows: batch * nlat)
         let mlen = nlon / 2 + 1
         let input = AlignedBuffer<T>(count: batch * nlat * nlon)
         input.buffer.baseAddress!.update(from: fields.baseAddress!, count: fields.count)
@@ -192,7 +192,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.inverse: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
         precondition(fields.count == batch * nlat * nlon,
                      "RealSHT.inverse: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
-        let plan = fft(batch: batch)
+        let plan = fft(rows: batch * nlat)
         let mlen = nlon / 2 + 1
         let spectrum = AlignedBuffer<Complex<T>>(count: batch * nlat * mlen)   // zero beyond mmax
         legendreSynthesis(coefficients: coefficients, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: batch,

@@ -11,13 +11,13 @@ struct SelfTest: ParsableCommand {
         shouldDisplay: false)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case collectives, grid, hdf5, fail
+        case collectives, grid, hdf5, sht, fail
     }
 
-    @Argument(help: "collectives | grid | hdf5 | fail")
+    @Argument(help: "collectives | grid | hdf5 | sht | fail")
     var suite: Suite
 
-    @Option(name: .long, help: "Model layout for the grid suite.", transform: ModelLayout.init(parsing:))
+    @Option(name: .long, help: "Model layout for the grid and sht suites.", transform: ModelLayout.init(parsing:))
     var layout = ModelLayout()
 
     @Option(name: .long, help: "Folder for the files the hdf5 suite writes.")
@@ -35,6 +35,7 @@ struct SelfTest: ParsableCommand {
             case .collectives: try CollectivesSelfTest.run(checks)
             case .grid: try GridSelfTest.run(checks, layout: layout)
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
+            case .sht: try SHTSelfTest.run(checks, layout: layout)
             case .fail: try failOnOneRank(world)
             }
             try checks.conclude(suite: suite.rawValue)

@@ -1,0 +1,261 @@
+import ComplexModule
+import Kernels
+import MPI
+
+/// `RealSHT` with the fields split over ranks: latitudes over the grid's `h` communicator, longitudes
+/// over `w` (uneven splits allowed: `splitRange`, the first `n % p` parts one larger). On one rank it
+/// does exactly what `RealSHT` does.
+///
+/// Forward (`[batch][nlat/h][nlon/w]` → `[batch][lmax/h][mmax/w]`), after the scheme of torch-harmonics'
+/// `distributed_sht.py`:
+/// 1. alltoall over w: each rank gathers full longitudes for its share of the (field, latitude) rows;
+/// 2. FFT of those rows;
+/// 3. alltoall over w: back to all local rows, orders m split over w;
+/// 4. alltoall over h: full latitudes, this w-part's orders split again over h;
+/// 5. Legendre stage for those orders (`RealSHT.legendreAnalysis`, any subset of m);
+/// 6. alltoall over h: degrees l split over h, all of this w-part's orders.
+/// The inverse runs the same steps backwards.
+///
+/// Spectral layout: rank (hIndex, wIndex) holds `coefficients[b][l][m]` for
+/// `l ∈ splitRange(lmax, h, hIndex)` and `m ∈ splitRange(mmax, w, wIndex)`, row-major `[batch][lLocal][mLocal]`.
+public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Sendable {
+    public let serial: RealSHT<T>
+    let h: Communicator
+    let w: Communicator
+
+    /// This rank's latitudes, longitudes, degrees and orders.
+    public let latitudes: Range<Int>
+    public let longitudes: Range<Int>
+    public let degrees: Range<Int>
+    public let orders: Range<Int>
+
+    /// Builds the serial precomputation (tables and plans) and the split. Not collective.
+    public init(_ serial: RealSHT<T>, h: Communicator, w: Communicator) {
+        self.serial = serial
+        self.h = h
+        self.w = w
+        latitudes = splitRange(serial.nlat, parts: h.size, index: h.rank)
+        longitudes = splitRange(serial.nlon, parts: w.size, index: w.rank)
+        degrees = splitRange(serial.lmax, parts: h.size, index: h.rank)
+        orders = splitRange(serial.mmax, parts: w.size, index: w.rank)
+    }
+
+    public convenience init(_ serial: RealSHT<T>, grid: ProcessGrid) {
+        self.init(serial, h: grid.h, w: grid.w)
+    }
+
+    /// Orders (absolute m) this rank transforms in the Legendre stage: its w-part's orders split over h.
+    var legendreOrders: Range<Int> { subOrders(h.rank) }
+
+    private func subOrders(_ q: Int) -> Range<Int> {
+        let r = splitRange(orders.count, parts: h.size, index: q)
+        return (orders.lowerBound + r.lowerBound)..<(orders.lowerBound + r.upperBound)
+    }
+
+    private func rowsOf(_ q: Int, batch: Int) -> Range<Int> {
+        splitRange(batch * latitudes.count, parts: w.size, index: q)
+    }
+
+    // MARK: - Forward
+
+    /// - fields: `[batch][latitudes.count][longitudes.count]`
+    /// - returns: `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] {
+        let nlatL = latitudes.count, nlonL = longitudes.count
+        precondition(fields.count == batch * nlatL * nlonL,
+                     "DistributedRealSHT.forward: \(fields.count) values, expected \(batch) × \(nlatL) × \(nlonL)")
+        let nlon = serial.nlon, mlen = nlon / 2 + 1
+        let myRows = rowsOf(w.rank, batch: batch)
+
+        // 1. Gather full longitudes for my rows. After this: rows split over w, longitudes whole.
+        let full = AlignedBuffer<T>(count: myRows.count * nlon)
+        try w.exchange(
+            sendCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
+            receiveCounts: (0..<w.size).map { myRows.count * splitRange(nlon, parts: w.size, index: $0).count },
+            pack: { q, buffer in
+                var i = 0
+                for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { buffer[i] = fields[r * nlonL + j]; i += 1 } }
+            },
+            unpack: { q, buffer in
+                let lon = splitRange(nlon, parts: w.size, index: q)
+                var i = 0
+                for r in 0..<myRows.count { for j in lon { full[r * nlon + j] = buffer[i]; i += 1 } }
+            })
+
+        // 2. FFT of my rows.
+        let spectrum = AlignedBuffer<Complex<T>>(count: myRows.count * mlen)
+        if !myRows.isEmpty { serial.fft(rows: myRows.count).forward(full.pointer, spectrum.pointer) }
+
+        // 3. Back to all local rows, orders split over w. After this: [batch·nlatL][mLocal].
+        let mL = orders.count
+        let local = UnsafeMutableBufferPointer<T>.allocate(capacity: batch * nlatL * mL * 2)
+        defer { local.deallocate() }
+        try w.exchange(
+            sendCounts: (0..<w.size).map { myRows.count * splitRange(serial.mmax, parts: w.size, index: $0).count * 2 },
+            receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * mL * 2 },
+            pack: { q, buffer in
+                let m = splitRange(serial.mmax, parts: w.size, index: q)
+                var i = 0
+                for r in 0..<myRows.count {
+                    for c in m { buffer[i] = spectrum[r * mlen + c].real; buffer[i + 1] = spectrum[r * mlen + c].imaginary; i += 2 }
+                }
+            },
+            unpack: { q, buffer in
+                var i = 0
+                for r in rowsOf(q, batch: batch) { for c in 0..<mL { local[2 * (r * mL + c)] = buffer[i]; local[2 * (r * mL + c) + 1] = buffer[i + 1]; i += 2 } }
+            })
+
+        // 4. Full latitudes, orders split again over h. After this: [batch][nlat][mSub].
+        let mine = legendreOrders
+        let nlat = serial.nlat
+        let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
+        defer { gathered.deallocate() }
+        try h.exchange(
+            sendCounts: (0..<h.size).map { batch * nlatL * subOrders($0).count * 2 },
+            receiveCounts: (0..<h.size).map { batch * splitRange(nlat, parts: h.size, index: $0).count * mine.count * 2 },
+            pack: { q, buffer in
+                let m = subOrders(q)
+                var i = 0
+                for b in 0..<batch { for k in 0..<nlatL { for c in m {
+                    let src = 2 * ((b * nlatL + k) * mL + c - orders.lowerBound)
+                    buffer[i] = local[src]; buffer[i + 1] = local[src + 1]; i += 2
+                } } }
+            },
+            unpack: { q, buffer in
+                let lat = splitRange(nlat, parts: h.size, index: q)
+                var i = 0
+                for b in 0..<batch { for k in lat { for c in 0..<mine.count {
+                    gathered[(b * nlat + k) * mine.count + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                } } }
+            })
+
+        // 5. Legendre stage for my orders. After this: [batch][lmax][mSub].
+        let lmax = serial.lmax
+        let analysed = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
+        defer { analysed.deallocate() }
+        if !mine.isEmpty && batch > 0 {
+            serial.legendreAnalysis(spectrum: UnsafeBufferPointer(gathered), rowLength: mine.count, batch: batch,
+                                    orders: mine, into: analysed, coefficientOrders: mine)
+        }
+
+        // 6. Degrees split over h, all of this w-part's orders. After this: [batch][lLocal][mLocal].
+        let lL = degrees.count
+        var result = [Complex<T>](repeating: .zero, count: batch * lL * mL)
+        try h.exchange(
+            sendCounts: (0..<h.size).map { batch * splitRange(lmax, parts: h.size, index: $0).count * mine.count * 2 },
+            receiveCounts: (0..<h.size).map { batch * lL * subOrders($0).count * 2 },
+            pack: { q, buffer in
+                var i = 0
+                for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
+                    let v = analysed[(b * lmax + l) * mine.count + c]
+                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
+                } } }
+            },
+            unpack: { q, buffer in
+                let m = subOrders(q)
+                var i = 0
+                for b in 0..<batch { for l in 0..<lL { for c in m {
+                    result[(b * lL + l) * mL + c - orders.lowerBound] = Complex(buffer[i], buffer[i + 1]); i += 2
+                } } }
+            })
+        return result
+    }
+
+    // MARK: - Inverse
+
+    /// - coefficients: `[batch][degrees.count][orders.count]`
+    /// - returns: `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
+        let lL = degrees.count, mL = orders.count
+        precondition(coefficients.count == batch * lL * mL,
+                     "DistributedRealSHT.inverse: \(coefficients.count) values, expected \(batch) × \(lL) × \(mL)")
+        let lmax = serial.lmax, nlat = serial.nlat, nlon = serial.nlon, mlen = nlon / 2 + 1
+        let nlatL = latitudes.count, nlonL = longitudes.count
+        let mine = legendreOrders
+
+        // 1. All degrees for my orders. After this: [batch][lmax][mSub].
+        let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
+        defer { gathered.deallocate() }
+        try h.exchange(
+            sendCounts: (0..<h.size).map { batch * lL * subOrders($0).count * 2 },
+            receiveCounts: (0..<h.size).map { batch * splitRange(lmax, parts: h.size, index: $0).count * mine.count * 2 },
+            pack: { q, buffer in
+                var i = 0
+                for b in 0..<batch { for l in 0..<lL { for c in subOrders(q) {
+                    let v = coefficients[(b * lL + l) * mL + c - orders.lowerBound]
+                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
+                } } }
+            },
+            unpack: { q, buffer in
+                var i = 0
+                for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
+                    gathered[(b * lmax + l) * mine.count + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                } } }
+            })
+
+        // 2. Legendre synthesis of my orders. After this: [batch][nlat][mSub].
+        let synthesised = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
+        defer { synthesised.deallocate() }
+        if !mine.isEmpty && batch > 0 {
+            serial.legendreSynthesis(coefficients: UnsafeBufferPointer(gathered), coefficientOrders: mine, orders: mine,
+                                     batch: batch, into: synthesised, rowLength: mine.count)
+        }
+
+        // 3. Latitudes back over h, this w-part's orders whole. After this: [batch·nlatL][mLocal].
+        let local = UnsafeMutableBufferPointer<T>.allocate(capacity: batch * nlatL * mL * 2)
+        defer { local.deallocate() }
+        try h.exchange(
+            sendCounts: (0..<h.size).map { batch * splitRange(nlat, parts: h.size, index: $0).count * mine.count * 2 },
+            receiveCounts: (0..<h.size).map { batch * nlatL * subOrders($0).count * 2 },
+            pack: { q, buffer in
+                var i = 0
+                for b in 0..<batch { for k in splitRange(nlat, parts: h.size, index: q) { for c in 0..<mine.count {
+                    let v = synthesised[(b * nlat + k) * mine.count + c]
+                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
+                } } }
+            },
+            unpack: { q, buffer in
+                var i = 0
+                for b in 0..<batch { for k in 0..<nlatL { for c in subOrders(q) {
+                    let dst = 2 * ((b * nlatL + k) * mL + c - orders.lowerBound)
+                    local[dst] = buffer[i]; local[dst + 1] = buffer[i + 1]; i += 2
+                } } }
+            })
+
+        // 4. All orders for my share of rows, over w. After this: [myRows][mlen], zero beyond mmax.
+        let myRows = rowsOf(w.rank, batch: batch)
+        let spectrum = AlignedBuffer<Complex<T>>(count: myRows.count * mlen)
+        try w.exchange(
+            sendCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * mL * 2 },
+            receiveCounts: (0..<w.size).map { myRows.count * splitRange(serial.mmax, parts: w.size, index: $0).count * 2 },
+            pack: { q, buffer in
+                var i = 0
+                for r in rowsOf(q, batch: batch) { for c in 0..<mL { buffer[i] = local[2 * (r * mL + c)]; buffer[i + 1] = local[2 * (r * mL + c) + 1]; i += 2 } }
+            },
+            unpack: { q, buffer in
+                var i = 0
+                for r in 0..<myRows.count { for c in splitRange(serial.mmax, parts: w.size, index: q) {
+                    spectrum[r * mlen + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                } }
+            })
+
+        // 5. Inverse FFT of my rows.
+        let full = AlignedBuffer<T>(count: myRows.count * nlon)
+        if !myRows.isEmpty { serial.fft(rows: myRows.count).inverse(spectrum.pointer, full.pointer) }
+
+        // 6. Longitudes back over w. After this: [batch][nlatL][nlonL].
+        var result = [T](repeating: 0, count: batch * nlatL * nlonL)
+        try w.exchange(
+            sendCounts: (0..<w.size).map { myRows.count * splitRange(nlon, parts: w.size, index: $0).count },
+            receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
+            pack: { q, buffer in
+                var i = 0
+                for r in 0..<myRows.count { for j in splitRange(nlon, parts: w.size, index: q) { buffer[i] = full[r * nlon + j]; i += 1 } }
+            },
+            unpack: { q, buffer in
+                var i = 0
+                for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { result[r * nlonL + j] = buffer[i]; i += 1 } }
+            })
+        return result
+    }
+}
