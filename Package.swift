@@ -51,6 +51,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // MARK: - Benchmarks (bench/; run by bench/sht/compare.py, not by the tests)
+        .executableTarget(name: "sht-benchmark", dependencies: [
+            "Sphere", "Kernels",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ], path: "bench/sht/swift"),
+
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "myriad",

@@ -29,6 +29,8 @@ struct LegendreTable<T: BinaryFloatingPoint> {
     func oddOffset(_ m: Int) -> Int { offsets[m] + evenCount(m) * nhalf }
 
     /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>) {
         self.lmax = lmax
         self.mmax = mmax

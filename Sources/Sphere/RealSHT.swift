@@ -83,6 +83,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Coefficients of `batch` fields.
     /// - fields: `[batch][nlat][nlon]`
     /// - coefficients: `[batch][lmax][mmax]`, overwritten
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func forward(_ fields: UnsafeBufferPointer<T>, _ coefficients: UnsafeMutableBufferPointer<Complex<T>>,
                         batch: Int) {
         precondition(fields.count == batch * nlat * nlon,
@@ -99,6 +101,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                          orders: 0..<mmax, into: coefficients, coefficientOrders: 0..<mmax)
     }
 
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func forward(_ fields: [T], batch: Int) -> [Complex<T>] {
         [Complex<T>](unsafeUninitializedCapacity: batch * lmax * mmax) { out, n in
             fields.withUnsafeBufferPointer { forward($0, out, batch: batch) }
@@ -112,42 +116,45 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     ///   `m − orders.lowerBound` holds order m.
     /// - coefficients: `[batch][lmax][coefficientOrders.count]`; column `m − coefficientOrders.lowerBound`
     ///   receives order m. Columns outside `orders` are left as they are.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     func legendreAnalysis(spectrum: UnsafeBufferPointer<Complex<T>>, rowLength: Int, batch: Int, orders: Range<Int>,
                           into coefficients: UnsafeMutableBufferPointer<Complex<T>>, coefficientOrders: Range<Int>) {
         let columns = 2 * batch
-        let foldedCount = 2 * nhalf * columns
-        let folded = AlignedBuffer<T>(count: foldedCount)        // [even | odd][nhalf][batch][re, im]
-        let products = AlignedBuffer<T>(count: lmax * columns)   // [evenRows | oddRows][batch][re, im]
+        let rows = batch * nlat
         let mcols = coefficientOrders.count
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        for m in orders {
-            let column = m - orders.lowerBound
-            let out = m - coefficientOrders.lowerBound
-            guard m < lmax else {
-                for b in 0..<batch { for l in 0..<lmax { coefficients[(b * lmax + l) * mcols + out] = .zero } }
-                continue
-            }
+        // Orders to the front: [m][b][k], so that each order's latitudes are contiguous.
+        let byOrder = AlignedBuffer<Complex<T>>(count: orders.count * rows)
+        transpose(spectrum.baseAddress!, rows: rows, columns: orders.count, sourceStride: rowLength,
+                  into: byOrder.pointer, destinationStride: rows)
+        // Results per order, [m][b][l], transposed into [b][l][m] at the end.
+        let results = AlignedBuffer<Complex<T>>(count: orders.count * batch * lmax)
+        let folded = AlignedBuffer<T>(count: 2 * nhalf * columns)      // [even | odd][nhalf][batch][re, im]
+        let products = AlignedBuffer<T>(count: lmax * columns)         // [evenRows | oddRows][batch][re, im]
+        for m in orders where m < lmax {
+            let index = m - orders.lowerBound
             // Fold north/south pairs: even part into the first half, odd part into the second, weighted.
-            spectrum.withMemoryRebound(to: T.self) { s in
+            byOrder.pointer.advanced(by: index * rows).withMemoryRebound(to: T.self, capacity: 2 * rows) { s in
                 let f = folded.pointer
-                for k in 0..<nhalf {
-                    let w = scaledWeights[k]
-                    let south = nlat - 1 - k
-                    for b in 0..<batch {
-                        let north = 2 * ((b * nlat + k) * rowLength + column)
-                        let mirror = 2 * ((b * nlat + south) * rowLength + column)
+                for b in 0..<batch {
+                    let row = s + 2 * b * nlat
+                    for k in 0..<nhalf {
+                        let w = scaledWeights[k]
+                        let north = 2 * k
+                        let mirror = 2 * (nlat - 1 - k)
                         let e = (k * batch + b) * 2
                         let o = nhalf * columns + e
                         if k == equator {
-                            f[e] = w * s[north]
-                            f[e + 1] = w * s[north + 1]
+                            f[e] = w * row[north]
+                            f[e + 1] = w * row[north + 1]
                             f[o] = 0
                             f[o + 1] = 0
                         } else {
-                            f[e] = w * (s[north] + s[mirror])
-                            f[e + 1] = w * (s[north + 1] + s[mirror + 1])
-                            f[o] = w * (s[north] - s[mirror])
-                            f[o + 1] = w * (s[north + 1] - s[mirror + 1])
+                            f[e] = w * (row[north] + row[mirror])
+                            f[e + 1] = w * (row[north + 1] + row[mirror + 1])
+                            f[o] = w * (row[north] - row[mirror])
+                            f[o + 1] = w * (row[north + 1] - row[mirror + 1])
                         }
                     }
                 }
@@ -161,23 +168,27 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      b: folded.pointer + nhalf * columns, ldb: columns,
                      c: products.pointer + evenRows * columns, ldc: columns)
             }
-            // Scatter: row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r.
-            coefficients.withMemoryRebound(to: T.self) { c in
+            // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m stays zero.
+            results.pointer.advanced(by: index * batch * lmax).withMemoryRebound(to: T.self, capacity: 2 * batch * lmax) { out in
                 let p = products.pointer
                 for b in 0..<batch {
-                    for l in 0..<m {
-                        let dst = 2 * ((b * lmax + l) * mcols + out)
-                        c[dst] = 0
-                        c[dst + 1] = 0
+                    let o = out + 2 * b * lmax
+                    for r in 0..<evenRows {
+                        o[2 * (m + 2 * r)] = p[r * columns + 2 * b]
+                        o[2 * (m + 2 * r) + 1] = p[r * columns + 2 * b + 1]
                     }
-                    for l in m..<lmax {
-                        let row = (l - m) % 2 == 0 ? (l - m) / 2 : evenRows + (l - m) / 2
-                        let dst = 2 * ((b * lmax + l) * mcols + out)
-                        c[dst] = p[row * columns + 2 * b]
-                        c[dst + 1] = p[row * columns + 2 * b + 1]
+                    for r in 0..<oddRows {
+                        o[2 * (m + 1 + 2 * r)] = p[(evenRows + r) * columns + 2 * b]
+                        o[2 * (m + 1 + 2 * r) + 1] = p[(evenRows + r) * columns + 2 * b + 1]
                     }
                 }
             }
+        }
+        // [m][b][l] → [b][l][m] in the caller's columns.
+        let first = orders.lowerBound - coefficientOrders.lowerBound
+        for b in 0..<batch {
+            transpose(results.pointer + b * lmax, rows: orders.count, columns: lmax, sourceStride: batch * lmax,
+                      into: coefficients.baseAddress! + b * lmax * mcols + first, destinationStride: mcols)
         }
     }
 
@@ -186,6 +197,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Fields of `batch` coefficient sets.
     /// - coefficients: `[batch][lmax][mmax]`
     /// - fields: `[batch][nlat][nlon]`, overwritten
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func inverse(_ coefficients: UnsafeBufferPointer<Complex<T>>, _ fields: UnsafeMutableBufferPointer<T>,
                         batch: Int) {
         precondition(coefficients.count == batch * lmax * mmax,
@@ -202,6 +215,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         fields.baseAddress!.update(from: output.pointer, count: fields.count)
     }
 
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func inverse(_ coefficients: [Complex<T>], batch: Int) -> [T] {
         [T](unsafeUninitializedCapacity: batch * nlat * nlon) { out, n in
             coefficients.withUnsafeBufferPointer { inverse($0, out, batch: batch) }
@@ -214,66 +229,81 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// - coefficients: `[batch][lmax][coefficientOrders.count]`
     /// - spectrum: `[batch][nlat][rowLength]`; column `m − orders.lowerBound` receives order m (other
     ///   columns untouched). The imaginary part at m = 0 is kept; FFTW's c2r ignores it.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     func legendreSynthesis(coefficients: UnsafeBufferPointer<Complex<T>>, coefficientOrders: Range<Int>,
                            orders: Range<Int>, batch: Int, into spectrum: UnsafeMutableBufferPointer<Complex<T>>,
                            rowLength: Int) {
         let columns = 2 * batch
-        let gathered = AlignedBuffer<T>(count: lmax * columns)         // [evenRows | oddRows][batch][re, im]
-        let parts = AlignedBuffer<T>(count: 2 * nhalf * columns)      // [even | odd][nhalf][batch][re, im]
+        let rows = batch * nlat
         let mcols = coefficientOrders.count
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        for m in orders {
-            let column = m - orders.lowerBound
-            let source = m - coefficientOrders.lowerBound
+        // Orders to the front: [m][b][l].
+        let byOrder = AlignedBuffer<Complex<T>>(count: orders.count * batch * lmax)
+        let first = orders.lowerBound - coefficientOrders.lowerBound
+        for b in 0..<batch {
+            transpose(coefficients.baseAddress! + b * lmax * mcols + first, rows: lmax, columns: orders.count,
+                      sourceStride: mcols, into: byOrder.pointer + b * lmax, destinationStride: batch * lmax)
+        }
+        // Fields per order, [m][b][k], transposed into the caller's [b][k][rowLength] at the end.
+        let fields = AlignedBuffer<Complex<T>>(count: orders.count * rows)
+        let gathered = AlignedBuffer<T>(count: lmax * columns)         // [evenRows | oddRows][batch][re, im]
+        let parts = AlignedBuffer<T>(count: 2 * nhalf * columns)      // [even | odd][nhalf][batch][re, im]
+        for m in orders where m < lmax {
+            let index = m - orders.lowerBound
             let evenRows = table.evenCount(m)
             let oddRows = table.oddCount(m)
-            if m < lmax {
-                coefficients.withMemoryRebound(to: T.self) { c in
-                    let g = gathered.pointer
-                    for l in m..<lmax {
-                        let row = (l - m) % 2 == 0 ? (l - m) / 2 : evenRows + (l - m) / 2
-                        for b in 0..<batch {
-                            let src = 2 * ((b * lmax + l) * mcols + source)
-                            g[row * columns + 2 * b] = c[src]
-                            g[row * columns + 2 * b + 1] = c[src + 1]
-                        }
+            byOrder.pointer.advanced(by: index * batch * lmax).withMemoryRebound(to: T.self, capacity: 2 * batch * lmax) { c in
+                let g = gathered.pointer
+                for b in 0..<batch {
+                    let src = c + 2 * b * lmax
+                    for r in 0..<evenRows {
+                        g[r * columns + 2 * b] = src[2 * (m + 2 * r)]
+                        g[r * columns + 2 * b + 1] = src[2 * (m + 2 * r) + 1]
+                    }
+                    for r in 0..<oddRows {
+                        g[(evenRows + r) * columns + 2 * b] = src[2 * (m + 1 + 2 * r)]
+                        g[(evenRows + r) * columns + 2 * b + 1] = src[2 * (m + 1 + 2 * r) + 1]
                     }
                 }
-                table.values.withUnsafeBufferPointer { t in
-                    gemm(.transpose, .none, m: nhalf, n: columns, k: evenRows,
-                         a: t.baseAddress! + table.evenOffset(m), lda: nhalf,
-                         b: gathered.pointer, ldb: columns, c: parts.pointer, ldc: columns)
-                    if oddRows > 0 {
-                        gemm(.transpose, .none, m: nhalf, n: columns, k: oddRows,
-                             a: t.baseAddress! + table.oddOffset(m), lda: nhalf,
-                             b: gathered.pointer + evenRows * columns, ldb: columns,
-                             c: parts.pointer + nhalf * columns, ldc: columns)
-                    } else {
-                        parts.pointer.advanced(by: nhalf * columns).update(repeating: 0, count: nhalf * columns)
-                    }
+            }
+            table.values.withUnsafeBufferPointer { t in
+                gemm(.transpose, .none, m: nhalf, n: columns, k: evenRows,
+                     a: t.baseAddress! + table.evenOffset(m), lda: nhalf,
+                     b: gathered.pointer, ldb: columns, c: parts.pointer, ldc: columns)
+                if oddRows > 0 {
+                    gemm(.transpose, .none, m: nhalf, n: columns, k: oddRows,
+                         a: t.baseAddress! + table.oddOffset(m), lda: nhalf,
+                         b: gathered.pointer + evenRows * columns, ldb: columns,
+                         c: parts.pointer + nhalf * columns, ldc: columns)
+                } else {
+                    parts.pointer.advanced(by: nhalf * columns).update(repeating: 0, count: nhalf * columns)
                 }
-            } else {
-                parts.pointer.update(repeating: 0, count: 2 * nhalf * columns)
             }
             // Unfold: north = even + odd, south = even − odd.
-            spectrum.withMemoryRebound(to: T.self) { s in
+            fields.pointer.advanced(by: index * rows).withMemoryRebound(to: T.self, capacity: 2 * rows) { s in
                 let p = parts.pointer
-                for k in 0..<nhalf {
-                    let south = nlat - 1 - k
-                    for b in 0..<batch {
+                for b in 0..<batch {
+                    let row = s + 2 * b * nlat
+                    for k in 0..<nhalf {
                         let e = (k * batch + b) * 2
                         let o = nhalf * columns + e
-                        let north = 2 * ((b * nlat + k) * rowLength + column)
-                        s[north] = p[e] + p[o]
-                        s[north + 1] = p[e + 1] + p[o + 1]
+                        row[2 * k] = p[e] + p[o]
+                        row[2 * k + 1] = p[e + 1] + p[o + 1]
                         if k != equator {
-                            let mirror = 2 * ((b * nlat + south) * rowLength + column)
-                            s[mirror] = p[e] - p[o]
-                            s[mirror + 1] = p[e + 1] - p[o + 1]
+                            let mirror = 2 * (nlat - 1 - k)
+                            row[mirror] = p[e] - p[o]
+                            row[mirror + 1] = p[e + 1] - p[o + 1]
                         }
                     }
                 }
             }
         }
+        // Orders at or beyond lmax have no degrees: zero fields. Then [m][b·nlat] → [b·nlat][rowLength].
+        for m in orders where m >= lmax {
+            fields.pointer.advanced(by: (m - orders.lowerBound) * rows).update(repeating: .zero, count: rows)
+        }
+        transpose(fields.pointer, rows: orders.count, columns: rows, sourceStride: rows,
+                  into: spectrum.baseAddress!, destinationStride: rowLength)
     }
 }
