@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "MyriadTests", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )

@@ -57,30 +57,12 @@ public struct Quadrature: Sendable {
         for i in 0..<((n + 1) / 2) {
             // i-th root counted from x = +1 (north).
             var z = cos(Double.pi * (Double(i) + 0.75) / (nd + 0.5))
-            var derivative = 0.0
             for _ in 0..<100 {
-                var p0 = 1.0
-                var p1 = z
-                for k in 2...max(2, n) where n >= 2 {
-                    let p2 = (Double(2 * k - 1) * z * p1 - Double(k - 1) * p0) / Double(k)
-                    p0 = p1
-                    p1 = p2
-                }
-                if n == 1 { p0 = 1; p1 = z }
-                derivative = nd * (z * p1 - p0) / (z * z - 1)
-                let step = p1 / derivative
-                z -= step
-                if abs(step) < 1e-16 { break }
+                let step = legendreValueAndDerivative(n, z)
+                z -= step.value / step.derivative
+                if abs(step.value / step.derivative) < 1e-16 { break }
             }
-            // One more evaluation at the converged node for the weight.
-            var p0 = 1.0
-            var p1 = z
-            for k in 2...max(2, n) where n >= 2 {
-                let p2 = (Double(2 * k - 1) * z * p1 - Double(k - 1) * p0) / Double(k)
-                p0 = p1
-                p1 = p2
-            }
-            derivative = nd * (z * p1 - p0) / (z * z - 1)
+            let derivative = legendreValueAndDerivative(n, z).derivative
             let isCentre = 2 * i + 1 == n
             x[i] = isCentre ? 0 : z
             x[n - 1 - i] = isCentre ? 0 : -z
@@ -89,5 +71,17 @@ public struct Quadrature: Sendable {
             w[n - 1 - i] = weight
         }
         return (x, w)
+    }
+
+    /// `P_n(z)` and `P_n'(z)` by the three-term recurrence (n ≥ 1, |z| < 1).
+    private static func legendreValueAndDerivative(_ n: Int, _ z: Double) -> (value: Double, derivative: Double) {
+        var previous = 1.0
+        var current = z
+        if n >= 2 {
+            for k in 2...n {
+                (previous, current) = (current, (Double(2 * k - 1) * z * current - Double(k - 1) * previous) / Double(k))
+            }
+        }
+        return (current, Double(n) * (z * current - previous) / (z * z - 1))
     }
 }
