@@ -61,23 +61,15 @@ struct Spectrum: ParsableCommand {
             let mine = splitRange(fieldCount, parts: world.size, index: world.rank)
             logger.info("spectrum: \(fieldCount) field(s) of \(nlat) × \(nlon) \(sphere), lmax \(lmax), \(world.size) rank(s)")
 
-            // One field per transform, so that every field meets the same FFT plan and GEMM shapes whatever
-            // the rank count: the numbers are then bit for bit the same at any number of ranks.
+            // One field per read and per transform, so that every field meets the same FFT plan and GEMM
+            // shapes whatever the rank count: the numbers are then bit for bit the same at any rank count.
             var power = [Double]()
             power.reserveCapacity(mine.count * lmax)
-            let fieldsPerRead = 16
-            var start = mine.lowerBound
-            while start < mine.upperBound {
-                let count = min(fieldsPerRead, mine.upperBound - start)
-                let values = try readFields(data, shape: shape, range: start..<(start + count))
-                let fieldSize = nlat * nlon
-                for f in 0..<count {
-                    let coefficients = sht.forward(Array(values[(f * fieldSize)..<((f + 1) * fieldSize)]), batch: 1)
-                    power += coefficients.withUnsafeBufferPointer {
-                        powerSpectrum($0, batch: 1, lmax: sht.lmax, mmax: sht.mmax)
-                    }
+            for f in mine {
+                let coefficients = sht.forward(try readField(data, shape: shape, index: f), batch: 1)
+                power += coefficients.withUnsafeBufferPointer {
+                    powerSpectrum($0, batch: 1, lmax: sht.lmax, mmax: sht.mmax)
                 }
-                start += count
             }
             let all = try world.gatherv(power, root: 0).values
             guard world.isRoot else { return }
@@ -102,25 +94,17 @@ struct Spectrum: ParsableCommand {
         return try group.openDataset(last)
     }
 
-    /// Fields `range` of the flattened leading axes, read as one hyperslab per contiguous run along axis 0.
-    private func readFields(_ data: HDF5Dataset, shape: [Int], range: Range<Int>) throws -> [Double] {
-        let inner = shape.dropFirst().dropLast(2).reduce(1, *)   // fields per index of axis 0
-        let fieldSize = shape[shape.count - 2] * shape[shape.count - 1]
-        if shape.count == 2 { return try data.read(Double.self) }
-        var values = [Double]()
-        values.reserveCapacity(range.count * fieldSize)
-        var f = range.lowerBound
-        while f < range.upperBound {
-            // One index of axis 0 at a time, the fields of it that fall in range.
-            let outer = f / inner
-            let first = f % inner
-            let take = min(inner - first, range.upperBound - f)
-            let rows = try data.read(Double.self, offset: [outer] + Array(repeating: 0, count: shape.count - 1),
-                                     count: [1] + Array(shape.dropFirst()))
-            values += rows[(first * fieldSize)..<((first + take) * fieldSize)]
-            f += take
+    /// Field `index` of the flattened (C-order) leading axes: exactly one (lat, lon) hyperslab.
+    private func readField(_ data: HDF5Dataset, shape: [Int], index: Int) throws -> [Double] {
+        let leading = shape.dropLast(2)
+        var offset = [Int](repeating: 0, count: shape.count)
+        var rest = index
+        for axis in leading.indices.reversed() {
+            offset[axis] = rest % shape[axis]
+            rest /= shape[axis]
         }
-        return values
+        let count = leading.map { _ in 1 } + shape.suffix(2)
+        return try data.read(Double.self, offset: offset, count: count)
     }
 }
 
