@@ -21,3 +21,26 @@ public func transpose<Element>(_ source: UnsafePointer<Element>, rows: Int, colu
         r0 = r1
     }
 }
+
+/// Swaps the outer and inner axes of a 3-D array: `destination[i][j][o] = source[o][j][i]` for
+/// `o < outer`, `j < middle`, `i < inner`. Source rows `(o, j)` start `innerStride` (≥ `inner`) elements
+/// apart, destination rows `(i, j)` start `outerStride` (≥ `outer`, default `outer`) apart. A tiled
+/// transpose per middle index, or a single one when the outer or inner axis has one element.
+@inlinable
+public func permute<Element>(_ source: UnsafePointer<Element>, outer: Int, middle: Int, inner: Int,
+                             innerStride: Int, into destination: UnsafeMutablePointer<Element>,
+                             outerStride: Int? = nil) {
+    let outerStride = outerStride ?? outer
+    if outer == 1 && outerStride == 1 {          // [1][j][i] → [i][j][1]
+        transpose(source, rows: middle, columns: inner, sourceStride: innerStride, into: destination,
+                  destinationStride: middle)
+    } else if inner == 1 && innerStride == 1 {   // [o][j][1] → [1][j][o]
+        transpose(source, rows: outer, columns: middle, sourceStride: middle, into: destination,
+                  destinationStride: outerStride)
+    } else {
+        for j in 0..<middle {
+            transpose(source + j * innerStride, rows: outer, columns: inner, sourceStride: middle * innerStride,
+                      into: destination + j * outerStride, destinationStride: middle * outerStride)
+        }
+    }
+}

@@ -105,7 +105,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                 for r in rowsOf(q, batch: batch) { for c in 0..<mL { local[2 * (r * mL + c)] = buffer[i]; local[2 * (r * mL + c) + 1] = buffer[i + 1]; i += 2 } }
             })
 
-        // 4. Full latitudes, orders split again over h. After this: [batch][nlat][mSub].
+        // 4. Full latitudes, orders split again over h. After this: [mSub][nlat][batch].
         let mine = legendreOrders
         let nlat = serial.nlat
         let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
@@ -125,17 +125,19 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                 let lat = splitRange(nlat, parts: h.size, index: q)
                 var i = 0
                 for b in 0..<batch { for k in lat { for c in 0..<mine.count {
-                    gathered[(b * nlat + k) * mine.count + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                    gathered[(c * nlat + k) * batch + b] = Complex(buffer[i], buffer[i + 1]); i += 2
                 } } }
             })
 
-        // 5. Legendre stage for my orders. After this: [batch][lmax][mSub].
+        // 5. Legendre stage for my orders. After this: [mSub][lmax][batch].
         let lmax = serial.lmax
         let analysed = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
         defer { analysed.deallocate() }
         if !mine.isEmpty && batch > 0 {
-            serial.legendreAnalysis(spectrum: UnsafeBufferPointer(gathered), rowLength: mine.count, batch: batch,
-                                    orders: mine, into: analysed, coefficientOrders: mine)
+            serial.scratch.withArena { arena in
+                serial.legendreAnalysis(spectrum: gathered.baseAddress!, batch: batch,
+                                        orders: mine, into: analysed.baseAddress!, coefficientOrders: mine, arena: arena)
+            }
         }
 
         // 6. Degrees split over h, all of this w-part's orders. After this: [batch][lLocal][mLocal].
@@ -147,7 +149,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             pack: { q, buffer in
                 var i = 0
                 for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
-                    let v = analysed[(b * lmax + l) * mine.count + c]
+                    let v = analysed[(c * lmax + l) * batch + b]
                     buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
                 } } }
             },
@@ -173,7 +175,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
         let nlatL = latitudes.count, nlonL = longitudes.count
         let mine = legendreOrders
 
-        // 1. All degrees for my orders. After this: [batch][lmax][mSub].
+        // 1. All degrees for my orders. After this: [mSub][lmax][batch].
         let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
         defer { gathered.deallocate() }
         try h.exchange(
@@ -189,16 +191,19 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             unpack: { q, buffer in
                 var i = 0
                 for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
-                    gathered[(b * lmax + l) * mine.count + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                    gathered[(c * lmax + l) * batch + b] = Complex(buffer[i], buffer[i + 1]); i += 2
                 } } }
             })
 
-        // 2. Legendre synthesis of my orders. After this: [batch][nlat][mSub].
+        // 2. Legendre synthesis of my orders. After this: [mSub][nlat][batch].
         let synthesised = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
         defer { synthesised.deallocate() }
         if !mine.isEmpty && batch > 0 {
-            serial.legendreSynthesis(coefficients: UnsafeBufferPointer(gathered), coefficientOrders: mine, orders: mine,
-                                     batch: batch, into: synthesised, rowLength: mine.count)
+            serial.scratch.withArena { arena in
+                serial.legendreSynthesis(coefficients: gathered.baseAddress!, coefficientOrders: mine,
+                                         orders: mine, batch: batch, into: synthesised.baseAddress!,
+                                         arena: arena)
+            }
         }
 
         // 3. Latitudes back over h, this w-part's orders whole. After this: [batch·nlatL][mLocal].
@@ -210,7 +215,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             pack: { q, buffer in
                 var i = 0
                 for b in 0..<batch { for k in splitRange(nlat, parts: h.size, index: q) { for c in 0..<mine.count {
-                    let v = synthesised[(b * nlat + k) * mine.count + c]
+                    let v = synthesised[(c * nlat + k) * batch + b]
                     buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
                 } } }
             },

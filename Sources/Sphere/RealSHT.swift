@@ -35,6 +35,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     let scaledWeights: [T]
     private var plans: [Int: RealFFT<T>] = [:]
     private let planLock = NSLock()
+    /// Work arrays kept between calls (one arena per concurrent caller).
+    let scratch = ScratchPool()
 
     /// - Parameters:
     ///   - lmax: degrees kept (exclusive), `1 ... nlat`; default: the grid's natural truncation.
@@ -68,6 +70,13 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Bytes held by the Legendre table.
     public var tableBytes: Int { table.values.count * MemoryLayout<T>.stride }
 
+    /// Frees the work arrays kept between calls (they are made again on the next transform).
+    public func releaseScratch() { scratch.release() }
+
+    /// FFTW plans are made on 64-byte aligned arrays and may only run on arrays aligned alike.
+    func isAlignedForFFT<E>(_ pointer: UnsafeMutablePointer<E>) -> Bool { Int(bitPattern: pointer) % 64 == 0 }
+
+
     /// The FFT plan for `rows` latitude rows (made on first use, then reused; FFTW_MEASURE for large ones).
     func fft(rows: Int) -> RealFFT<T> {
         planLock.lock()
@@ -91,14 +100,27 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.forward: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
         precondition(coefficients.count == batch * lmax * mmax,
                      "RealSHT.forward: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
-        let plan = fft(rows: batch * nlat)
-        let mlen = nlon / 2 + 1
-        let input = AlignedBuffer<T>(count: batch * nlat * nlon)
-        input.buffer.baseAddress!.update(from: fields.baseAddress!, count: fields.count)
-        let spectrum = AlignedBuffer<Complex<T>>(count: batch * nlat * mlen)
-        plan.forward(input.pointer, spectrum.pointer)
-        legendreAnalysis(spectrum: UnsafeBufferPointer(spectrum.buffer), rowLength: mlen, batch: batch,
-                         orders: 0..<mmax, into: coefficients, coefficientOrders: 0..<mmax)
+        scratch.withArena { arena in
+            let plan = fft(rows: batch * nlat)
+            let mlen = nlon / 2 + 1
+            let spectrum = arena.memory(ScratchSlot.spectrum, count: batch * nlat * mlen, of: Complex<T>.self)
+            // FFTW's r2c keeps its input, but runs only on arrays aligned like those it was planned on.
+            var input = UnsafeMutablePointer(mutating: fields.baseAddress!)
+            if !isAlignedForFFT(input) {
+                input = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
+                input.update(from: fields.baseAddress!, count: fields.count)
+            }
+            plan.forward(input, spectrum)
+            // [batch][nlat][mlen] → [mmax][nlat][batch]: each order's rows contiguous, fields innermost.
+            let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat * batch, of: Complex<T>.self)
+            permute(spectrum, outer: batch, middle: nlat, inner: mmax, innerStride: mlen, into: byOrder)
+            let analysed = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
+            legendreAnalysis(spectrum: byOrder, batch: batch, orders: 0..<mmax, into: analysed,
+                             coefficientOrders: 0..<mmax, arena: arena)
+            // [mmax][lmax][batch] → [batch][lmax][mmax].
+            permute(analysed, outer: mmax, middle: lmax, inner: batch, innerStride: batch,
+                    into: coefficients.baseAddress!)
+        }
     }
 
     @_specialize(exported: true, where T == Float)
@@ -107,88 +129,6 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         [Complex<T>](unsafeUninitializedCapacity: batch * lmax * mmax) { out, n in
             fields.withUnsafeBufferPointer { forward($0, out, batch: batch) }
             n = batch * lmax * mmax
-        }
-    }
-
-    /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
-    ///
-    /// - spectrum: `[batch][nlat][rowLength]` complex Fourier coefficients (unscaled FFTW output); column
-    ///   `m − orders.lowerBound` holds order m.
-    /// - coefficients: `[batch][lmax][coefficientOrders.count]`; column `m − coefficientOrders.lowerBound`
-    ///   receives order m. Columns outside `orders` are left as they are.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
-    func legendreAnalysis(spectrum: UnsafeBufferPointer<Complex<T>>, rowLength: Int, batch: Int, orders: Range<Int>,
-                          into coefficients: UnsafeMutableBufferPointer<Complex<T>>, coefficientOrders: Range<Int>) {
-        let columns = 2 * batch
-        let rows = batch * nlat
-        let mcols = coefficientOrders.count
-        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        // Orders to the front: [m][b][k], so that each order's latitudes are contiguous.
-        let byOrder = AlignedBuffer<Complex<T>>(count: orders.count * rows)
-        transpose(spectrum.baseAddress!, rows: rows, columns: orders.count, sourceStride: rowLength,
-                  into: byOrder.pointer, destinationStride: rows)
-        // Results per order, [m][b][l], transposed into [b][l][m] at the end.
-        let results = AlignedBuffer<Complex<T>>(count: orders.count * batch * lmax)
-        let folded = AlignedBuffer<T>(count: 2 * nhalf * columns)      // [even | odd][nhalf][batch][re, im]
-        let products = AlignedBuffer<T>(count: lmax * columns)         // [evenRows | oddRows][batch][re, im]
-        for m in orders where m < lmax {
-            let index = m - orders.lowerBound
-            // Fold north/south pairs: even part into the first half, odd part into the second, weighted.
-            byOrder.pointer.advanced(by: index * rows).withMemoryRebound(to: T.self, capacity: 2 * rows) { s in
-                let f = folded.pointer
-                for b in 0..<batch {
-                    let row = s + 2 * b * nlat
-                    for k in 0..<nhalf {
-                        let w = scaledWeights[k]
-                        let north = 2 * k
-                        let mirror = 2 * (nlat - 1 - k)
-                        let e = (k * batch + b) * 2
-                        let o = nhalf * columns + e
-                        if k == equator {
-                            f[e] = w * row[north]
-                            f[e + 1] = w * row[north + 1]
-                            f[o] = 0
-                            f[o + 1] = 0
-                        } else {
-                            f[e] = w * (row[north] + row[mirror])
-                            f[e + 1] = w * (row[north + 1] + row[mirror + 1])
-                            f[o] = w * (row[north] - row[mirror])
-                            f[o + 1] = w * (row[north + 1] - row[mirror + 1])
-                        }
-                    }
-                }
-            }
-            let evenRows = table.evenCount(m)
-            let oddRows = table.oddCount(m)
-            table.values.withUnsafeBufferPointer { t in
-                gemm(m: evenRows, n: columns, k: nhalf, a: t.baseAddress! + table.evenOffset(m), lda: nhalf,
-                     b: folded.pointer, ldb: columns, c: products.pointer, ldc: columns)
-                gemm(m: oddRows, n: columns, k: nhalf, a: t.baseAddress! + table.oddOffset(m), lda: nhalf,
-                     b: folded.pointer + nhalf * columns, ldb: columns,
-                     c: products.pointer + evenRows * columns, ldc: columns)
-            }
-            // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m stays zero.
-            results.pointer.advanced(by: index * batch * lmax).withMemoryRebound(to: T.self, capacity: 2 * batch * lmax) { out in
-                let p = products.pointer
-                for b in 0..<batch {
-                    let o = out + 2 * b * lmax
-                    for r in 0..<evenRows {
-                        o[2 * (m + 2 * r)] = p[r * columns + 2 * b]
-                        o[2 * (m + 2 * r) + 1] = p[r * columns + 2 * b + 1]
-                    }
-                    for r in 0..<oddRows {
-                        o[2 * (m + 1 + 2 * r)] = p[(evenRows + r) * columns + 2 * b]
-                        o[2 * (m + 1 + 2 * r) + 1] = p[(evenRows + r) * columns + 2 * b + 1]
-                    }
-                }
-            }
-        }
-        // [m][b][l] → [b][l][m] in the caller's columns.
-        let first = orders.lowerBound - coefficientOrders.lowerBound
-        for b in 0..<batch {
-            transpose(results.pointer + b * lmax, rows: orders.count, columns: lmax, sourceStride: batch * lmax,
-                      into: coefficients.baseAddress! + b * lmax * mcols + first, destinationStride: mcols)
         }
     }
 
@@ -205,14 +145,34 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.inverse: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
         precondition(fields.count == batch * nlat * nlon,
                      "RealSHT.inverse: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
-        let plan = fft(rows: batch * nlat)
-        let mlen = nlon / 2 + 1
-        let spectrum = AlignedBuffer<Complex<T>>(count: batch * nlat * mlen)   // zero beyond mmax
-        legendreSynthesis(coefficients: coefficients, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: batch,
-                          into: spectrum.buffer, rowLength: mlen)
-        let output = AlignedBuffer<T>(count: batch * nlat * nlon)
-        plan.inverse(spectrum.pointer, output.pointer)
-        fields.baseAddress!.update(from: output.pointer, count: fields.count)
+        scratch.withArena { arena in
+            let plan = fft(rows: batch * nlat)
+            let mlen = nlon / 2 + 1
+            // [batch][lmax][mmax] → [mmax][lmax][batch].
+            let byOrder = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
+            permute(coefficients.baseAddress!, outer: batch, middle: lmax, inner: mmax, innerStride: mmax,
+                    into: byOrder)
+            let synthesised = arena.memory(ScratchSlot.byOrder, count: mmax * nlat * batch, of: Complex<T>.self)
+            legendreSynthesis(coefficients: byOrder, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: batch,
+                              into: synthesised, arena: arena)
+            // [mmax][nlat][batch] → [batch][nlat][mlen], zero at the orders the coefficients do not reach.
+            let spectrum = arena.memory(ScratchSlot.spectrum, count: batch * nlat * mlen, of: Complex<T>.self)
+            permute(synthesised, outer: mmax, middle: nlat, inner: batch, innerStride: batch, into: spectrum,
+                    outerStride: mlen)
+            if mmax < mlen {
+                for row in 0..<(batch * nlat) {
+                    (spectrum + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax)
+                }
+            }
+            let output = fields.baseAddress!
+            if isAlignedForFFT(output) {
+                plan.inverse(spectrum, output)
+            } else {
+                let aligned = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
+                plan.inverse(spectrum, aligned)
+                output.update(from: aligned, count: fields.count)
+            }
+        }
     }
 
     @_specialize(exported: true, where T == Float)
@@ -222,88 +182,5 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
             coefficients.withUnsafeBufferPointer { inverse($0, out, batch: batch) }
             n = batch * nlat * nlon
         }
-    }
-
-    /// The Legendre stage of the inverse transform for a subset of orders.
-    ///
-    /// - coefficients: `[batch][lmax][coefficientOrders.count]`
-    /// - spectrum: `[batch][nlat][rowLength]`; column `m − orders.lowerBound` receives order m (other
-    ///   columns untouched). The imaginary part at m = 0 is kept; FFTW's c2r ignores it.
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
-    func legendreSynthesis(coefficients: UnsafeBufferPointer<Complex<T>>, coefficientOrders: Range<Int>,
-                           orders: Range<Int>, batch: Int, into spectrum: UnsafeMutableBufferPointer<Complex<T>>,
-                           rowLength: Int) {
-        let columns = 2 * batch
-        let rows = batch * nlat
-        let mcols = coefficientOrders.count
-        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        // Orders to the front: [m][b][l].
-        let byOrder = AlignedBuffer<Complex<T>>(count: orders.count * batch * lmax)
-        let first = orders.lowerBound - coefficientOrders.lowerBound
-        for b in 0..<batch {
-            transpose(coefficients.baseAddress! + b * lmax * mcols + first, rows: lmax, columns: orders.count,
-                      sourceStride: mcols, into: byOrder.pointer + b * lmax, destinationStride: batch * lmax)
-        }
-        // Fields per order, [m][b][k], transposed into the caller's [b][k][rowLength] at the end.
-        let fields = AlignedBuffer<Complex<T>>(count: orders.count * rows)
-        let gathered = AlignedBuffer<T>(count: lmax * columns)         // [evenRows | oddRows][batch][re, im]
-        let parts = AlignedBuffer<T>(count: 2 * nhalf * columns)      // [even | odd][nhalf][batch][re, im]
-        for m in orders where m < lmax {
-            let index = m - orders.lowerBound
-            let evenRows = table.evenCount(m)
-            let oddRows = table.oddCount(m)
-            byOrder.pointer.advanced(by: index * batch * lmax).withMemoryRebound(to: T.self, capacity: 2 * batch * lmax) { c in
-                let g = gathered.pointer
-                for b in 0..<batch {
-                    let src = c + 2 * b * lmax
-                    for r in 0..<evenRows {
-                        g[r * columns + 2 * b] = src[2 * (m + 2 * r)]
-                        g[r * columns + 2 * b + 1] = src[2 * (m + 2 * r) + 1]
-                    }
-                    for r in 0..<oddRows {
-                        g[(evenRows + r) * columns + 2 * b] = src[2 * (m + 1 + 2 * r)]
-                        g[(evenRows + r) * columns + 2 * b + 1] = src[2 * (m + 1 + 2 * r) + 1]
-                    }
-                }
-            }
-            table.values.withUnsafeBufferPointer { t in
-                gemm(.transpose, .none, m: nhalf, n: columns, k: evenRows,
-                     a: t.baseAddress! + table.evenOffset(m), lda: nhalf,
-                     b: gathered.pointer, ldb: columns, c: parts.pointer, ldc: columns)
-                if oddRows > 0 {
-                    gemm(.transpose, .none, m: nhalf, n: columns, k: oddRows,
-                         a: t.baseAddress! + table.oddOffset(m), lda: nhalf,
-                         b: gathered.pointer + evenRows * columns, ldb: columns,
-                         c: parts.pointer + nhalf * columns, ldc: columns)
-                } else {
-                    parts.pointer.advanced(by: nhalf * columns).update(repeating: 0, count: nhalf * columns)
-                }
-            }
-            // Unfold: north = even + odd, south = even − odd.
-            fields.pointer.advanced(by: index * rows).withMemoryRebound(to: T.self, capacity: 2 * rows) { s in
-                let p = parts.pointer
-                for b in 0..<batch {
-                    let row = s + 2 * b * nlat
-                    for k in 0..<nhalf {
-                        let e = (k * batch + b) * 2
-                        let o = nhalf * columns + e
-                        row[2 * k] = p[e] + p[o]
-                        row[2 * k + 1] = p[e + 1] + p[o + 1]
-                        if k != equator {
-                            let mirror = 2 * (nlat - 1 - k)
-                            row[mirror] = p[e] - p[o]
-                            row[mirror + 1] = p[e + 1] - p[o + 1]
-                        }
-                    }
-                }
-            }
-        }
-        // Orders at or beyond lmax have no degrees: zero fields. Then [m][b·nlat] → [b·nlat][rowLength].
-        for m in orders where m >= lmax {
-            fields.pointer.advanced(by: (m - orders.lowerBound) * rows).update(repeating: .zero, count: rows)
-        }
-        transpose(fields.pointer, rows: orders.count, columns: rows, sourceStride: rows,
-                  into: spectrum.baseAddress!, destinationStride: rowLength)
     }
 }

@@ -16,10 +16,23 @@ guard arguments.count == 8, let grid = SphereGrid(rawValue: arguments[1]),
 }
 BLASConfiguration.threadCount = threads
 
+/// Wall-clock seconds of `body`; with MYRIAD_BENCH_CLOCK=cpu, the process's CPU seconds instead (robust
+/// on a shared machine for one-thread runs; compare.py uses the same clock for every library).
+let useCPUClock = ProcessInfo.processInfo.environment["MYRIAD_BENCH_CLOCK"] == "cpu"
+
+func now() -> Double {
+    if useCPUClock {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = now()
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return now() - start
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -35,14 +48,23 @@ for i in fields.indices {
     state = state &* 6364136223846793005 &+ 1442695040888963407
     fields[i] = Float(Double(state >> 11) / Double(1 << 53) - 0.5)
 }
+// Preallocated outputs and the pointer API, as a model step uses it: the timings are the transforms',
+// not the allocator's.
 var coefficients = [Complex<Float>](repeating: .zero, count: batch * lmax * lmax)
-// Warm-up also makes the FFTW plan (FFTW_MEASURE), which is construction, not transform time.
-let planning = seconds { coefficients = sht.forward(fields, batch: batch) }
+// Warm-up also makes the FFTW plan (FFTW_MEASURE) and the scratch arrays: construction, not transform time.
+let planning = seconds {
+    fields.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
+    coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
+}
 var forwardTimes = [Double]()
 var inverseTimes = [Double]()
 for _ in 0..<repeats {
-    forwardTimes.append(seconds { coefficients = sht.forward(fields, batch: batch) })
-    inverseTimes.append(seconds { fields = sht.inverse(coefficients, batch: batch) })
+    forwardTimes.append(seconds {
+        fields.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
+    })
+    inverseTimes.append(seconds {
+        coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
+    })
 }
 print("library,grid,nlat,nlon,lmax,batch,threads,setup_s,forward_s,inverse_s")
 print("myriad,\(grid),\(nlat),\(nlon),\(lmax),\(batch),\(threads),\(setup + planning),\(median(forwardTimes)),\(median(inverseTimes))")

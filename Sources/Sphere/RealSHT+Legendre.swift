@@ -1,0 +1,165 @@
+import ComplexModule
+import Kernels
+
+/// Slots of a transform's `ScratchArena`. The serial transform and the Legendre stages share one arena
+/// per call, so each array has its own slot.
+enum ScratchSlot {
+    static let fields = 0
+    static let spectrum = 1
+    static let coefficients = 2
+    static let parts = 3
+    static let rows = 4
+    static let byOrder = 5
+}
+
+/// The Legendre stages: per order m, fold north/south pairs into even and odd parts, then GEMMs against
+/// the parity blocks of the table, cut into row blocks that each start at their first significant node.
+extension RealSHT {
+    /// Rows per GEMM in the forward (analysis) stage: small enough that the polar cut-off follows the
+    /// turning point closely, large enough that OpenBLAS runs near its peak.
+    var analysisBlockRows: Int { 64 }
+    /// Rows per GEMM in the inverse stage, where the rows are the GEMM's inner dimension and every block
+    /// re-reads and re-writes the output: larger blocks.
+    var synthesisBlockRows: Int { 128 }
+
+    /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
+    ///
+    /// Layouts are order-major with the field index innermost, so that each order's data is one
+    /// contiguous block and every step moves `batch` contiguous values at a time:
+    /// - spectrum: `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW output).
+    /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
+    ///   receives order m. Blocks outside `orders` are left as they are.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    func legendreAnalysis(spectrum: UnsafePointer<Complex<T>>, batch: Int, orders: Range<Int>,
+                          into coefficients: UnsafeMutablePointer<Complex<T>>, coefficientOrders: Range<Int>,
+                          arena: ScratchArena) {
+        let columns = 2 * batch
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)   // [even | odd][nhalf][batch][re, im]
+        let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)       // [evenRows | oddRows][batch][re, im]
+        let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
+        let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
+        let weights = scaledWeights
+        for m in orders {
+            let order = source + (m - orders.lowerBound) * nlat * columns
+            let destination = target + (m - coefficientOrders.lowerBound) * lmax * columns
+            guard m < lmax else {
+                destination.update(repeating: 0, count: lmax * columns)
+                continue
+            }
+            // Fold north/south pairs, weighted: even part first, odd part second.
+            for k in 0..<nhalf {
+                let w = weights[k]
+                let north = order + k * columns
+                let south = order + (nlat - 1 - k) * columns
+                let even = folded + k * columns
+                let odd = folded + (nhalf + k) * columns
+                if k == equator {
+                    for j in 0..<columns { even[j] = w * north[j]; odd[j] = 0 }
+                } else {
+                    for j in 0..<columns {
+                        even[j] = w * (north[j] + south[j])
+                        odd[j] = w * (north[j] - south[j])
+                    }
+                }
+            }
+            let evenRows = table.evenCount(m)
+            let oddRows = table.oddCount(m)
+            products.update(repeating: 0, count: (evenRows + oddRows) * columns)   // rows with no significant node
+            table.values.withUnsafeBufferPointer { t in
+                for odd in [false, true] {
+                    let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
+                    let parity = folded + (odd ? nhalf * columns : 0)
+                    let firstProduct = odd ? evenRows : 0
+                    table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows) { row, count, node in
+                        gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
+                             lda: nhalf, b: parity + node * columns, ldb: columns,
+                             c: products + (firstProduct + row) * columns, ldc: columns)
+                    }
+                }
+            }
+            // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m is zero.
+            destination.update(repeating: 0, count: m * columns)
+            for r in 0..<(evenRows + oddRows) {
+                let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
+                (destination + l * columns).update(from: products + r * columns, count: columns)
+            }
+        }
+    }
+
+    /// The Legendre stage of the inverse transform for a subset of orders.
+    ///
+    /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
+    ///   holds order m.
+    /// - spectrum: `[orders.count][nlat][batch]`. The imaginary part at m = 0 is kept; FFTW's c2r ignores it.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    func legendreSynthesis(coefficients: UnsafePointer<Complex<T>>, coefficientOrders: Range<Int>,
+                           orders: Range<Int>, batch: Int, into spectrum: UnsafeMutablePointer<Complex<T>>,
+                           arena: ScratchArena) {
+        let columns = 2 * batch
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
+        let parts = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)  // [even | odd][nhalf][batch][re, im]
+        let source = UnsafeRawPointer(coefficients).assumingMemoryBound(to: T.self)
+        let target = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: T.self)
+        for m in orders {
+            let order = target + (m - orders.lowerBound) * nlat * columns
+            guard m < lmax else {   // no degrees: zero
+                order.update(repeating: 0, count: nlat * columns)
+                continue
+            }
+            let origin = source + (m - coefficientOrders.lowerBound) * lmax * columns
+            let evenRows = table.evenCount(m)
+            let oddRows = table.oddCount(m)
+            for r in 0..<(evenRows + oddRows) {
+                let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
+                (gathered + r * columns).update(from: origin + l * columns, count: columns)
+            }
+            table.values.withUnsafeBufferPointer { t in
+                synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: gathered,
+                                 columns: columns, into: parts)
+                synthesiseParity(m: m, odd: true, table: t.baseAddress! + table.oddOffset(m),
+                                 coefficients: gathered + evenRows * columns, columns: columns,
+                                 into: parts + nhalf * columns)
+            }
+            // Unfold: north = even + odd, south = even − odd.
+            for k in 0..<nhalf {
+                let even = parts + k * columns
+                let odd = parts + (nhalf + k) * columns
+                let north = order + k * columns
+                for j in 0..<columns { north[j] = even[j] + odd[j] }
+                if k != equator {
+                    let south = order + (nlat - 1 - k) * columns
+                    for j in 0..<columns { south[j] = even[j] - odd[j] }
+                }
+            }
+        }
+    }
+
+    /// `parts[k][·] = Σ_r table[r][k] · coefficients[r][·]` for one parity of order m, block by block from
+    /// each block's first significant node. The block reaching furthest poleward runs first and sets the
+    /// rows it covers; the rows poleward of every block are zero; the other blocks add to the rows they need.
+    @inline(__always)
+    private func synthesiseParity(m: Int, odd: Bool, table rowsOfTable: UnsafePointer<T>,
+                                  coefficients: UnsafePointer<T>, columns: Int, into parts: UnsafeMutablePointer<T>) {
+        var widest = (row: -1, count: 0, node: nhalf)
+        table.forEachBlock(m: m, odd: odd, maxRows: synthesisBlockRows) { row, count, node in
+            if node < widest.node { widest = (row, count, node) }
+        }
+        parts.update(repeating: 0, count: widest.node * columns)
+        guard widest.row >= 0 else { return }
+        gemm(.transpose, .none, m: nhalf - widest.node, n: columns, k: widest.count,
+             a: rowsOfTable + widest.row * nhalf + widest.node, lda: nhalf,
+             b: coefficients + widest.row * columns, ldb: columns,
+             c: parts + widest.node * columns, ldc: columns)
+        table.forEachBlock(m: m, odd: odd, maxRows: synthesisBlockRows) { row, count, node in
+            guard row != widest.row else { return }
+            gemm(.transpose, .none, m: nhalf - node, n: columns, k: count,
+                 a: rowsOfTable + row * nhalf + node, lda: nhalf,
+                 b: coefficients + row * columns, ldb: columns,
+                 beta: 1, c: parts + node * columns, ldc: columns)
+        }
+    }
+}
