@@ -16,11 +16,12 @@ enum ScratchSlot {
 /// the parity blocks of the table, cut into row blocks that each start at their first significant node.
 extension RealSHT {
     /// Rows per GEMM in the forward (analysis) stage: small enough that the polar cut-off follows the
-    /// turning point closely, large enough that OpenBLAS runs near its peak.
-    var analysisBlockRows: Int { 64 }
+    /// turning point closely, large enough that OpenBLAS runs near its peak. With few fields a GEMM call
+    /// costs mostly its packing of the table, so those get one call per parity.
+    func analysisBlockRows(batch: Int) -> Int { batch > 8 ? 64 : .max }
     /// Rows per GEMM in the inverse stage, where the rows are the GEMM's inner dimension and every block
     /// re-reads and re-writes the output: larger blocks.
-    var synthesisBlockRows: Int { 128 }
+    func synthesisBlockRows(batch: Int) -> Int { batch > 8 ? 128 : .max }
 
     /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
     ///
@@ -35,12 +36,10 @@ extension RealSHT {
                           into coefficients: UnsafeMutablePointer<Complex<T>>, coefficientOrders: Range<Int>,
                           arena: ScratchArena) {
         let columns = 2 * batch
-        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)   // [even | odd][nhalf][batch][re, im]
-        let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)       // [evenRows | oddRows][batch][re, im]
+        let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
+        let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
         let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
-        let weights = scaledWeights
         for m in orders {
             let order = source + (m - orders.lowerBound) * nlat * columns
             let destination = target + (m - coefficientOrders.lowerBound) * lmax * columns
@@ -48,36 +47,12 @@ extension RealSHT {
                 destination.update(repeating: 0, count: lmax * columns)
                 continue
             }
-            // Fold north/south pairs, weighted: even part first, odd part second.
-            for k in 0..<nhalf {
-                let w = weights[k]
-                let north = order + k * columns
-                let south = order + (nlat - 1 - k) * columns
-                let even = folded + k * columns
-                let odd = folded + (nhalf + k) * columns
-                if k == equator {
-                    for j in 0..<columns { even[j] = w * north[j]; odd[j] = 0 }
-                } else {
-                    for j in 0..<columns {
-                        even[j] = w * (north[j] + south[j])
-                        odd[j] = w * (north[j] - south[j])
-                    }
-                }
-            }
             let evenRows = table.evenCount(m)
             let oddRows = table.oddCount(m)
-            products.update(repeating: 0, count: (evenRows + oddRows) * columns)   // rows with no significant node
-            table.values.withUnsafeBufferPointer { t in
-                for odd in [false, true] {
-                    let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
-                    let parity = folded + (odd ? nhalf * columns : 0)
-                    let firstProduct = odd ? evenRows : 0
-                    table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows) { row, count, node in
-                        gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
-                             lda: nhalf, b: parity + node * columns, ldb: columns,
-                             c: products + (firstProduct + row) * columns, ldc: columns)
-                    }
-                }
+            if batch == 1 {
+                analyseSingleField(m: m, order: order, into: products, planes: folded)
+            } else {
+                analyseFields(m: m, order: order, batch: batch, into: products, folded: folded)
             }
             // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m is zero.
             destination.update(repeating: 0, count: m * columns)
@@ -117,6 +92,10 @@ extension RealSHT {
                 let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
                 (gathered + r * columns).update(from: origin + l * columns, count: columns)
             }
+            if batch == 1 {
+                synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts)
+                continue
+            }
             table.values.withUnsafeBufferPointer { t in
                 synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: gathered,
                                  columns: columns, into: parts)
@@ -145,7 +124,9 @@ extension RealSHT {
     private func synthesiseParity(m: Int, odd: Bool, table rowsOfTable: UnsafePointer<T>,
                                   coefficients: UnsafePointer<T>, columns: Int, into parts: UnsafeMutablePointer<T>) {
         var widest = (row: -1, count: 0, node: nhalf)
-        table.forEachBlock(m: m, odd: odd, maxRows: synthesisBlockRows) { row, count, node in
+        let columnsPerField = 2
+        let maxRows = synthesisBlockRows(batch: columns / columnsPerField)
+        table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
             if node < widest.node { widest = (row, count, node) }
         }
         parts.update(repeating: 0, count: widest.node * columns)
@@ -154,12 +135,121 @@ extension RealSHT {
              a: rowsOfTable + widest.row * nhalf + widest.node, lda: nhalf,
              b: coefficients + widest.row * columns, ldb: columns,
              c: parts + widest.node * columns, ldc: columns)
-        table.forEachBlock(m: m, odd: odd, maxRows: synthesisBlockRows) { row, count, node in
+        table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
             guard row != widest.row else { return }
             gemm(.transpose, .none, m: nhalf - node, n: columns, k: count,
                  a: rowsOfTable + row * nhalf + node, lda: nhalf,
                  b: coefficients + row * columns, ldb: columns,
                  beta: 1, c: parts + node * columns, ldc: columns)
+        }
+    }
+
+    // MARK: - Several fields
+
+    /// Order m of `batch` fields: fold north/south pairs (weighted; even part first, odd part second) into
+    /// `folded` `[even | odd][nhalf][batch][re, im]`, then GEMMs per parity and row block.
+    /// - order: `[nlat][batch][re, im]`; products: `[evenRows | oddRows][batch][re, im]`.
+    private func analyseFields(m: Int, order: UnsafePointer<T>, batch: Int, into products: UnsafeMutablePointer<T>,
+                               folded: UnsafeMutablePointer<T>) {
+        let columns = 2 * batch
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        let weights = scaledWeights
+        let evenRows = table.evenCount(m)
+        let oddRows = table.oddCount(m)
+        for k in 0..<nhalf {
+            let w = weights[k]
+            let north = order + k * columns
+            let south = order + (nlat - 1 - k) * columns
+            let even = folded + k * columns
+            let odd = folded + (nhalf + k) * columns
+            if k == equator {
+                for j in 0..<columns { even[j] = w * north[j]; odd[j] = 0 }
+            } else {
+                for j in 0..<columns {
+                    even[j] = w * (north[j] + south[j])
+                    odd[j] = w * (north[j] - south[j])
+                }
+            }
+        }
+        products.update(repeating: 0, count: (evenRows + oddRows) * columns)   // rows with no significant node
+        table.values.withUnsafeBufferPointer { t in
+            for odd in [false, true] {
+                let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
+                let parity = folded + (odd ? nhalf * columns : 0)
+                let firstProduct = odd ? evenRows : 0
+                table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows(batch: batch)) { row, count, node in
+                    gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
+                         lda: nhalf, b: parity + node * columns, ldb: columns,
+                         c: products + (firstProduct + row) * columns, ldc: columns)
+                }
+            }
+        }
+    }
+
+    // MARK: - One field
+
+    /// Order m of one field: fold into separate real and imaginary planes
+    /// `[evenRe | evenIm | oddRe | oddIm][nhalf]`, then the row-wise products (`LegendreMatVec`).
+    /// - order: `[nlat][re, im]` of order m; products: `[evenRows | oddRows][re, im]`.
+    private func analyseSingleField(m: Int, order: UnsafePointer<T>, into products: UnsafeMutablePointer<T>,
+                                    planes: UnsafeMutablePointer<T>) {
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        for k in 0..<nhalf {
+            let w = scaledWeights[k]
+            let north = order + 2 * k
+            let south = order + 2 * (nlat - 1 - k)
+            if k == equator {
+                planes[k] = w * north[0]
+                planes[nhalf + k] = w * north[1]
+                planes[2 * nhalf + k] = 0
+                planes[3 * nhalf + k] = 0
+            } else {
+                planes[k] = w * (north[0] + south[0])
+                planes[nhalf + k] = w * (north[1] + south[1])
+                planes[2 * nhalf + k] = w * (north[0] - south[0])
+                planes[3 * nhalf + k] = w * (north[1] - south[1])
+            }
+        }
+        let evenRows = table.evenCount(m)
+        table.values.withUnsafeBufferPointer { t in
+            table.firstSignificantNode.withUnsafeBufferPointer { first in
+                legendreAnalysisSingle(table: t.baseAddress! + table.evenOffset(m), rows: evenRows, nhalf: nhalf,
+                                       firstNode: first.baseAddress! + table.evenOffset(m) / nhalf,
+                                       real: planes, imaginary: planes + nhalf, into: products)
+                legendreAnalysisSingle(table: t.baseAddress! + table.oddOffset(m), rows: table.oddCount(m),
+                                       nhalf: nhalf, firstNode: first.baseAddress! + table.oddOffset(m) / nhalf,
+                                       real: planes + 2 * nhalf, imaginary: planes + 3 * nhalf,
+                                       into: products + 2 * evenRows)
+            }
+        }
+    }
+
+    /// Order m of one field: row-wise sums into real and imaginary planes, then unfold into `order`
+    /// (`[nlat][re, im]`). - coefficients: `[evenRows | oddRows][re, im]`.
+    private func synthesiseSingleField(m: Int, coefficients: UnsafePointer<T>, into order: UnsafeMutablePointer<T>,
+                                       planes: UnsafeMutablePointer<T>) {
+        let evenRows = table.evenCount(m)
+        table.values.withUnsafeBufferPointer { t in
+            table.firstSignificantNode.withUnsafeBufferPointer { first in
+                legendreSynthesisSingle(table: t.baseAddress! + table.evenOffset(m), rows: evenRows, nhalf: nhalf,
+                                        firstNode: first.baseAddress! + table.evenOffset(m) / nhalf,
+                                        coefficients: coefficients, real: planes, imaginary: planes + nhalf)
+                legendreSynthesisSingle(table: t.baseAddress! + table.oddOffset(m), rows: table.oddCount(m),
+                                        nhalf: nhalf, firstNode: first.baseAddress! + table.oddOffset(m) / nhalf,
+                                        coefficients: coefficients + 2 * evenRows, real: planes + 2 * nhalf,
+                                        imaginary: planes + 3 * nhalf)
+            }
+        }
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        for k in 0..<nhalf {
+            let north = order + 2 * k
+            north[0] = planes[k] + planes[2 * nhalf + k]
+            north[1] = planes[nhalf + k] + planes[3 * nhalf + k]
+            if k != equator {
+                let south = order + 2 * (nlat - 1 - k)
+                south[0] = planes[k] - planes[2 * nhalf + k]
+                south[1] = planes[nhalf + k] - planes[3 * nhalf + k]
+            }
         }
     }
 }

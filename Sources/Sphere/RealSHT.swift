@@ -4,7 +4,7 @@ import Kernels
 import RealModule
 
 /// Precision of a spherical harmonic transform: Float (the SFNO) or Double (the shallow-water model).
-public typealias SHTScalar = FFTScalar & GEMMScalar
+public typealias SHTScalar = FFTScalar & GEMMScalar & SIMDScalar
 
 /// The real spherical harmonic transform of torch-harmonics (`RealSHT` / `InverseRealSHT`, `norm="ortho"`,
 /// Condon–Shortley phase) on a batch of fields.
