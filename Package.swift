@@ -61,6 +61,9 @@ let package = Package(
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], path: "bench/sht/swift"),
 
+        .executableTarget(name: "swe-benchmark", dependencies: ["ShallowWater"], path: "bench/swe/swift",
+                          swiftSettings: optimisedAlways),
+
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "myriad",

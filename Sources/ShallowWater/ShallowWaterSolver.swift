@@ -83,6 +83,18 @@ public final class ShallowWaterSolver: @unchecked Sendable {
         coriolis = latitudes.map { 2 * parameters.omega * sin($0) }
     }
 
+    /// Myriad's default time step for `nlat` latitudes: `3600 / ⌈3600 nlat / 19200⌉` s — torch-harmonics'
+    /// 150 s at 128 latitudes scaled with the grid spacing, rounded down to a whole number of steps per hour
+    /// (300 s at 64, 75 s at 256, 25 s at 721).
+    public static func defaultTimeStep(nlat: Int) -> Double {
+        3600 / (3600 * Double(nlat) / 19200).rounded(.up)
+    }
+
+    /// Myriad's default truncation for `nlat` latitudes: `⌈nlat/3⌉` degrees, as torch-harmonics' `PdeDataset`
+    /// (its shallow-water training data) sets it — free of aliasing for the quadratic terms. (The solver's
+    /// own default, `lmax: nil`, is the SHT's natural truncation, as torch-harmonics' `ShallowWaterSolver`.)
+    public static func defaultDegreeCount(nlat: Int) -> Int { (nlat + 2) / 3 }
+
     // MARK: - Transforms (csphase = False)
 
     /// Grid fields of `batch` spectral fields: `[batch][lmax][mmax]` → `[batch][nlat][nlon]`.
@@ -135,7 +147,7 @@ public final class ShallowWaterSolver: @unchecked Sendable {
     public func tendency(_ state: [Complex<Double>]) -> [Complex<Double>] {
         precondition(state.count == 3 * spectralCount, "ShallowWaterSolver: a state holds 3 × \(lmax) × \(mmax) coefficients, got \(state.count)")
         let n = gridCount, s = spectralCount
-        let fields = spectralToGrid(state[...], batch: 3)              // Φ, ζ, δ
+        let fields = spectralToGrid(state[0..<(2 * s)], batch: 2)     // Φ, ζ (δ on the grid is not needed)
         let wind = winds(state[s...], batch: 1)                       // u, v
         // [(u, v)(ζ + f), (u, v) Φ] and Φ + |u|²/2 on the grid.
         var fluxes = [Double](repeating: 0, count: 4 * n)

@@ -5,6 +5,8 @@ import ComplexModule
 /// are negated. The operation is its own inverse.
 ///
 /// - coefficients: `[batch][lmax][mmax]`
+@_specialize(exported: true, where T == Float)
+@_specialize(exported: true, where T == Double)
 public func toggleCondonShortleyPhase<T: SHTScalar>(_ coefficients: UnsafeMutableBufferPointer<Complex<T>>,
                                                     lmax: Int, mmax: Int) {
     precondition(coefficients.count % (lmax * mmax) == 0,
@@ -21,6 +23,8 @@ public func toggleCondonShortleyPhase<T: SHTScalar>(_ coefficients: UnsafeMutabl
 }
 
 /// `toggleCondonShortleyPhase` on an array.
+@_specialize(exported: true, where T == Float)
+@_specialize(exported: true, where T == Double)
 public func toggleCondonShortleyPhase<T: SHTScalar>(_ coefficients: inout [Complex<T>], lmax: Int, mmax: Int) {
     coefficients.withUnsafeMutableBufferPointer { toggleCondonShortleyPhase($0, lmax: lmax, mmax: mmax) }
 }

@@ -16,8 +16,11 @@ import RealModule
 /// torch-harmonics' shallow-water solver calls the components "u, v" and multiplies `s`, `t` by
 /// `−l(l+1)/r` to get vorticity and divergence; see `ShallowWaterSolver`.
 ///
-/// How: one batched FFTW transform for the longitudes; for each order m one GEMM of the stacked
-/// `[D; Q]` table (`[2(lmax−m)][nlat]`) against the four real columns per field, combined afterwards.
+/// How: one batched FFTW transform for the longitudes, orders moved to the front with a tiled transpose;
+/// for each order m one product of the stacked `[D; Q]` table (`[2(lmax−m)][nlat]`) with the four real
+/// columns per field, combined afterwards. For one or two fields in Float64 the products are SIMD loops
+/// that stream the table once (`PanelProducts`); otherwise GEMMs. No even/odd folding yet (it would halve
+/// the work, as in `RealSHT`).
 ///
 /// - fields: `[batch][2][nlat][nlon]`, latitudes north → south
 /// - coefficients: `[batch][2][lmax][mmax]` complex (spheroidal, toroidal), zero where `m > l`
@@ -36,6 +39,9 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
     /// Analysis table: the synthesis table times `w_k · 2π/nlon / (l(l+1))`.
     let analysisTable: VectorLegendreTable<T>
     private var plans: [Int: RealFFT<T>] = [:]
+    /// Scratch buffers by batch size, reused across calls (allocating and zeroing megabytes per call cost
+    /// more than a third of a shallow-water step); a concurrent caller takes its own.
+    private var workspaces: [Int: [VectorWorkspace<T>]] = [:]
     private let planLock = NSLock()
 
     /// - Parameters:
@@ -94,6 +100,19 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         return plan
     }
 
+    func takeWorkspace(batch: Int) -> VectorWorkspace<T> {
+        planLock.lock()
+        defer { planLock.unlock() }
+        if let workspace = workspaces[batch]?.popLast() { return workspace }
+        return VectorWorkspace<T>(batch: batch, nlat: nlat, nlon: nlon, lmax: lmax, orders: min(mmax, lmax))
+    }
+
+    func returnWorkspace(_ workspace: VectorWorkspace<T>) {
+        planLock.lock()
+        defer { planLock.unlock() }
+        workspaces[workspace.batch, default: []].append(workspace)
+    }
+
     // MARK: - Forward
 
     /// Spheroidal and toroidal coefficients of `batch` vector fields.
@@ -110,32 +129,48 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         let rows = batch * 2 * nlat
         let plan = fft(rows: rows)
         let mlen = nlon / 2 + 1
-        let input = AlignedBuffer<T>(count: rows * nlon)
-        input.buffer.baseAddress!.update(from: fields.baseAddress!, count: fields.count)
-        let spectrum = AlignedBuffer<Complex<T>>(count: rows * mlen)
+        let workspace = takeWorkspace(batch: batch)
+        defer { returnWorkspace(workspace) }
+        let input = workspace.real
+        input.pointer.update(from: fields.baseAddress!, count: fields.count)
+        let spectrum = workspace.spectrum
         plan.forward(input.pointer, spectrum.pointer)
         coefficients.update(repeating: .zero)
 
+        let orders = min(mmax, lmax)
+        // Orders to the front: [m][b][c][k], so that each order's latitudes are contiguous.
+        let byOrder = workspace.byOrder
+        transpose(spectrum.pointer, rows: rows, columns: orders, sourceStride: mlen, into: byOrder.pointer,
+                  destinationStride: rows)
         let columns = 4 * batch                                      // [component][batch][re, im]
-        let packed = AlignedBuffer<T>(count: nlat * columns)         // [nlat][columns]
-        let products = AlignedBuffer<T>(count: 2 * lmax * columns)   // [D rows | Q rows][columns]
-        let spectral = UnsafeRawPointer(spectrum.pointer).assumingMemoryBound(to: T.self)
-        for m in 0..<min(mmax, lmax) {
+        let packed = workspace.packed                                // [nlat][columns]
+        let products = workspace.first                               // [D rows | Q rows][columns]
+        let spectral = UnsafeRawPointer(byOrder.pointer).assumingMemoryBound(to: T.self)
+        for m in 0..<orders {
             let degrees = lmax - m
             let x = packed.pointer
-            for k in 0..<nlat {
-                for c in 0..<2 {
-                    for b in 0..<batch {
-                        let source = 2 * (((b * 2 + c) * nlat + k) * mlen + m)
-                        let column = 2 * (c * batch + b)
-                        x[k * columns + column] = spectral[source]
-                        x[k * columns + column + 1] = spectral[source + 1]
+            for c in 0..<2 {
+                for b in 0..<batch {
+                    let source = 2 * (m * rows + (b * 2 + c) * nlat)
+                    let column = 2 * (c * batch + b)
+                    for k in 0..<nlat {
+                        x[k * columns + column] = spectral[source + 2 * k]
+                        x[k * columns + column + 1] = spectral[source + 2 * k + 1]
                     }
                 }
             }
             analysisTable.values.withUnsafeBufferPointer { t in
-                gemm(m: 2 * degrees, n: columns, k: nlat, a: t.baseAddress! + analysisTable.offsets[m], lda: nlat,
-                     b: packed.pointer, ldb: columns, c: products.pointer, ldc: columns)
+                let a = t.baseAddress! + analysisTable.offsets[m]
+                if T.self == Double.self, columns == 4 || columns == 8 {
+                    PanelProducts.rowsTimesPanel(
+                        rows: 2 * degrees, depth: nlat, chunks: columns / 4,
+                        a: UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda: nlat,
+                        b: UnsafeRawPointer(packed.pointer).assumingMemoryBound(to: Double.self),
+                        c: UnsafeMutableRawPointer(products.pointer).assumingMemoryBound(to: Double.self))
+                } else {
+                    gemm(m: 2 * degrees, n: columns, k: nlat, a: a, lda: nlat,
+                         b: packed.pointer, ldb: columns, c: products.pointer, ldc: columns)
+                }
             }
             // s = D x̂₀ − i Q x̂₁, t = −i Q x̂₀ − D x̂₁ (−i(a + ib) = b − ia).
             let p = products.pointer
@@ -178,14 +213,19 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         let rows = batch * 2 * nlat
         let plan = fft(rows: rows)
         let mlen = nlon / 2 + 1
-        let spectrum = AlignedBuffer<Complex<T>>(count: rows * mlen)   // zero beyond mmax
-        let spectral = UnsafeMutableRawPointer(spectrum.pointer).assumingMemoryBound(to: T.self)
+        let workspace = takeWorkspace(batch: batch)
+        defer { returnWorkspace(workspace) }
+        let spectrum = workspace.spectrum
 
+        let orders = min(mmax, lmax)
         let columns = 4 * batch                                      // [s | t][batch][re, im]
-        let packed = AlignedBuffer<T>(count: lmax * columns)         // [degrees][columns]
-        let fromD = AlignedBuffer<T>(count: nlat * columns)          // Dᵀ [s | t]
-        let fromQ = AlignedBuffer<T>(count: nlat * columns)          // Qᵀ [s | t]
-        for m in 0..<min(mmax, lmax) {
+        let packed = workspace.packed                                // [degrees][columns]
+        let fromD = workspace.first                                  // Dᵀ [s | t]
+        let fromQ = workspace.second                                 // Qᵀ [s | t]
+        // Fields per order, [m][b][c][k], transposed into [b][c][k][mlen] at the end.
+        let byOrder = workspace.byOrder
+        let spectral = UnsafeMutableRawPointer(byOrder.pointer).assumingMemoryBound(to: T.self)
+        for m in 0..<orders {
             let degrees = lmax - m
             let y = packed.pointer
             for r in 0..<degrees {
@@ -200,10 +240,21 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
             }
             table.values.withUnsafeBufferPointer { t in
                 let base = t.baseAddress! + table.offsets[m]
-                gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base, lda: nlat,
-                     b: packed.pointer, ldb: columns, c: fromD.pointer, ldc: columns)
-                gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base + degrees * nlat, lda: nlat,
-                     b: packed.pointer, ldb: columns, c: fromQ.pointer, ldc: columns)
+                if T.self == Double.self, columns == 4 || columns == 8 {
+                    let a = UnsafeRawPointer(base).assumingMemoryBound(to: Double.self)
+                    let b = UnsafeRawPointer(packed.pointer).assumingMemoryBound(to: Double.self)
+                    PanelProducts.transposedTimesPanel(
+                        columns: nlat, depth: degrees, chunks: columns / 4, a: a, lda: nlat, b: b,
+                        c: UnsafeMutableRawPointer(fromD.pointer).assumingMemoryBound(to: Double.self))
+                    PanelProducts.transposedTimesPanel(
+                        columns: nlat, depth: degrees, chunks: columns / 4, a: a + degrees * nlat, lda: nlat, b: b,
+                        c: UnsafeMutableRawPointer(fromQ.pointer).assumingMemoryBound(to: Double.self))
+                } else {
+                    gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base, lda: nlat,
+                         b: packed.pointer, ldb: columns, c: fromD.pointer, ldc: columns)
+                    gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base + degrees * nlat, lda: nlat,
+                         b: packed.pointer, ldb: columns, c: fromQ.pointer, ldc: columns)
+                }
             }
             // x̂₀ = D s + i Q t, x̂₁ = i Q s − D t (i(a + ib) = −b + ia).
             let d = fromD.pointer, q = fromQ.pointer
@@ -211,8 +262,8 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
                 let cs = 2 * b, ct = 2 * (batch + b)
                 for k in 0..<nlat {
                     let row = k * columns
-                    let target0 = 2 * (((b * 2) * nlat + k) * mlen + m)
-                    let target1 = 2 * (((b * 2 + 1) * nlat + k) * mlen + m)
+                    let target0 = 2 * (m * rows + (b * 2) * nlat + k)
+                    let target1 = 2 * (m * rows + (b * 2 + 1) * nlat + k)
                     spectral[target0] = d[row + cs] - q[row + ct + 1]
                     spectral[target0 + 1] = d[row + cs + 1] + q[row + ct]
                     spectral[target1] = -q[row + cs + 1] - d[row + ct]
@@ -220,7 +271,14 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
                 }
             }
         }
-        let output = AlignedBuffer<T>(count: rows * nlon)
+        transpose(byOrder.pointer, rows: orders, columns: rows, sourceStride: rows, into: spectrum.pointer,
+                  destinationStride: mlen)
+        if orders < mlen {
+            // Orders beyond the truncation are zero (the reused buffer holds the last call's, and FFTW's c2r
+            // destroys its input).
+            for row in 0..<rows { (spectrum.pointer + row * mlen + orders).update(repeating: .zero, count: mlen - orders) }
+        }
+        let output = workspace.real
         plan.inverse(spectrum.pointer, output.pointer)
         fields.baseAddress!.update(from: output.pointer, count: fields.count)
     }
@@ -250,5 +308,34 @@ public enum VectorDegreeNormalisation: Sendable {
         case .exact: return 1 / (Double(l) * Double(l + 1))
         case .torchHarmonics: return Double(Float(1) / Float(l) / Float(l + 1))
         }
+    }
+}
+
+/// Scratch buffers of one vector transform call for one batch size.
+final class VectorWorkspace<T: SHTScalar>: @unchecked Sendable {
+    let batch: Int
+    /// `[batch][2][nlat][nlon]` grid values (FFT input or output).
+    let real: AlignedBuffer<T>
+    /// `[batch][2][nlat][nlon/2 + 1]` Fourier coefficients.
+    let spectrum: AlignedBuffer<Complex<T>>
+    /// `[orders][batch][2][nlat]` Fourier coefficients by order.
+    let byOrder: AlignedBuffer<Complex<T>>
+    /// Panel `[max(nlat, lmax)][4 batch]`.
+    let packed: AlignedBuffer<T>
+    /// Products `[max(2 lmax, nlat)][4 batch]`.
+    let first: AlignedBuffer<T>
+    /// Products `[nlat][4 batch]`.
+    let second: AlignedBuffer<T>
+
+    init(batch: Int, nlat: Int, nlon: Int, lmax: Int, orders: Int) {
+        self.batch = batch
+        let rows = batch * 2 * nlat
+        let columns = 4 * batch
+        real = AlignedBuffer(count: rows * nlon)
+        spectrum = AlignedBuffer(count: rows * (nlon / 2 + 1))
+        byOrder = AlignedBuffer(count: orders * rows)
+        packed = AlignedBuffer(count: max(nlat, lmax) * columns)
+        first = AlignedBuffer(count: max(2 * lmax, nlat) * columns)
+        second = AlignedBuffer(count: nlat * columns)
     }
 }
