@@ -38,34 +38,4 @@ enum PanelProducts {
             }
         }
     }
-
-    /// `c[k][0 ..< 4w] = Σ_r a[r][k] · b[r][0 ..< 4w]` for `k < columns` (aᵀ b), `w = chunks ∈ {1, 2}`.
-    /// - a: `[depth][lda]`, b: `[depth][4w]`, c: `[columns][4w]`, overwritten
-    static func transposedTimesPanel(columns: Int, depth: Int, chunks: Int, a: UnsafePointer<Double>, lda: Int,
-                                     b: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>) {
-        let panel = UnsafeRawPointer(b)
-        let out = UnsafeMutableRawPointer(c)
-        let stride = 32 * chunks
-        c.update(repeating: 0, count: columns * 4 * chunks)
-        var r = 0
-        // Two rows of a per pass: half the loads and stores of the accumulators.
-        while r < depth {
-            let pair = r + 1 < depth
-            let row0 = a + r * lda
-            let row1 = a + (pair ? r + 1 : r) * lda
-            for chunk in 0..<chunks {
-                let y0 = panel.loadUnaligned(fromByteOffset: r * stride + chunk * 32, as: SIMD4<Double>.self)
-                let y1 = pair ? panel.loadUnaligned(fromByteOffset: (r + 1) * stride + chunk * 32, as: SIMD4<Double>.self)
-                    : SIMD4<Double>()
-                for k in 0..<columns {
-                    let offset = k * stride + chunk * 32
-                    var acc = out.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
-                    acc += row0[k] * y0
-                    acc += row1[k] * y1
-                    out.storeBytes(of: acc, toByteOffset: offset, as: SIMD4<Double>.self)
-                }
-            }
-            r += 2
-        }
-    }
 }

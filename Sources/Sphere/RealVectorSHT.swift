@@ -16,11 +16,13 @@ import RealModule
 /// torch-harmonics' shallow-water solver calls the components "u, v" and multiplies `s`, `t` by
 /// `−l(l+1)/r` to get vorticity and divergence; see `ShallowWaterSolver`.
 ///
-/// How: one batched FFTW transform for the longitudes, orders moved to the front with a tiled transpose;
-/// for each order m one product of the stacked `[D; Q]` table (`[2(lmax−m)][nlat]`) with the four real
-/// columns per field, combined afterwards. For one or two fields in Float64 the products are SIMD loops
-/// that stream the table once (`PanelProducts`); otherwise GEMMs. No even/odd folding yet (it would halve
-/// the work, as in `RealSHT`).
+/// How: one batched FFTW transform for the longitudes, orders moved to the front with a tiled transpose.
+/// Then, per order, the north/south symmetry halves the work as in `RealSHT`: with `p = (−1)^{l+m}`, `Q` has
+/// parity `p` and `D` parity `−p` about the equator, so the Legendre stage works on the `nhalf` northern
+/// nodes with two folded tables — `A_m` (D on rows with l − m even, Q on odd ones), which meets the
+/// antisymmetric part of the fields, and `B_m` (Q on even rows, D on odd ones), which meets the symmetric
+/// part. For one or two fields in Float64 the products are SIMD loops that stream the tables once
+/// (`PanelProducts`); otherwise GEMMs.
 ///
 /// - fields: `[batch][2][nlat][nlon]`, latitudes north → south
 /// - coefficients: `[batch][2][lmax][mmax]` complex (spheroidal, toroidal), zero where `m > l`
@@ -34,10 +36,16 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
     public let degreeNormalisation: VectorDegreeNormalisation
     public let quadrature: Quadrature
 
-    /// Synthesis table `[D; Q]` per order.
-    let table: VectorLegendreTable<T>
-    /// Analysis table: the synthesis table times `w_k · 2π/nlon / (l(l+1))`.
-    let analysisTable: VectorLegendreTable<T>
+    /// Northern nodes, the equator included for odd nlat.
+    let nhalf: Int
+    /// Offset of `A_m` (`[lmax − m][nhalf]`) in the folded tables; `B_m` follows it.
+    let offsets: [Int]
+    /// Folded synthesis tables, node-major: `A_m` as `[nhalf][lmax − m]`, then `B_m`, so that the inverse's
+    /// products run over contiguous degrees with the accumulators in registers.
+    let synthesisTable: [T]
+    /// Folded analysis tables, degree-major `[lmax − m][nhalf]`: the table entries times
+    /// `w_k · 2π/nlon / (l(l+1))`.
+    let analysisTable: [T]
     private var plans: [Int: RealFFT<T>] = [:]
     /// Scratch buffers by batch size, reused across calls (allocating and zeroing megabytes per call cost
     /// more than a third of a shallow-water step); a concurrent caller takes its own.
@@ -70,25 +78,42 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         self.condonShortleyPhase = condonShortleyPhase
         self.degreeNormalisation = degreeNormalisation
         quadrature = Quadrature(grid: grid, nlat: nlat)
-        table = VectorLegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta,
-                                       condonShortleyPhase: condonShortleyPhase)
-        // Weighted copy, computed from the Float64 table entries again so that T = Float rounds only once.
-        let double = VectorLegendreTable<Double>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta,
-                                                 condonShortleyPhase: condonShortleyPhase)
-        var weighted = table
+        let nhalf = (nlat + 1) / 2
+        self.nhalf = nhalf
+        // Full Float64 tables, folded here; both folded tables are rounded to T once.
+        let full = VectorLegendreTable<Double>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta,
+                                               condonShortleyPhase: condonShortleyPhase)
+        var offsets = [Int]()
+        var total = 0
+        for m in 0..<mmax {
+            offsets.append(total)
+            total += 2 * max(0, lmax - m) * nhalf
+        }
+        self.offsets = offsets
+        var synthesis = [T](repeating: 0, count: total)
+        var analysis = [T](repeating: 0, count: total)
         let scale = 2 * Double.pi / Double(nlon)
-        for m in 0..<mmax where m < lmax {
-            let rows = lmax - m
-            for row in 0..<(2 * rows) {
-                let l = m + row % rows
+        for m in 0..<min(mmax, lmax) {
+            let degrees = lmax - m
+            for r in 0..<degrees {
+                let l = m + r
                 let degreeFactor = degreeNormalisation.factor(degree: l)
-                let base = double.offsets[m] + row * nlat
-                for k in 0..<nlat {
-                    weighted.values[base + k] = T(double.values[base + k] * quadrature.weights[k] * scale * degreeFactor)
+                let derivative = full.offsets[m] + r * nlat
+                let order = full.offsets[m] + (degrees + r) * nlat
+                // A_m row r: D for even r, Q for odd r; B_m row r: the other one.
+                let (a, b) = r % 2 == 0 ? (derivative, order) : (order, derivative)
+                for (table, source) in [(0, a), (1, b)] {
+                    let block = offsets[m] + table * degrees * nhalf
+                    for k in 0..<nhalf {
+                        let value = full.values[source + k]
+                        synthesis[block + k * degrees + r] = T(value)
+                        analysis[block + r * nhalf + k] = T(value * quadrature.weights[k] * scale * degreeFactor)
+                    }
                 }
             }
         }
-        analysisTable = weighted
+        synthesisTable = synthesis
+        analysisTable = analysis
     }
 
     func fft(rows: Int) -> RealFFT<T> {
@@ -113,6 +138,22 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         workspaces[workspace.batch, default: []].append(workspace)
     }
 
+    /// `c = a · b`: a `[rows][depth]` (row-major, lda = depth), b `[depth][columns]`, c `[rows][columns]`
+    /// (zero when depth is 0).
+    private func product(rows: Int, depth: Int, columns: Int, a: UnsafePointer<T>, b: UnsafePointer<T>,
+                         c: UnsafeMutablePointer<T>) {
+        if T.self == Double.self, columns == 4 || columns == 8 {
+            PanelProducts.rowsTimesPanel(rows: rows, depth: depth, chunks: columns / 4,
+                                         a: UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda: depth,
+                                         b: UnsafeRawPointer(b).assumingMemoryBound(to: Double.self),
+                                         c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self))
+        } else if depth == 0 {
+            c.update(repeating: 0, count: rows * columns)
+        } else {
+            gemm(m: rows, n: columns, k: depth, a: a, lda: depth, b: b, ldb: columns, c: c, ldc: columns)
+        }
+    }
+
     // MARK: - Forward
 
     /// Spheroidal and toroidal coefficients of `batch` vector fields.
@@ -131,58 +172,60 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         let mlen = nlon / 2 + 1
         let workspace = takeWorkspace(batch: batch)
         defer { returnWorkspace(workspace) }
-        let input = workspace.real
-        input.pointer.update(from: fields.baseAddress!, count: fields.count)
-        let spectrum = workspace.spectrum
-        plan.forward(input.pointer, spectrum.pointer)
+        workspace.real.pointer.update(from: fields.baseAddress!, count: fields.count)
+        plan.forward(workspace.real.pointer, workspace.spectrum.pointer)
         coefficients.update(repeating: .zero)
-
         let orders = min(mmax, lmax)
         // Orders to the front: [m][b][c][k], so that each order's latitudes are contiguous.
-        let byOrder = workspace.byOrder
-        transpose(spectrum.pointer, rows: rows, columns: orders, sourceStride: mlen, into: byOrder.pointer,
-                  destinationStride: rows)
+        transpose(workspace.spectrum.pointer, rows: rows, columns: orders, sourceStride: mlen,
+                  into: workspace.byOrder.pointer, destinationStride: rows)
         let columns = 4 * batch                                      // [component][batch][re, im]
-        let packed = workspace.packed                                // [nlat][columns]
-        let products = workspace.first                               // [D rows | Q rows][columns]
-        let spectral = UnsafeRawPointer(byOrder.pointer).assumingMemoryBound(to: T.self)
+        let symmetric = workspace.panels.pointer                     // E: [nhalf][columns]
+        let antisymmetric = symmetric + nhalf * columns              // O: [nhalf][columns]
+        let fromA = workspace.products.pointer                       // A·O: [degrees][columns]
+        let fromB = fromA + lmax * columns                           // B·E: [degrees][columns]
+        let spectral = UnsafeRawPointer(workspace.byOrder.pointer).assumingMemoryBound(to: T.self)
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         for m in 0..<orders {
             let degrees = lmax - m
-            let x = packed.pointer
+            // Fold north/south pairs into symmetric (north + south) and antisymmetric (north − south) parts.
             for c in 0..<2 {
                 for b in 0..<batch {
                     let source = 2 * (m * rows + (b * 2 + c) * nlat)
                     let column = 2 * (c * batch + b)
-                    for k in 0..<nlat {
-                        x[k * columns + column] = spectral[source + 2 * k]
-                        x[k * columns + column + 1] = spectral[source + 2 * k + 1]
+                    for k in 0..<nhalf {
+                        let north = source + 2 * k
+                        let south = source + 2 * (nlat - 1 - k)
+                        let e = k * columns + column
+                        if k == equator {
+                            symmetric[e] = spectral[north]
+                            symmetric[e + 1] = spectral[north + 1]
+                            antisymmetric[e] = 0
+                            antisymmetric[e + 1] = 0
+                        } else {
+                            symmetric[e] = spectral[north] + spectral[south]
+                            symmetric[e + 1] = spectral[north + 1] + spectral[south + 1]
+                            antisymmetric[e] = spectral[north] - spectral[south]
+                            antisymmetric[e + 1] = spectral[north + 1] - spectral[south + 1]
+                        }
                     }
                 }
             }
-            analysisTable.values.withUnsafeBufferPointer { t in
-                let a = t.baseAddress! + analysisTable.offsets[m]
-                if T.self == Double.self, columns == 4 || columns == 8 {
-                    PanelProducts.rowsTimesPanel(
-                        rows: 2 * degrees, depth: nlat, chunks: columns / 4,
-                        a: UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda: nlat,
-                        b: UnsafeRawPointer(packed.pointer).assumingMemoryBound(to: Double.self),
-                        c: UnsafeMutableRawPointer(products.pointer).assumingMemoryBound(to: Double.self))
-                } else {
-                    gemm(m: 2 * degrees, n: columns, k: nlat, a: a, lda: nlat,
-                         b: packed.pointer, ldb: columns, c: products.pointer, ldc: columns)
-                }
+            analysisTable.withUnsafeBufferPointer { t in
+                let a = t.baseAddress! + offsets[m]
+                product(rows: degrees, depth: nhalf, columns: columns, a: a, b: antisymmetric, c: fromA)
+                product(rows: degrees, depth: nhalf, columns: columns, a: a + degrees * nhalf, b: symmetric, c: fromB)
             }
+            // Row r: D x̂ is in A·O for even r and in B·E for odd r; Q x̂ in the other.
             // s = D x̂₀ − i Q x̂₁, t = −i Q x̂₀ − D x̂₁ (−i(a + ib) = b − ia).
-            let p = products.pointer
-            for b in 0..<batch {
-                let c0 = 2 * b, c1 = 2 * (batch + b)
-                for r in 0..<degrees {
-                    let d = r * columns, q = (degrees + r) * columns
-                    let s = Complex(p[d + c0] + p[q + c1 + 1], p[d + c0 + 1] - p[q + c1])
-                    let tor = Complex(p[q + c0 + 1] - p[d + c1], -p[q + c0] - p[d + c1 + 1])
-                    let l = m + r
-                    coefficients[((b * 2) * lmax + l) * mmax + m] = s
-                    coefficients[((b * 2 + 1) * lmax + l) * mmax + m] = tor
+            for r in 0..<degrees {
+                let (d, q) = r % 2 == 0 ? (fromA + r * columns, fromB + r * columns)
+                                        : (fromB + r * columns, fromA + r * columns)
+                let l = m + r
+                for b in 0..<batch {
+                    let c0 = 2 * b, c1 = 2 * (batch + b)
+                    coefficients[((b * 2) * lmax + l) * mmax + m] = Complex(d[c0] + q[c1 + 1], d[c0 + 1] - q[c1])
+                    coefficients[((b * 2 + 1) * lmax + l) * mmax + m] = Complex(q[c0 + 1] - d[c1], -q[c0] - d[c1 + 1])
                 }
             }
         }
@@ -215,72 +258,71 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         let mlen = nlon / 2 + 1
         let workspace = takeWorkspace(batch: batch)
         defer { returnWorkspace(workspace) }
-        let spectrum = workspace.spectrum
-
         let orders = min(mmax, lmax)
-        let columns = 4 * batch                                      // [s | t][batch][re, im]
-        let packed = workspace.packed                                // [degrees][columns]
-        let fromD = workspace.first                                  // Dᵀ [s | t]
-        let fromQ = workspace.second                                 // Qᵀ [s | t]
-        // Fields per order, [m][b][c][k], transposed into [b][c][k][mlen] at the end.
-        let byOrder = workspace.byOrder
-        let spectral = UnsafeMutableRawPointer(byOrder.pointer).assumingMemoryBound(to: T.self)
+        let columns = 4 * batch                                      // [x̂₀ | x̂₁][batch][re, im]
+        // Panels by degree: for A (antisymmetric parts) and for B (symmetric parts), [degrees][columns].
+        let panelA = workspace.panels.pointer
+        let panelB = panelA + lmax * columns
+        let antisymmetric = workspace.products.pointer               // Aᵀ panelA: [nhalf][columns]
+        let symmetric = antisymmetric + nhalf * columns              // Bᵀ panelB: [nhalf][columns]
+        let spectral = UnsafeMutableRawPointer(workspace.byOrder.pointer).assumingMemoryBound(to: T.self)
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         for m in 0..<orders {
             let degrees = lmax - m
-            let y = packed.pointer
+            // x̂₀ = D s + i Q t, x̂₁ = i Q s − D t. A row r holds D (even r) or Q (odd r): its panel gets the
+            // coefficient that multiplies that function; B the other one.
             for r in 0..<degrees {
-                for c in 0..<2 {
-                    for b in 0..<batch {
-                        let value = coefficients[((b * 2 + c) * lmax + m + r) * mmax + m]
-                        let column = 2 * (c * batch + b)
-                        y[r * columns + column] = value.real
-                        y[r * columns + column + 1] = value.imaginary
+                let even = r % 2 == 0
+                for b in 0..<batch {
+                    let s = coefficients[((b * 2) * lmax + m + r) * mmax + m]
+                    let t = coefficients[((b * 2 + 1) * lmax + m + r) * mmax + m]
+                    let x0 = 2 * b, x1 = 2 * (batch + b)
+                    // With D: s for x̂₀, −t for x̂₁. With Q: i t for x̂₀, i s for x̂₁ (i(a + ib) = −b + ia).
+                    let (withD, withQ) = even ? (panelA + r * columns, panelB + r * columns)
+                                              : (panelB + r * columns, panelA + r * columns)
+                    withD[x0] = s.real
+                    withD[x0 + 1] = s.imaginary
+                    withD[x1] = -t.real
+                    withD[x1 + 1] = -t.imaginary
+                    withQ[x0] = -t.imaginary
+                    withQ[x0 + 1] = t.real
+                    withQ[x1] = -s.imaginary
+                    withQ[x1 + 1] = s.real
+                }
+            }
+            synthesisTable.withUnsafeBufferPointer { t in
+                let a = t.baseAddress! + offsets[m]
+                product(rows: nhalf, depth: degrees, columns: columns, a: a, b: panelA, c: antisymmetric)
+                product(rows: nhalf, depth: degrees, columns: columns, a: a + degrees * nhalf, b: panelB, c: symmetric)
+            }
+            // Unfold: north = symmetric + antisymmetric, south = symmetric − antisymmetric.
+            for c in 0..<2 {
+                for b in 0..<batch {
+                    let target = 2 * (m * rows + (b * 2 + c) * nlat)
+                    let column = 2 * (c * batch + b)
+                    for k in 0..<nhalf {
+                        let e = k * columns + column
+                        spectral[target + 2 * k] = symmetric[e] + antisymmetric[e]
+                        spectral[target + 2 * k + 1] = symmetric[e + 1] + antisymmetric[e + 1]
+                        if k != equator {
+                            let south = target + 2 * (nlat - 1 - k)
+                            spectral[south] = symmetric[e] - antisymmetric[e]
+                            spectral[south + 1] = symmetric[e + 1] - antisymmetric[e + 1]
+                        }
                     }
                 }
             }
-            table.values.withUnsafeBufferPointer { t in
-                let base = t.baseAddress! + table.offsets[m]
-                if T.self == Double.self, columns == 4 || columns == 8 {
-                    let a = UnsafeRawPointer(base).assumingMemoryBound(to: Double.self)
-                    let b = UnsafeRawPointer(packed.pointer).assumingMemoryBound(to: Double.self)
-                    PanelProducts.transposedTimesPanel(
-                        columns: nlat, depth: degrees, chunks: columns / 4, a: a, lda: nlat, b: b,
-                        c: UnsafeMutableRawPointer(fromD.pointer).assumingMemoryBound(to: Double.self))
-                    PanelProducts.transposedTimesPanel(
-                        columns: nlat, depth: degrees, chunks: columns / 4, a: a + degrees * nlat, lda: nlat, b: b,
-                        c: UnsafeMutableRawPointer(fromQ.pointer).assumingMemoryBound(to: Double.self))
-                } else {
-                    gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base, lda: nlat,
-                         b: packed.pointer, ldb: columns, c: fromD.pointer, ldc: columns)
-                    gemm(.transpose, .none, m: nlat, n: columns, k: degrees, a: base + degrees * nlat, lda: nlat,
-                         b: packed.pointer, ldb: columns, c: fromQ.pointer, ldc: columns)
-                }
-            }
-            // x̂₀ = D s + i Q t, x̂₁ = i Q s − D t (i(a + ib) = −b + ia).
-            let d = fromD.pointer, q = fromQ.pointer
-            for b in 0..<batch {
-                let cs = 2 * b, ct = 2 * (batch + b)
-                for k in 0..<nlat {
-                    let row = k * columns
-                    let target0 = 2 * (m * rows + (b * 2) * nlat + k)
-                    let target1 = 2 * (m * rows + (b * 2 + 1) * nlat + k)
-                    spectral[target0] = d[row + cs] - q[row + ct + 1]
-                    spectral[target0 + 1] = d[row + cs + 1] + q[row + ct]
-                    spectral[target1] = -q[row + cs + 1] - d[row + ct]
-                    spectral[target1 + 1] = q[row + cs] - d[row + ct + 1]
-                }
-            }
         }
-        transpose(byOrder.pointer, rows: orders, columns: rows, sourceStride: rows, into: spectrum.pointer,
+        let spectrum = workspace.spectrum
+        transpose(workspace.byOrder.pointer, rows: orders, columns: rows, sourceStride: rows, into: spectrum.pointer,
                   destinationStride: mlen)
         if orders < mlen {
             // Orders beyond the truncation are zero (the reused buffer holds the last call's, and FFTW's c2r
             // destroys its input).
             for row in 0..<rows { (spectrum.pointer + row * mlen + orders).update(repeating: .zero, count: mlen - orders) }
         }
-        let output = workspace.real
-        plan.inverse(spectrum.pointer, output.pointer)
-        fields.baseAddress!.update(from: output.pointer, count: fields.count)
+        plan.inverse(spectrum.pointer, workspace.real.pointer)
+        fields.baseAddress!.update(from: workspace.real.pointer, count: fields.count)
     }
 
     @_specialize(exported: true, where T == Float)
@@ -320,22 +362,20 @@ final class VectorWorkspace<T: SHTScalar>: @unchecked Sendable {
     let spectrum: AlignedBuffer<Complex<T>>
     /// `[orders][batch][2][nlat]` Fourier coefficients by order.
     let byOrder: AlignedBuffer<Complex<T>>
-    /// Panel `[max(nlat, lmax)][4 batch]`.
-    let packed: AlignedBuffer<T>
-    /// Products `[max(2 lmax, nlat)][4 batch]`.
-    let first: AlignedBuffer<T>
-    /// Products `[nlat][4 batch]`.
-    let second: AlignedBuffer<T>
+    /// Two panels `[max(nhalf, lmax)][4 batch]`.
+    let panels: AlignedBuffer<T>
+    /// Two products `[max(nhalf, lmax)][4 batch]`.
+    let products: AlignedBuffer<T>
 
     init(batch: Int, nlat: Int, nlon: Int, lmax: Int, orders: Int) {
         self.batch = batch
         let rows = batch * 2 * nlat
         let columns = 4 * batch
+        let height = max((nlat + 1) / 2, lmax)
         real = AlignedBuffer(count: rows * nlon)
         spectrum = AlignedBuffer(count: rows * (nlon / 2 + 1))
         byOrder = AlignedBuffer(count: orders * rows)
-        packed = AlignedBuffer(count: max(nlat, lmax) * columns)
-        first = AlignedBuffer(count: max(2 * lmax, nlat) * columns)
-        second = AlignedBuffer(count: nlat * columns)
+        panels = AlignedBuffer(count: 2 * height * columns)
+        products = AlignedBuffer(count: 2 * height * columns)
     }
 }

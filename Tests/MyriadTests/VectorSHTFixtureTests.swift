@@ -78,6 +78,14 @@ final class VectorSHTFixtureTests: XCTestCase {
             }
             let back = vsht.forward(vsht.inverse(input, batch: 2), batch: 2)
             XCTAssertLessThanOrEqual(maxRelativeError(back, input), 1e-12, "vector round trip \(grid)")
+            // Batch 3 takes the GEMM path (batches of 1 and 2 the SIMD panel loops): the same numbers.
+            let half = input.count / 2
+            let triple = Array(input[half...]) + input
+            let fields = vsht.inverse(triple, batch: 3)
+            let single = vsht.inverse(Array(input[half...]), batch: 1)
+            XCTAssertLessThanOrEqual(maxRelativeError(Array(fields[0..<single.count]), single), 1e-13, "batch 3 inverse \(grid)")
+            let coefficients = vsht.forward(fields, batch: 3)
+            XCTAssertLessThanOrEqual(maxRelativeError(Array(coefficients[half...]), input), 1e-12, "batch 3 forward \(grid)")
         }
     }
 
