@@ -45,8 +45,12 @@ let package = Package(
             "MPI", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
+        .target(name: "ShallowWater", dependencies: [
+            "Sphere",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,9 +61,12 @@ let package = Package(
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], path: "bench/sht/swift"),
 
+        .executableTarget(name: "swe-benchmark", dependencies: ["ShallowWater"], path: "bench/swe/swift",
+                          swiftSettings: optimisedAlways),
+
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "myriad",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
         ], exclude: ["Fixtures"]),
     ]
