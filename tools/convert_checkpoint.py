@@ -366,6 +366,10 @@ def convert_makani(package, out_path):
             state[key] = state[key][0]
             layout = "grouped"
     weights = check_keys(state, exp, where)
+    if layout == "grouped":
+        print("convert_checkpoint: warning: the filter weights have current makani's group axis; the weights are "
+              "converted, but Myriad applies makani v0.1.0's preprocessing (see tools/fixtures/SFNO-NOTES.md), which "
+              "has not been checked against current makani's", file=sys.stderr)
 
     # normalisation (earth2mip networks.Inference: squeeze(npy)[in_channels], as float32)
     norm = {}
