@@ -28,6 +28,7 @@ CONVERTER = os.path.join(HERE, "convert_checkpoint.py")
 FIXTURES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "Tests", "MyriadTests", "Fixtures", "sfno")
 TH_CASES = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64"]
 MAKANI = "makani-hens-33x64"
+MAKANI_CASES = [MAKANI, "makani-diag-33x64"]
 
 results = []
 
@@ -102,28 +103,30 @@ def committed_checkpoints_are_current():
     """The committed .h5 files hold the same weights as a fresh conversion (the fixtures are in sync)."""
     for case in TH_CASES:
         assert_same_weights(os.path.join(FIXTURES, case + ".h5"), torch.load(os.path.join(FIXTURES, case + ".pt")))
-    state, _ = makani_state(os.path.join(FIXTURES, MAKANI))
-    assert_same_weights(os.path.join(FIXTURES, MAKANI + ".h5"), state)
+    for case in MAKANI_CASES:
+        state, _ = makani_state(os.path.join(FIXTURES, case))
+        assert_same_weights(os.path.join(FIXTURES, case + ".h5"), state)
 
 
 @test
 def makani_v010_bit_for_bit():
-    pkg = os.path.join(FIXTURES, MAKANI)
-    out = os.path.join(tmp, "makani.h5")
-    r = run("makani", pkg, out)
-    assert r.returncode == 0, r.stderr
-    state, ckpt = makani_state(pkg)
-    assert all(k.startswith("module.") for k in ckpt["model_state"]), "fixture should carry the DDP prefix"
-    assert_same_weights(out, state)
-    with h5py.File(out) as f:
-        assert f.attrs["architecture"] == "makani-sfno"
-        assert f.attrs["source_weight_layout"] == "v0.1.0"
-        means = np.squeeze(np.load(os.path.join(pkg, "global_means.npy"))).astype(np.float32)
-        stds = np.squeeze(np.load(os.path.join(pkg, "global_stds.npy"))).astype(np.float32)
-        assert np.array_equal(f["normalization/means"][...], means)
-        assert np.array_equal(f["normalization/stds"][...], stds)
-        assert f["static/orography"].shape == tuple(f.attrs["inp_shape"])
-        assert len(f["channels/in"]) == f.attrs["in_chans"]
+    for case in MAKANI_CASES:
+        pkg = os.path.join(FIXTURES, case)
+        out = os.path.join(tmp, case + ".h5")
+        r = run("makani", pkg, out)
+        assert r.returncode == 0, r.stderr
+        state, ckpt = makani_state(pkg)
+        assert all(k.startswith("module.") for k in ckpt["model_state"]), "fixture should carry the DDP prefix"
+        assert_same_weights(out, state)
+        with h5py.File(out) as f:
+            assert f.attrs["architecture"] == "makani-sfno"
+            assert f.attrs["source_weight_layout"] == "v0.1.0"
+            means = np.squeeze(np.load(os.path.join(pkg, "global_means.npy"))).astype(np.float32)
+            stds = np.squeeze(np.load(os.path.join(pkg, "global_stds.npy"))).astype(np.float32)
+            assert np.array_equal(f["normalization/means"][...], means)
+            assert np.array_equal(f["normalization/stds"][...], stds)
+            assert ("static/orography" in f) == bool(f.attrs["add_orography"])
+            assert len(f["channels/in"]) == f.attrs["in_chans"]
 
 
 def grouped_package(dest, groups=1):
@@ -201,7 +204,7 @@ def refuses_wrong_hyperparameters():
     """Kwargs that do not match the weights (embed_dim) are caught by the shape check."""
     case = TH_CASES[0]
     kw = json.load(open(os.path.join(FIXTURES, case + ".json")))
-    kw["embed_dim"] = 24
+    kw["embed_dim"] += 8
     kj = os.path.join(tmp, "kw.json")
     json.dump(kw, open(kj, "w"))
     out = os.path.join(tmp, "out-kw.h5")
