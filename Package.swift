@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
         .target(name: "ShallowWater", dependencies: [
-            "Sphere",
+            "Sphere", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [

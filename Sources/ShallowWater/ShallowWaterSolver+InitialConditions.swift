@@ -1,5 +1,6 @@
 import ComplexModule
 import Foundation
+import Kernels
 import RealModule
 
 extension ShallowWaterSolver {

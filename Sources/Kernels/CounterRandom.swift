@@ -1,3 +1,5 @@
+import RealModule
+
 /// Philox4x32-10 (Salmon et al. 2011), a counter-based generator: block `i` of stream `(seed, stream)` is a
 /// pure function of `(seed, stream, i)`, so any draw can be regenerated alone, on any rank, in any layout.
 ///
