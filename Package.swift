@@ -49,8 +49,12 @@ let package = Package(
             "Sphere", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
+        .target(name: "SFNO", dependencies: [
+            "MPI", "Kernels", "Storage", "Sphere",
+            .product(name: "ComplexModule", package: "swift-numerics"),
+        ], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "SFNO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,7 +70,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "myriad",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "SFNO", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
         ], exclude: ["Fixtures"]),
     ]

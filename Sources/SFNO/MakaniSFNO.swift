@@ -1,0 +1,152 @@
+import ComplexModule
+import RealModule
+import Foundation
+
+/// makani v0.1.0's `SphericalFourierNeuralOperatorNet` with its preprocessing and earth2mip's time loop:
+/// the HENS network (tools/fixtures/SFNO-NOTES.md §1).
+///
+/// ```
+/// xn = (x − mean) / std;  input = [xn, cos zenith(t), grid features, orography, land-sea one-hot]
+/// residual = input;  x = encoder(input) (+ pos_embed)
+/// block: xs = SHT(x); res = ISHT(xs) if the grids differ else x
+///        y = ISHT(W_l · xs); y = act(norm0(y)); y = fc2(act(fc1(y))); y = norm1(y); x = y + outer_skip(res)
+/// xn' = decoder(x) (+ residual_transform(residual));  x' = std · xn' + mean
+/// ```
+public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
+    struct Block {
+        let transforms: BlockTransforms
+        let filter: SpectralConvolution
+        let norm0: InstanceNorm?
+        let norm1: InstanceNorm?
+        let mlp: MLP?
+        let outerSkip: Conv1x1
+    }
+
+    public let checkpoint: Checkpoint
+    let encoder: EncoderDecoder
+    let embedding: PositionEmbedding?
+    let blocks: [Block]
+    let decoder: EncoderDecoder
+    let residualTransform: Conv1x1?
+    /// Grid features, orography, land-sea mask: `[channels][nlat][nlon]`.
+    public let staticChannels: [Float]
+
+    public var stateChannels: [String] { checkpoint.stateChannelNames }
+    public var nlat: Int { checkpoint.nlat }
+    public var nlon: Int { checkpoint.nlon }
+    public var stepHours: Int { checkpoint.dhours }
+
+    public init(_ checkpoint: Checkpoint) throws {
+        precondition(checkpoint.architecture == .makani, "MakaniSFNO needs a makani-sfno checkpoint")
+        let c = checkpoint
+        self.checkpoint = c
+        guard c.zscore else {
+            throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
+        }
+        encoder = c.makaniEncoderDecoder("encoder", hiddenLayers: c.encoderHiddenLayers)
+        decoder = c.makaniEncoderDecoder("decoder", hiddenLayers: c.decoderHiddenLayers)
+        embedding = c.posEmbed == "direct"
+            ? PositionEmbedding(values: c.weight("model.pos_embed"), channels: c.embedDim, nlat: c.nlat, nlon: c.nlon,
+                                latitudeOnly: false) : nil
+        residualTransform = c.bigSkip ? c.conv("model.residual_transform", bias: false) : nil
+        staticChannels = try MakaniPreprocessing.staticChannels(c)
+        let transforms = try BlockTransforms.make(for: c)
+        func norm(_ key: String) -> InstanceNorm? {
+            c.normalization == .instanceNorm
+                ? InstanceNorm(weight: c.weight("\(key).weight"), bias: c.weight("\(key).bias"), eps: c.normEps) : nil
+        }
+        blocks = transforms.enumerated().map { i, t in
+            let b = "model.blocks.\(i)"
+            return Block(transforms: t, filter: c.spectralConvolution("\(b).filter.filter.weight"),
+                         norm0: norm("\(b).norm0"), norm1: norm("\(b).norm1"),
+                         mlp: c.useMLP ? MLP(fc1: c.conv("\(b).mlp.fwd.0", bias: true), fc2: c.conv("\(b).mlp.fwd.3", bias: true),
+                                             activation: c.activation) : nil,
+                         outerSkip: c.conv("\(b).outer_skip", bias: false))
+        }
+    }
+
+    // MARK: - Inputs
+
+    /// The complete network input for a normalised state valid at `validTime`.
+    /// - normalised: `[state][nlat][nlon]`; returns `[inChannels][nlat][nlon]`
+    public func networkInput(normalised: [Float], validTime: Date) -> [Float] {
+        var input = normalised
+        input.reserveCapacity(checkpoint.inChannels * nlat * nlon)
+        if checkpoint.addZenith { input += CosZenith.field(at: validTime, nlat: nlat, nlon: nlon) }
+        input += staticChannels
+        precondition(input.count == checkpoint.inChannels * nlat * nlon, "MakaniSFNO: assembled input has the wrong size")
+        return input
+    }
+
+    /// `(x − mean) / std` per channel, in place. - state: `[state][nlat][nlon]`
+    public func normalise(_ state: inout [Float]) {
+        let points = nlat * nlon
+        let means = checkpoint.means!, stds = checkpoint.stds!
+        for c in 0..<means.count { for p in 0..<points { state[c * points + p] = (state[c * points + p] - means[c]) / stds[c] } }
+    }
+
+    /// `std · x + mean` per channel, in place. - state: `[state][nlat][nlon]`
+    public func denormalise(_ state: inout [Float]) {
+        let points = nlat * nlon
+        let means = checkpoint.means!, stds = checkpoint.stds!
+        for c in 0..<means.count { for p in 0..<points { state[c * points + p] = stds[c] * state[c * points + p] + means[c] } }
+    }
+
+    // MARK: - Forward
+
+    /// The network applied once. - input: `[inChannels][nlat][nlon]`; returns `[outChannels][nlat][nlon]` (normalised)
+    public func forward(_ input: [Float]) -> [Float] {
+        let points = nlat * nlon
+        precondition(input.count == checkpoint.inChannels * points, "MakaniSFNO.forward: input has the wrong size")
+        var x = encoder(input, points: points)
+        embedding?.add(to: &x)
+        let e = checkpoint.embedDim
+        let activation = checkpoint.activation
+        for block in blocks {
+            let t = block.transforms
+            let coefficients = t.forward.forward(x, batch: e)
+            let residual = t.transformsResidual ? t.inverse.inverse(coefficients, batch: e) : x
+            var filtered = [Complex<Float>](repeating: .zero, count: coefficients.count)
+            coefficients.withUnsafeBufferPointer { c in
+                filtered.withUnsafeMutableBufferPointer { block.filter.apply(c.baseAddress!, into: $0.baseAddress!) }
+            }
+            var y = t.inverse.inverse(filtered, batch: e)
+            let outPoints = t.outputPoints
+            y.withUnsafeMutableBufferPointer { block.norm0?.apply($0.baseAddress!, points: outPoints) }
+            activation.apply(&y)
+            if let mlp = block.mlp { y = mlp(y, points: outPoints) }
+            y.withUnsafeMutableBufferPointer { y in
+                block.norm1?.apply(y.baseAddress!, points: outPoints)
+                residual.withUnsafeBufferPointer {
+                    block.outerSkip.apply($0.baseAddress!, points: outPoints, into: y.baseAddress!, accumulate: true)
+                }
+            }
+            x = y
+        }
+        var output = decoder(x, points: points)
+        if let residualTransform {
+            output.withUnsafeMutableBufferPointer { out in
+                input.withUnsafeBufferPointer {
+                    residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                }
+            }
+        }
+        return output
+    }
+
+    /// One step on the normalised state, as earth2mip carries it between steps.
+    /// - normalised: `[state][nlat][nlon]`, valid at `validTime` on input, one step later on output
+    public func stepNormalised(_ normalised: inout [Float], validTime: Date) {
+        normalised = forward(networkInput(normalised: normalised, validTime: validTime))
+    }
+
+    public func step(_ state: inout [Float], validTime: Date) throws {
+        guard state.count == checkpoint.stateChannelCount * nlat * nlon else {
+            throw SFNOError(file: checkpoint.path,
+                            "state holds \(state.count) values, expected \(checkpoint.stateChannelCount) × \(nlat) × \(nlon)")
+        }
+        normalise(&state)
+        stepNormalised(&state, validTime: validTime)
+        denormalise(&state)
+    }
+}

@@ -1,0 +1,84 @@
+import ComplexModule
+import RealModule
+import Kernels
+
+/// The spectral filter of an SFNO block, applied to spherical harmonic coefficients.
+///
+/// - `perDegree` (makani `dhconv`, torch-harmonics `driscoll-healy`): one complex matrix per degree l,
+///   `y[o, l, m] = Σ_i W_l[o, i] x[i, l, m]` — one complex GEMM per l over the orders `m ≤ l`.
+/// - `diagonal` (makani): one complex matrix per (l, m), `y[o, l, m] = Σ_i W_lm[o, i] x[i, l, m]`.
+///
+/// The weights are repacked at load into `[l][out][in]` (`[l][m][out][in]` for diagonal), whatever the
+/// checkpoint's axis order (makani: input channel first; torch-harmonics: output channel first).
+public struct SpectralConvolution: Sendable {
+    public enum Kind: Sendable { case perDegree, diagonal }
+
+    public let kind: Kind
+    public let inChannels: Int
+    public let outChannels: Int
+    public let lmax: Int
+    public let mmax: Int
+    /// `[lmax][out][in]` (perDegree) or `[lmax][mmax][out][in]` (diagonal).
+    let weights: [Complex<Float>]
+
+    /// How the checkpoint orders the two channel axes.
+    public enum ChannelOrder: Sendable { case inputFirst, outputFirst }
+
+    /// - stored: the checkpoint's float32 values, `[in][out][lmax]([mmax])[2]` (inputFirst) or
+    ///   `[out][in][lmax]([mmax])[2]` (outputFirst), last axis (real, imaginary)
+    public init(kind: Kind, stored: [Float], order: ChannelOrder, inChannels: Int, outChannels: Int,
+                lmax: Int, mmax: Int) {
+        let orders = kind == .diagonal ? mmax : 1
+        precondition(stored.count == inChannels * outChannels * lmax * orders * 2,
+                     "SpectralConvolution: \(stored.count) values do not fit \(inChannels)×\(outChannels)×\(lmax)×\(orders)×2")
+        self.kind = kind
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.lmax = lmax
+        self.mmax = mmax
+        var packed = [Complex<Float>](repeating: .zero, count: lmax * orders * outChannels * inChannels)
+        for i in 0..<inChannels {
+            for o in 0..<outChannels {
+                let pair = order == .inputFirst ? i * outChannels + o : o * inChannels + i
+                for l in 0..<lmax {
+                    for m in 0..<orders {
+                        let source = 2 * ((pair * lmax + l) * orders + m)
+                        packed[((l * orders + m) * outChannels + o) * inChannels + i] =
+                            Complex(stored[source], stored[source + 1])
+                    }
+                }
+            }
+        }
+        weights = packed
+    }
+
+    /// - x: `[inChannels][lmax][mmax]`
+    /// - y: `[outChannels][lmax][mmax]`, overwritten (zero where `m > l`)
+    public func apply(_ x: UnsafePointer<Complex<Float>>, into y: UnsafeMutablePointer<Complex<Float>>) {
+        y.update(repeating: .zero, count: outChannels * lmax * mmax)
+        let stride = lmax * mmax
+        weights.withUnsafeBufferPointer { w in
+            switch kind {
+            case .perDegree:
+                for l in 0..<lmax {
+                    let orders = min(l + 1, mmax)
+                    complexGEMM(m: outChannels, n: orders, k: inChannels,
+                                a: w.baseAddress! + l * outChannels * inChannels, lda: inChannels,
+                                b: x + l * mmax, ldb: stride, c: y + l * mmax, ldc: stride)
+                }
+            case .diagonal:
+                for l in 0..<lmax {
+                    for m in 0..<min(l + 1, mmax) {
+                        let matrix = w.baseAddress! + (l * mmax + m) * outChannels * inChannels
+                        for o in 0..<outChannels {
+                            var sum = Complex<Float>.zero
+                            let row = matrix + o * inChannels
+                            for i in 0..<inChannels { sum += row[i] * x[i * stride + l * mmax + m] }
+                            y[o * stride + l * mmax + m] = sum
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import ComplexModule
+import RealModule
+import Foundation
+
+/// torch-harmonics 0.9.3's example `SphericalFourierNeuralOperator` (examples/models/sfno.py), at inference.
+///
+/// ```
+/// residual = x
+/// x = encoder(x) (+ position embedding)
+/// block: xs = SHT(x); res = ISHT(xs) if the grids differ in shape else x
+///        y = ISHT(W_l · xs) (+ bias); y = norm(y); y = fc2(act(fc1(y))); x = y + res
+/// x = decoder(x) (+ residual, or residual_projection(residual) when in ≠ out channels)
+/// ```
+/// No normalisation and nothing time dependent: `step` applies the network once.
+public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
+    struct Block {
+        let transforms: BlockTransforms
+        let filter: SpectralConvolution
+        let spectralBias: [Float]?
+        let instanceNorm: InstanceNorm?
+        let layerNorm: LayerNorm?
+        let mlp: MLP?
+    }
+
+    public let checkpoint: Checkpoint
+    let encoder: EncoderDecoder
+    let embedding: PositionEmbedding?
+    let blocks: [Block]
+    let decoder: EncoderDecoder
+    /// `[out][in]` when the big skip needs a projection.
+    let residualProjection: Conv1x1?
+
+    public var stateChannels: [String] { checkpoint.outputChannelNames }
+    public var nlat: Int { checkpoint.nlat }
+    public var nlon: Int { checkpoint.nlon }
+    public var stepHours: Int { checkpoint.dhours }
+    public var inChannels: Int { checkpoint.inChannels }
+    public var outChannels: Int { checkpoint.outChannels }
+
+    public init(_ checkpoint: Checkpoint) throws {
+        precondition(checkpoint.architecture == .torchHarmonics, "TorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
+        let c = checkpoint
+        self.checkpoint = c
+        encoder = EncoderDecoder(hidden: [], output: c.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
+        decoder = EncoderDecoder(hidden: [], output: c.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
+        if c.posEmbed == "none" {
+            embedding = nil
+        } else {
+            embedding = PositionEmbedding(values: c.weight("pos_embed.position_embeddings"), channels: c.embedDim,
+                                          nlat: c.nlat, nlon: c.nlon, latitudeOnly: c.posEmbed == "learnable lat")
+        }
+        residualProjection = c.bigSkip && c.inChannels != c.outChannels ? c.conv("residual_projection", bias: false) : nil
+        let transforms = try BlockTransforms.make(for: c)
+        blocks = transforms.enumerated().map { i, t in
+            let b = "blocks.\(i)"
+            return Block(
+                transforms: t,
+                filter: c.spectralConvolution("\(b).global_conv.weight"),
+                spectralBias: c.spectralBias ? c.weight("\(b).global_conv.bias") : nil,
+                instanceNorm: c.normalization == .instanceNorm
+                    ? InstanceNorm(weight: c.weight("\(b).norm.weight"), bias: c.weight("\(b).norm.bias"), eps: c.normEps) : nil,
+                layerNorm: c.normalization == .layerNorm
+                    ? LayerNorm(weight: c.weight("\(b).norm.weight"), bias: c.weight("\(b).norm.bias"), eps: c.normEps) : nil,
+                mlp: c.useMLP ? MLP(fc1: c.conv("\(b).mlp.fwd.0", bias: true),
+                                    fc2: c.conv("\(b).mlp.fwd.\(c.mlpFC2Index)", bias: c.mlpOutputBias),
+                                    activation: c.activation) : nil)
+        }
+    }
+
+    /// The network applied once.
+    /// - x: `[inChannels][nlat][nlon]`; returns `[outChannels][nlat][nlon]`
+    public func forward(_ input: [Float]) -> [Float] {
+        let points = nlat * nlon
+        precondition(input.count == inChannels * points,
+                     "TorchHarmonicsSFNO.forward: input holds \(input.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
+        var x = encoder(input, points: points)
+        embedding?.add(to: &x)
+        let e = checkpoint.embedDim
+        for block in blocks {
+            let t = block.transforms
+            let coefficients = t.forward.forward(x, batch: e)
+            let residual = t.transformsResidual ? t.inverse.inverse(coefficients, batch: e) : x
+            var filtered = [Complex<Float>](repeating: .zero, count: coefficients.count)
+            coefficients.withUnsafeBufferPointer { c in
+                filtered.withUnsafeMutableBufferPointer { block.filter.apply(c.baseAddress!, into: $0.baseAddress!) }
+            }
+            var y = t.inverse.inverse(filtered, batch: e)
+            let outPoints = t.outputPoints
+            if let bias = block.spectralBias {
+                for c in 0..<e { for p in 0..<outPoints { y[c * outPoints + p] += bias[c] } }
+            }
+            y.withUnsafeMutableBufferPointer { y in
+                block.instanceNorm?.apply(y.baseAddress!, points: outPoints)
+                block.layerNorm?.apply(y.baseAddress!, channels: e)
+            }
+            if let mlp = block.mlp { y = mlp(y, points: outPoints) }
+            for i in y.indices { y[i] += residual[i] }
+            x = y
+        }
+        var output = decoder(x, points: points)
+        if checkpoint.bigSkip {
+            if let projection = residualProjection {
+                output.withUnsafeMutableBufferPointer { out in
+                    input.withUnsafeBufferPointer { projection.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true) }
+                }
+            } else {
+                for i in output.indices { output[i] += input[i] }
+            }
+        }
+        return output
+    }
+
+    /// One autoregressive step (the state needs as many input as output channels).
+    public func step(_ state: inout [Float], validTime: Date) throws {
+        guard inChannels == outChannels else {
+            throw SFNOError(file: checkpoint.path, "the network maps \(inChannels) channels to \(outChannels); it cannot be stepped autoregressively",
+                            fix: "use a network with as many input as output channels, or apply it once with forward(_:)")
+        }
+        guard state.count == inChannels * nlat * nlon else {
+            throw SFNOError(file: checkpoint.path, "state holds \(state.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
+        }
+        state = forward(state)
+    }
+}
