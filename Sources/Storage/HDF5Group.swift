@@ -141,3 +141,16 @@ public struct DatasetOptions: Sendable {
         }
     }
 }
+
+// MARK: - Removing
+
+extension HDF5Group {
+    /// Unlinks a child group or dataset (its space is not reclaimed in the file).
+    public func removeMember(_ name: String) throws {
+        let path = childPath(name)
+        guard contains(name) else {
+            throw HDF5ContentError(file: filePath, object: path, problem: "no such member")
+        }
+        try check(H5Ldelete(id, name, myriad_h5p_default()), "remove", object: path)
+    }
+}
