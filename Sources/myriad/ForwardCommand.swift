@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MPI
+import SFNO
+import Storage
+
+/// `myriad forward`: an SFNO forecast from one initial state.
+struct ForwardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forward",
+        abstract: "Run an SFNO checkpoint forward from one state of a makani-layout file.",
+        discussion: """
+            Reads state --index of the dataset fields[time, channel, lat, lon] (physical units) of --input,
+            runs --steps autoregressive steps of the network in --checkpoint (docs/sfno.md) and writes
+            fields[step, channel, lat, lon] float32 in physical units to --output, with the datasets
+            channel (names) and valid_time (ISO 8601) and the attributes checkpoint, initial_time, dhours.
+            Channels are matched by name when a data.json (makani layout, coords.channel) sits beside the
+            input, by position otherwise. The valid time of the state is --time, else data.json's
+            start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs
+            are refused. Rank 0 computes and writes; other ranks only check the inputs. The output is
+            written to a temporary name and renamed: on error no output file is left.
+            """)
+
+    @Option(name: .long, help: "Myriad SFNO checkpoint (.h5, tools/convert_checkpoint.py).")
+    var checkpoint: String
+
+    @Option(name: .long, help: "Initial conditions: HDF5 file with fields[time, channel, lat, lon].")
+    var input: String
+
+    @Option(name: .long, help: "Time index of the initial state in --input.")
+    var index: Int = 0
+
+    @Option(name: .long, help: "Valid time of the initial state, ISO 8601 (e.g. 2023-06-01T00:00:00Z).")
+    var time: String?
+
+    @Option(name: .long, help: "Number of steps.")
+    var steps: Int = 1
+
+    @Option(name: .long, help: "HDF5 file to write.")
+    var output: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        runSPMD(global) { world, logger in
+            guard steps >= 1 else { throw UsageError("--steps must be at least 1, got \(steps)") }
+            let model = try loadForecastModel(checkpoint: checkpoint)
+            let plan = try makePlan(model)
+            let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+            }
+            guard world.isRoot else { return }
+            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon)")
+            let clock = Date()
+            var state = plan.state
+            var outputs = [Float]()
+            var validTimes = [String]()
+            let formatter = ISO8601DateFormatter()
+            for k in 0..<steps {
+                let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
+                if let th = model as? TorchHarmonicsSFNO, th.inChannels != th.outChannels {
+                    state = th.forward(state)
+                } else {
+                    try model.step(&state, validTime: valid)
+                }
+                outputs += state
+                validTimes.append(formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
+            }
+            guard outputs.allSatisfy(\.isFinite) else {
+                throw UsageError("the forecast from '\(input)' index \(index) is not finite (NaN or infinity); no output written")
+            }
+            try write(outputs, channels: plan.outputChannels, validTimes: validTimes, plan: plan, model: model)
+            logger.info("forward: wrote \(output) (\(steps) × \(plan.outputChannels.count) × \(model.nlat) × \(model.nlon)) in \(String(format: "%.2f", Date().timeIntervalSince(clock))) s")
+        }
+    }
+
+    // MARK: - Plan
+
+    struct Plan {
+        let architecture: String
+        /// `[inputChannels][nlat][nlon]`, in the network's channel order.
+        let state: [Float]
+        let outputChannels: [String]
+        let start: Date
+        let dhours: Int
+    }
+
+    /// Reads and checks everything before any work: shapes, channels, time, finite values.
+    func makePlan(_ model: any ForecastModel) throws -> Plan {
+        let checkpointFile: Checkpoint
+        let inputChannels: [String]
+        if let m = model as? MakaniSFNO {
+            checkpointFile = m.checkpoint
+            inputChannels = m.checkpoint.stateChannelNames
+        } else if let t = model as? TorchHarmonicsSFNO {
+            checkpointFile = t.checkpoint
+            inputChannels = t.checkpoint.inputChannelNames
+            guard steps == 1 || t.inChannels == t.outChannels else {
+                throw UsageError("\(checkpoint): the network maps \(t.inChannels) channels to \(t.outChannels), so it runs one step only; use --steps 1")
+            }
+        } else {
+            preconditionFailure("forward: unknown model type")
+        }
+        let (nlat, nlon) = (model.nlat, model.nlon)
+        let file: HDF5File
+        let fields: HDF5Dataset
+        do {
+            file = try HDF5File.open(input)
+            fields = try file.openDataset("fields")
+        } catch {
+            throw UsageError("cannot read '\(input)': \(error). Fix: give a makani-layout file with a dataset fields[time, channel, lat, lon]")
+        }
+        _ = file
+        let shape = fields.shape
+        guard shape.count == 4, shape[2] == nlat, shape[3] == nlon else {
+            throw UsageError("\(input): 'fields' has shape \(shape), expected [time, channel, \(nlat), \(nlon)] for the checkpoint's grid")
+        }
+        guard (0..<shape[0]).contains(index) else {
+            throw UsageError("--index \(index) is outside 0 ..< \(shape[0]), the times of '\(input)'")
+        }
+        let metadata = try DataJSON(besides: input)
+        // Which channel of the file feeds each network input.
+        let sources: [Int]
+        if let names = metadata?.channels {
+            guard names.count == shape[1] else {
+                throw UsageError("\(metadata!.path): coords.channel has \(names.count) names but '\(input)' has \(shape[1]) channels")
+            }
+            sources = try inputChannels.map { name in
+                guard let i = names.firstIndex(of: name) else {
+                    throw UsageError("\(input): channel '\(name)' of the checkpoint is not in \(metadata!.path) (channels: \(names.joined(separator: ", "))). Fix: provide every channel the network needs")
+                }
+                return i
+            }
+        } else {
+            guard shape[1] == inputChannels.count else {
+                throw UsageError("\(input) has \(shape[1]) channels, the checkpoint needs \(inputChannels.count) (\(inputChannels.joined(separator: ", "))); without a data.json beside the input, channels are matched by position. Fix: add data.json with coords.channel, or give a file with exactly these channels")
+            }
+            sources = Array(0..<shape[1])
+        }
+        let points = nlat * nlon
+        var state = [Float]()
+        state.reserveCapacity(sources.count * points)
+        for (k, c) in sources.enumerated() {
+            let values = try fields.read(Float.self, offset: [index, c, 0, 0], count: [1, 1, nlat, nlon])
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw UsageError("\(input): fields[\(index), \(c)] ('\(inputChannels[k])') is not finite at lat \(bad / nlon), lon \(bad % nlon) (\(values[bad])). Fix: give an initial state without NaN or infinity")
+            }
+            state += values
+        }
+        let start: Date
+        if let time {
+            guard let date = parseTime(time) else {
+                throw UsageError("--time '\(time)' is not an ISO 8601 time such as 2023-06-01T00:00:00Z")
+            }
+            start = date
+        } else if let derived = metadata?.validTime(index: index) {
+            start = derived
+        } else if checkpointFile.addZenith {
+            throw UsageError("the network needs the valid time of the initial state (cos zenith angle): give --time, or a data.json with start_time and dhours beside '\(input)'")
+        } else {
+            start = Date(timeIntervalSince1970: 0)
+        }
+        return Plan(architecture: checkpointFile.architecture.rawValue, state: state,
+                    outputChannels: checkpointFile.outputChannelNames, start: start, dhours: model.stepHours)
+    }
+
+    func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.date(from: text)
+    }
+
+    // MARK: - Output
+
+    func write(_ values: [Float], channels: [String], validTimes: [String], plan: Plan, model: any ForecastModel) throws {
+        let temporary = "\(output).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try {
+                let file = try HDF5File.create(temporary)
+                let data = try file.createDataset("fields", of: Float.self, shape: [steps, channels.count, model.nlat, model.nlon])
+                try data.write(values)
+                try file.createStringDataset("channel", count: channels.count).writeStrings(channels)
+                try file.createStringDataset("valid_time", count: validTimes.count).writeStrings(validTimes)
+                try file.setAttribute("checkpoint", checkpoint)
+                try file.setAttribute("input", input)
+                try file.setAttribute("index", Int64(index))
+                try file.setAttribute("initial_time", ISO8601DateFormatter().string(from: plan.start))
+                try file.setAttribute("dhours", Int64(plan.dhours))
+                try file.flush()
+            }()
+            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw UsageError("cannot write '\(output)': \(error)")
+        }
+    }
+}
+
+/// The parts of a makani `data.json` that `forward` uses.
+struct DataJSON {
+    let path: String
+    let channels: [String]?
+    let startTime: Date?
+    let dhours: Int?
+    let timesPerTrajectory: Int?
+
+    /// The data.json in the directory of `input`, or nil if there is none.
+    init?(besides input: String) throws {
+        let path = URL(fileURLWithPath: input).deletingLastPathComponent().appendingPathComponent("data.json").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        self.path = path
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw UsageError("\(path) is not valid JSON: \(error.localizedDescription)")
+        }
+        guard let document = object as? [String: Any] else { throw UsageError("\(path) is not a JSON object") }
+        let coords = document["coords"] as? [String: Any]
+        if let names = coords?["channel"] {
+            guard let strings = names as? [String] else { throw UsageError("\(path): coords.channel is not a list of names") }
+            channels = strings
+        } else {
+            channels = nil
+        }
+        startTime = (document["start_time"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+        dhours = document["dhours"] as? Int
+        timesPerTrajectory = document["times_per_trajectory"] as? Int
+    }
+
+    /// `start_time + (index mod times_per_trajectory) · dhours`, when data.json has both.
+    func validTime(index: Int) -> Date? {
+        guard let startTime, let dhours else { return nil }
+        let k = timesPerTrajectory.map { index % max($0, 1) } ?? index
+        return startTime.addingTimeInterval(Double(k * dhours * 3600))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Storage
+import XCTest
+
+/// `myriad forward` under mpirun on the SFNO fixtures: the forecast file against the reference outputs,
+/// channels matched by name through data.json, and bad inputs refused with no output left behind.
+final class ForwardCommandTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-forward-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Writes `fields[times, channels, lat, lon]` into `name` in its own directory, with a data.json when
+    /// `names` is given. Returns the file's path.
+    func writeInput(_ name: String, fields: [Float], shape: [Int], names: [String]?) throws -> String {
+        let directory = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("ic.h5").path
+        let file = try HDF5File.create(path)
+        try file.createDataset("fields", of: Float.self, shape: shape).write(fields)
+        if let names {
+            let document: [String: Any] = ["h5_path": "fields", "dhours": 6, "coords": ["channel": names]]
+            try JSONSerialization.data(withJSONObject: document).write(to: directory.appendingPathComponent("data.json"))
+        }
+        return path
+    }
+
+    /// The HENS-like fixture through the command: the initial state stored with its channels reversed
+    /// and a channel the network does not use added, matched back by name through data.json.
+    func testMakaniForecastMatchesReference() throws {
+        let reference = try SFNOFixtureTests.Reference("makani-hens-33x64")
+        let checkpoint = try HDF5File.open(reference.checkpoint)
+        let names = try checkpoint.openDataset("channels/state").readStrings()
+        let input = try reference.floats("input")
+        let points = 33 * 64
+        let channels = names.count
+        // Stored order: extra, then the state channels reversed.
+        var stored = [Float](repeating: 7, count: points)
+        for c in (0..<channels).reversed() { stored += input[(c * points)..<((c + 1) * points)] }
+        let path = try writeInput("hens", fields: stored, shape: [1, channels + 1, 33, 64],
+                                  names: ["unused"] + names.reversed())
+        let output = folder.appendingPathComponent("forecast.h5").path
+        try MPIJob.succeed(ranks: 2, ["forward", "--checkpoint", reference.checkpoint, "--input", path,
+                                      "--time", "2023-06-01T00:00:00Z", "--steps", "3", "--output", output])
+        let file = try HDF5File.open(output)
+        let fields = try file.openDataset("fields")
+        XCTAssertEqual(fields.shape, [3, channels, 33, 64])
+        XCTAssertEqual(try file.openDataset("channel").readStrings(), names)
+        XCTAssertEqual(try file.openDataset("valid_time").readStrings(),
+                       ["2023-06-01T06:00:00Z", "2023-06-01T12:00:00Z", "2023-06-01T18:00:00Z"])
+        for step in 1...3 {
+            let got = try fields.read(Float.self, offset: [step - 1, 0, 0, 0], count: [1, channels, 33, 64])
+            let error = worstChannelError(got, try reference.floats("output", index: step - 1), channels: channels)
+            print("myriad forward makani-hens-33x64 step \(step): worst channel relative L2 error \(error)")
+            XCTAssertLessThanOrEqual(error, SFNOFixtureTests.bound(step: step))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["forecast.h5", "hens"])
+    }
+
+    /// A torch-harmonics network with 7 inputs and 5 outputs, channels by position (no data.json).
+    func testTorchHarmonicsProjectionByPosition() throws {
+        let reference = try SFNOFixtureTests.Reference("th-sfno-proj-eq33x64")
+        let path = try writeInput("proj", fields: try reference.floats("input"), shape: [1, 7, 33, 64], names: nil)
+        let output = folder.appendingPathComponent("proj.h5").path
+        try MPIJob.succeed(ranks: 1, ["forward", "--checkpoint", reference.checkpoint, "--input", path, "--output", output])
+        let got = try HDF5File.open(output).openDataset("fields").read(Float.self)
+        let error = worstChannelError(got, try reference.floats("output"), channels: 5)
+        print("myriad forward th-sfno-proj-eq33x64 step 1: worst channel relative L2 error \(error)")
+        XCTAssertLessThanOrEqual(error, 1e-4)
+    }
+
+    func testBadInputsAreRefused() throws {
+        let reference = try SFNOFixtureTests.Reference("makani-diag-33x64")
+        let checkpoint = try HDF5File.open(reference.checkpoint)
+        let names = try checkpoint.openDataset("channels/state").readStrings()
+        var input = try reference.floats("input")
+        let output = folder.appendingPathComponent("out.h5").path
+        let good = try writeInput("good", fields: input, shape: [1, 5, 33, 64], names: names)
+        input[3 * 33 * 64 + 100] = .nan
+        let nan = try writeInput("nan", fields: input, shape: [1, 5, 33, 64], names: names)
+        let renamed = try writeInput("renamed", fields: input, shape: [1, 5, 33, 64], names: ["a", "b", "c", "d", "e"])
+        let cases: [([String], String)] = [
+            (["--input", nan, "--time", "2023-08-15T18:00:00Z"], "is not finite at lat 1, lon 36"),
+            (["--input", renamed, "--time", "2023-08-15T18:00:00Z"], "channel '\(names[0])' of the checkpoint is not in"),
+            (["--input", good], "needs the valid time of the initial state"),
+            (["--input", good, "--time", "yesterday"], "--time 'yesterday' is not an ISO 8601 time"),
+            (["--input", good, "--time", "2023-08-15T18:00:00Z", "--index", "1"], "--index 1 is outside 0 ..< 1"),
+            (["--input", good, "--time", "2023-08-15T18:00:00Z", "--steps", "0"], "--steps must be at least 1"),
+            (["--input", folder.appendingPathComponent("none.h5").path], "cannot read"),
+        ]
+        for (options, message) in cases {
+            let result = try MPIJob.run(ranks: 2, ["forward", "--checkpoint", reference.checkpoint, "--output", output] + options)
+            XCTAssertNotEqual(result.status, 0, options.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output), options.joined(separator: " "))
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("tmp") }
+        XCTAssertEqual(leftovers, [])
+        // A checkpoint that is not one.
+        let result = try MPIJob.run(ranks: 1, ["forward", "--checkpoint", good, "--input", good, "--output", output])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("attribute missing"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+    }
+}
