@@ -68,6 +68,9 @@ let package = Package(
         .executableTarget(name: "swe-benchmark", dependencies: ["ShallowWater"], path: "bench/swe/swift",
                           swiftSettings: optimisedAlways),
 
+        .executableTarget(name: "sfno-benchmark", dependencies: ["SFNO", "Storage", "Kernels"], path: "bench/sfno/swift",
+                          swiftSettings: optimisedAlways),
+
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "SFNO", "myriad",

@@ -1,0 +1,99 @@
+import Foundation
+import Kernels
+import SFNO
+import Storage
+
+// SFNO benchmark (issue 4, case a): one step of the torch-harmonics example network with random weights,
+// default 181×360 equiangular, 8 → 8 channels, embed 256, 8 layers, scale factor 2 (internal 91×180
+// Legendre–Gauss, lmax = mmax = 90), GELU, instance norm, MLP ratio 2, learnable-lat position embedding,
+// big skip. Timing only (no PyTorch comparison yet). The checkpoint is written to a temporary file in
+// Myriad's format and loaded as a user's would be.
+//
+//   swift build -c release --product sfno-benchmark
+//   OPENBLAS_NUM_THREADS=2 .build/release/sfno-benchmark [NLAT NLON EMBED LAYERS SCALE STEPS]
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+func argument(_ i: Int, _ fallback: Int) -> Int { arguments.count > i ? arguments[i] : fallback }
+let nlat = argument(0, 181), nlon = argument(1, 360), embed = argument(2, 256), layers = argument(3, 8)
+let scale = argument(4, 2), steps = argument(5, 3)
+let channels = 8
+let hidden = 2 * embed
+let h = (nlat - 1) / scale + 1, w = nlon / scale
+let modes = min(h, w / 2)
+
+/// Uniform values in [−bound, bound) from Philox (stream per weight).
+var stream: UInt64 = 0
+@MainActor func random(_ count: Int, bound: Float) -> [Float] {
+    stream += 1
+    var generator = CounterRandom(seed: 2024, stream: stream)
+    return (0..<count).map { _ in (Float(generator.uniform()) * 2 - 1) * bound }
+}
+
+let path = FileManager.default.temporaryDirectory.appendingPathComponent("sfno-benchmark-\(getpid()).h5").path
+defer { try? FileManager.default.removeItem(atPath: path) }
+do {
+    let file = try HDF5File.create(path)
+    let strings: [(String, String)] = [
+        ("format", "myriad-sfno-checkpoint"), ("architecture", "torch-harmonics-sfno"), ("grid", "equiangular"),
+        ("grid_internal", "legendre-gauss"), ("activation", "gelu"), ("normalization_layer", "instance_norm"),
+        ("operator_type", "driscoll-healy"), ("inner_skip", "none"), ("outer_skip", "identity"),
+        ("pos_embed", "learnable lat"), ("normalization", "none"), ("source", "sfno-benchmark (random)"),
+        ("converter", "none"),
+    ]
+    for (name, value) in strings { try file.setAttribute(name, value) }
+    let ints: [(String, Int)] = [
+        ("format_version", 1), ("lmax", modes), ("mmax", modes), ("in_chans", channels), ("out_chans", channels),
+        ("embed_dim", embed), ("num_layers", layers), ("mlp_hidden_dim", hidden), ("use_mlp", 1),
+        ("mlp_output_bias", 0), ("mlp_fc2_index", 2), ("spectral_bias", 1), ("encoder_hidden_layers", 0),
+        ("decoder_hidden_layers", 0), ("encoder_hidden_dim", 0), ("decoder_hidden_dim", 0), ("encoder_bias", 1),
+        ("decoder_bias", 1), ("big_skip", 1), ("dhours", 6), ("n_state_channels", channels), ("add_zenith", 0),
+        ("add_grid", 0), ("grid_num_frequencies", 0), ("add_orography", 0), ("add_landmask", 0),
+    ]
+    for (name, value) in ints { try file.setAttribute(name, Int64(value)) }
+    for (name, value) in [("scale_factor", Double(scale)), ("hard_thresholding_fraction", 1.0), ("mlp_ratio", 2.0),
+                          ("norm_eps", 1e-6)] {
+        try file.setAttribute(name, value)
+    }
+    try file.setAttribute("inp_shape", [Int64(nlat), Int64(nlon)])
+    try file.setAttribute("out_shape", [Int64(nlat), Int64(nlon)])
+    try file.setAttribute("internal_shape", [Int64(h), Int64(w)])
+    let names = try file.createGroup("channels")
+    try names.createStringDataset("in", count: channels).writeStrings((0..<channels).map { String(format: "in%03d", $0) })
+    try names.createStringDataset("out", count: channels).writeStrings((0..<channels).map { String(format: "out%03d", $0) })
+    try names.createStringDataset("state", count: channels).writeStrings((0..<channels).map { String(format: "out%03d", $0) })
+    let grid = try file.createGroup("grid")
+    try grid.createDataset("lat", of: Double.self, shape: [nlat]).write((0..<nlat).map { 90 - 180 * Double($0) / Double(nlat - 1) })
+    try grid.createDataset("lon", of: Double.self, shape: [nlon]).write((0..<nlon).map { 360 * Double($0) / Double(nlon) })
+    let weights = try file.createGroup("weights")
+    func weight(_ key: String, _ shape: [Int], fanIn: Int) throws {
+        let values = random(shape.reduce(1, *), bound: 1 / Float(fanIn).squareRoot())
+        try weights.createDataset(key, of: Float.self, shape: shape).write(values)
+    }
+    try weight("encoder.0.weight", [embed, channels, 1, 1], fanIn: channels)
+    try weight("encoder.0.bias", [embed], fanIn: channels)
+    try weight("pos_embed.position_embeddings", [1, embed, nlat, 1], fanIn: 100)
+    for i in 0..<layers {
+        try weight("blocks.\(i).global_conv.weight", [embed, embed, modes, 2], fanIn: 2 * embed)
+        try weight("blocks.\(i).global_conv.bias", [1, embed, 1, 1], fanIn: 100)
+        try weights.createDataset("blocks.\(i).norm.weight", of: Float.self, shape: [embed]).write([Float](repeating: 1, count: embed))
+        try weight("blocks.\(i).norm.bias", [embed], fanIn: 100)
+        try weight("blocks.\(i).mlp.fwd.0.weight", [hidden, embed, 1, 1], fanIn: embed)
+        try weight("blocks.\(i).mlp.fwd.0.bias", [hidden], fanIn: embed)
+        try weight("blocks.\(i).mlp.fwd.2.weight", [embed, hidden, 1, 1], fanIn: hidden)
+    }
+    try weight("decoder.0.weight", [channels, embed, 1, 1], fanIn: embed)
+    try weight("decoder.0.bias", [channels], fanIn: embed)
+}
+
+let loadStart = Date()
+let model = try TorchHarmonicsSFNO(Checkpoint(path: path))
+print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); BLAS threads \(BLASConfiguration.threadCount) (\(BLASConfiguration.coreName))")
+print(String(format: "load + plan: %.2f s", Date().timeIntervalSince(loadStart)))
+var state = random(channels * nlat * nlon, bound: 1)
+var times = [Double]()
+for _ in 0..<steps {
+    let start = Date()
+    try model.step(&state, validTime: Date())
+    times.append(Date().timeIntervalSince(start))
+}
+print("step times (s): " + times.map { String(format: "%.3f", $0) }.joined(separator: " "))
+print(String(format: "best %.3f s per step; finite: %@", times.min()!, state.allSatisfy(\.isFinite) ? "yes" : "NO"))
