@@ -13,6 +13,26 @@ public struct EncoderDecoder: Sendable {
 
     public var inChannels: Int { hidden.first?.inChannels ?? output.inChannels }
 
+    /// The widest hidden layer (0 without hidden layers).
+    public var hiddenChannels: Int { hidden.map(\.outChannels).max() ?? 0 }
+
+    /// - x: `[inChannels][points]`
+    /// - work: two work arrays of `[hiddenChannels][points]` each (unused without hidden layers)
+    /// - y: `[output.outChannels][points]`, overwritten
+    public func apply(_ x: UnsafePointer<Float>, points: Int,
+                      work: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
+                      into y: UnsafeMutablePointer<Float>) {
+        var source = x
+        var (next, spare) = work
+        for layer in hidden {
+            layer.apply(source, points: points, into: next)
+            activation.apply(UnsafeMutableBufferPointer(start: next, count: layer.outChannels * points))
+            source = UnsafePointer(next)
+            swap(&next, &spare)
+        }
+        output.apply(source, points: points, into: y)
+    }
+
     /// - x: `[inChannels][points]`; returns `[output.outChannels][points]`
     public func callAsFunction(_ x: [Float], points: Int) -> [Float] {
         var y = x

@@ -12,6 +12,18 @@ public struct MLP: Sendable {
         self.activation = activation
     }
 
+    public var hiddenChannels: Int { fc1.outChannels }
+
+    /// - x: `[channels][points]`
+    /// - hidden: work array of `[hiddenChannels][points]`
+    /// - y: `[channels][points]`, overwritten (must not overlap `x`)
+    public func apply(_ x: UnsafePointer<Float>, points: Int, hidden: UnsafeMutablePointer<Float>,
+                      into y: UnsafeMutablePointer<Float>) {
+        fc1.apply(x, points: points, into: hidden)
+        activation.apply(UnsafeMutableBufferPointer(start: hidden, count: hiddenChannels * points))
+        fc2.apply(hidden, points: points, into: y)
+    }
+
     /// - x: `[channels][points]`; returns `[channels][points]`
     public func callAsFunction(_ x: [Float], points: Int) -> [Float] {
         var hidden = fc1(x, points: points)

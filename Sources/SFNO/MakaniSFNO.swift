@@ -1,6 +1,7 @@
 import ComplexModule
 import RealModule
 import Foundation
+import Kernels
 
 /// makani v0.1.0's `SphericalFourierNeuralOperatorNet` with its preprocessing and earth2mip's time loop:
 /// the HENS network (tools/fixtures/SFNO-NOTES.md §1).
@@ -30,6 +31,8 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     let residualTransform: Conv1x1?
     /// Grid features, orography, land-sea mask: `[channels][nlat][nlon]`.
     public let staticChannels: [Float]
+    /// Work arrays kept between steps (one arena per concurrent caller).
+    let scratch = ScratchPool()
 
     public var stateChannels: [String] { checkpoint.stateChannelNames }
     public var nlat: Int { checkpoint.nlat }
@@ -98,40 +101,52 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     public func forward(_ input: [Float]) -> [Float] {
         let points = nlat * nlon
         precondition(input.count == checkpoint.inChannels * points, "MakaniSFNO.forward: input has the wrong size")
-        var x = encoder(input, points: points)
-        embedding?.add(to: &x)
         let e = checkpoint.embedDim
         let activation = checkpoint.activation
-        for block in blocks {
-            let t = block.transforms
-            let coefficients = t.forward.forward(x, batch: e)
-            let residual = t.transformsResidual ? t.inverse.inverse(coefficients, batch: e) : x
-            var filtered = [Complex<Float>](repeating: .zero, count: coefficients.count)
-            coefficients.withUnsafeBufferPointer { c in
-                filtered.withUnsafeMutableBufferPointer { block.filter.apply(c.baseAddress!, into: $0.baseAddress!) }
+        return scratch.withArena { arena in
+            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
+            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), into: w.x) }
+            if let embedding {
+                embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
-            var y = t.inverse.inverse(filtered, batch: e)
-            let outPoints = t.outputPoints
-            y.withUnsafeMutableBufferPointer { block.norm0?.apply($0.baseAddress!, points: outPoints) }
-            activation.apply(&y)
-            if let mlp = block.mlp { y = mlp(y, points: outPoints) }
-            y.withUnsafeMutableBufferPointer { y in
-                block.norm1?.apply(y.baseAddress!, points: outPoints)
-                residual.withUnsafeBufferPointer {
-                    block.outerSkip.apply($0.baseAddress!, points: outPoints, into: y.baseAddress!, accumulate: true)
+            for block in blocks {
+                let t = block.transforms
+                let inPoints = t.inputPoints, outPoints = t.outputPoints
+                let spectrumCount = e * checkpoint.lmax * checkpoint.mmax
+                t.forward.forward(UnsafeBufferPointer(start: w.x, count: e * inPoints),
+                                  UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
+                // after this: the skip path on the block's output grid
+                var residual = UnsafePointer(w.x)
+                if t.transformsResidual {
+                    t.inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
+                                      UnsafeMutableBufferPointer(start: w.residual, count: e * outPoints), batch: e)
+                    residual = UnsafePointer(w.residual)
                 }
+                block.filter.apply(w.coefficients, into: w.filtered)
+                t.inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
+                                  UnsafeMutableBufferPointer(start: w.y, count: e * outPoints), batch: e)
+                block.norm0?.apply(w.y, points: outPoints)
+                activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
+                if let mlp = block.mlp {
+                    mlp.apply(w.y, points: outPoints, hidden: w.hidden, into: w.z)
+                    swap(&w.y, &w.z)
+                }
+                block.norm1?.apply(w.y, points: outPoints)
+                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
+                // after this: the block output in x
+                swap(&w.x, &w.y)
             }
-            x = y
-        }
-        var output = decoder(x, points: points)
-        if let residualTransform {
+            var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
             output.withUnsafeMutableBufferPointer { out in
-                input.withUnsafeBufferPointer {
-                    residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), into: out.baseAddress!)
+                if let residualTransform {
+                    input.withUnsafeBufferPointer {
+                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                    }
                 }
             }
+            return output
         }
-        return output
     }
 
     /// One step on the normalised state, as earth2mip carries it between steps.

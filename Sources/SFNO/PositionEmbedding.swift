@@ -21,6 +21,11 @@ public struct PositionEmbedding: Sendable {
 
     /// - x: `[channels][nlat][nlon]`, added to in place
     public func add(to x: inout [Float]) {
+        x.withUnsafeMutableBufferPointer { add(to: $0) }
+    }
+
+    /// - x: `[channels][nlat][nlon]`, added to in place
+    public func add(to x: UnsafeMutableBufferPointer<Float>) {
         precondition(x.count == channels * nlat * nlon, "PositionEmbedding: field has the wrong size")
         if latitudeOnly {
             for row in 0..<(channels * nlat) {

@@ -1,6 +1,7 @@
 import ComplexModule
 import RealModule
 import Foundation
+import Kernels
 
 /// torch-harmonics 0.9.3's example `SphericalFourierNeuralOperator` (examples/models/sfno.py), at inference.
 ///
@@ -29,6 +30,8 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
     let decoder: EncoderDecoder
     /// `[out][in]` when the big skip needs a projection.
     let residualProjection: Conv1x1?
+    /// Work arrays kept between steps (one arena per concurrent caller).
+    let scratch = ScratchPool()
 
     public var stateChannels: [String] { checkpoint.outputChannelNames }
     public var nlat: Int { checkpoint.nlat }
@@ -73,41 +76,56 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         let points = nlat * nlon
         precondition(input.count == inChannels * points,
                      "TorchHarmonicsSFNO.forward: input holds \(input.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
-        var x = encoder(input, points: points)
-        embedding?.add(to: &x)
         let e = checkpoint.embedDim
-        for block in blocks {
-            let t = block.transforms
-            let coefficients = t.forward.forward(x, batch: e)
-            let residual = t.transformsResidual ? t.inverse.inverse(coefficients, batch: e) : x
-            var filtered = [Complex<Float>](repeating: .zero, count: coefficients.count)
-            coefficients.withUnsafeBufferPointer { c in
-                filtered.withUnsafeMutableBufferPointer { block.filter.apply(c.baseAddress!, into: $0.baseAddress!) }
+        return scratch.withArena { arena in
+            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
+            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), into: w.x) }
+            if let embedding {
+                embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
-            var y = t.inverse.inverse(filtered, batch: e)
-            let outPoints = t.outputPoints
-            if let bias = block.spectralBias {
-                for c in 0..<e { for p in 0..<outPoints { y[c * outPoints + p] += bias[c] } }
-            }
-            y.withUnsafeMutableBufferPointer { y in
-                block.instanceNorm?.apply(y.baseAddress!, points: outPoints)
-                block.layerNorm?.apply(y.baseAddress!, channels: e)
-            }
-            if let mlp = block.mlp { y = mlp(y, points: outPoints) }
-            for i in y.indices { y[i] += residual[i] }
-            x = y
-        }
-        var output = decoder(x, points: points)
-        if checkpoint.bigSkip {
-            if let projection = residualProjection {
-                output.withUnsafeMutableBufferPointer { out in
-                    input.withUnsafeBufferPointer { projection.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true) }
+            for block in blocks {
+                let t = block.transforms
+                let inPoints = t.inputPoints, outPoints = t.outputPoints
+                let spectrumCount = e * checkpoint.lmax * checkpoint.mmax
+                t.forward.forward(UnsafeBufferPointer(start: w.x, count: e * inPoints),
+                                  UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
+                // after this: the skip path on the block's output grid
+                var residual = UnsafePointer(w.x)
+                if t.transformsResidual {
+                    t.inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
+                                      UnsafeMutableBufferPointer(start: w.residual, count: e * outPoints), batch: e)
+                    residual = UnsafePointer(w.residual)
                 }
-            } else {
-                for i in output.indices { output[i] += input[i] }
+                block.filter.apply(w.coefficients, into: w.filtered)
+                t.inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
+                                  UnsafeMutableBufferPointer(start: w.y, count: e * outPoints), batch: e)
+                if let bias = block.spectralBias {
+                    for c in 0..<e { for p in 0..<outPoints { w.y[c * outPoints + p] += bias[c] } }
+                }
+                block.instanceNorm?.apply(w.y, points: outPoints)
+                block.layerNorm?.apply(w.y, channels: e)
+                if let mlp = block.mlp {
+                    mlp.apply(w.y, points: outPoints, hidden: w.hidden, into: w.z)
+                    swap(&w.y, &w.z)
+                }
+                // after this: the block output in y; the input x is free
+                addInPlace(w.y, residual, count: e * outPoints)
+                swap(&w.x, &w.y)
             }
+            var output = [Float](repeating: 0, count: outChannels * points)
+            output.withUnsafeMutableBufferPointer { out in
+                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), into: out.baseAddress!)
+                guard checkpoint.bigSkip else { return }
+                input.withUnsafeBufferPointer { input in
+                    if let projection = residualProjection {
+                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                    } else {
+                        addInPlace(out.baseAddress!, input.baseAddress!, count: out.count)
+                    }
+                }
+            }
+            return output
         }
-        return output
     }
 
     /// One autoregressive step (the state needs as many input as output channels).

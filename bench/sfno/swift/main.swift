@@ -20,10 +20,8 @@ let hidden = 2 * embed
 let h = (nlat - 1) / scale + 1, w = nlon / scale
 let modes = min(h, w / 2)
 
-/// Uniform values in [−bound, bound) from Philox (stream per weight).
-var stream: UInt64 = 0
-@MainActor func random(_ count: Int, bound: Float) -> [Float] {
-    stream += 1
+/// Uniform values in [−bound, bound) from Philox, one stream per array.
+func random(_ count: Int, bound: Float, stream: UInt64) -> [Float] {
     var generator = CounterRandom(seed: 2024, stream: stream)
     return (0..<count).map { _ in (Float(generator.uniform()) * 2 - 1) * bound }
 }
@@ -64,8 +62,10 @@ do {
     try grid.createDataset("lat", of: Double.self, shape: [nlat]).write((0..<nlat).map { 90 - 180 * Double($0) / Double(nlat - 1) })
     try grid.createDataset("lon", of: Double.self, shape: [nlon]).write((0..<nlon).map { 360 * Double($0) / Double(nlon) })
     let weights = try file.createGroup("weights")
+    var stream: UInt64 = 0
     func weight(_ key: String, _ shape: [Int], fanIn: Int) throws {
-        let values = random(shape.reduce(1, *), bound: 1 / Float(fanIn).squareRoot())
+        stream += 1
+        let values = random(shape.reduce(1, *), bound: 1 / Float(fanIn).squareRoot(), stream: stream)
         try weights.createDataset(key, of: Float.self, shape: shape).write(values)
     }
     try weight("encoder.0.weight", [embed, channels, 1, 1], fanIn: channels)
@@ -88,7 +88,7 @@ let loadStart = Date()
 let model = try TorchHarmonicsSFNO(Checkpoint(path: path))
 print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); BLAS threads \(BLASConfiguration.threadCount) (\(BLASConfiguration.coreName))")
 print(String(format: "load + plan: %.2f s", Date().timeIntervalSince(loadStart)))
-var state = random(channels * nlat * nlon, bound: 1)
+var state = random(channels * nlat * nlon, bound: 1, stream: 0)
 var times = [Double]()
 for _ in 0..<steps {
     let start = Date()

@@ -1,0 +1,44 @@
+import ComplexModule
+import Kernels
+
+/// The work arrays of one forward pass, taken from a scratch arena so that steps after the first
+/// allocate nothing (fresh arrays of `E × nlat × nlon` floats cost a page fault per 4 KiB each step).
+struct Workspace {
+    /// `[E][points]` each: the block input, the filtered field, the block output, the skip path.
+    var x: UnsafeMutablePointer<Float>
+    var y: UnsafeMutablePointer<Float>
+    var z: UnsafeMutablePointer<Float>
+    let residual: UnsafeMutablePointer<Float>
+    /// `[hidden][points]`: MLP and encoder/decoder hidden layers; `spare` only for ≥ 2 hidden layers.
+    let hidden: UnsafeMutablePointer<Float>
+    let spare: UnsafeMutablePointer<Float>
+    /// `[E][lmax][mmax]` each.
+    let coefficients: UnsafeMutablePointer<Complex<Float>>
+    let filtered: UnsafeMutablePointer<Complex<Float>>
+
+    /// - points: the largest grid of the network (model or internal)
+    init(arena: ScratchArena, checkpoint c: Checkpoint, points: Int) {
+        let e = c.embedDim
+        let widest = max(1, c.useMLP ? c.mlpHiddenDim : 0, c.encoderHiddenDim, c.decoderHiddenDim)
+        let needsSpare = c.encoderHiddenLayers > 1 || c.decoderHiddenLayers > 1
+        x = arena.memory(0, count: e * points)
+        y = arena.memory(1, count: e * points)
+        z = arena.memory(2, count: e * points)
+        residual = arena.memory(3, count: e * points)
+        hidden = arena.memory(4, count: widest * points)
+        spare = arena.memory(5, count: needsSpare ? widest * points : 1)
+        coefficients = arena.memory(6, count: e * c.lmax * c.mmax)
+        filtered = arena.memory(7, count: e * c.lmax * c.mmax)
+    }
+
+    /// The largest grid of the network.
+    static func points(_ c: Checkpoint) -> Int {
+        max(c.nlat * c.nlon, c.internalShape.nlat * c.internalShape.nlon)
+    }
+}
+
+/// `a[i] += b[i]` for `count` elements.
+@inline(__always)
+func addInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { a[i] += b[i] }
+}
