@@ -408,3 +408,13 @@ struct DatasetReader {
         return try data.readStrings()
     }
 }
+
+extension Checkpoint {
+    /// This description without the weights: a network keeps it after its layers hold (or have repacked)
+    /// what they need, so that a large checkpoint is not held twice.
+    public func droppingWeights() -> Checkpoint {
+        var copy = self
+        copy.weights = [:]
+        return copy
+    }
+}

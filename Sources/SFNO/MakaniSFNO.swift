@@ -23,6 +23,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         let outerSkip: Conv1x1
     }
 
+    /// The checkpoint's description (its weights live in the layers: `weights` is empty here).
     public let checkpoint: Checkpoint
     let encoder: EncoderDecoder
     let embedding: PositionEmbedding?
@@ -42,7 +43,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     public init(_ checkpoint: Checkpoint) throws {
         precondition(checkpoint.architecture == .makani, "MakaniSFNO needs a makani-sfno checkpoint")
         let c = checkpoint
-        self.checkpoint = c
+        self.checkpoint = c.droppingWeights()
         guard c.zscore else {
             throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
         }

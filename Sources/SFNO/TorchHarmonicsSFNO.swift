@@ -23,6 +23,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         let mlp: MLP?
     }
 
+    /// The checkpoint's description (its weights live in the layers: `weights` is empty here).
     public let checkpoint: Checkpoint
     let encoder: EncoderDecoder
     let embedding: PositionEmbedding?
@@ -43,7 +44,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
     public init(_ checkpoint: Checkpoint) throws {
         precondition(checkpoint.architecture == .torchHarmonics, "TorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         let c = checkpoint
-        self.checkpoint = c
+        self.checkpoint = c.droppingWeights()
         encoder = EncoderDecoder(hidden: [], output: c.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
         decoder = EncoderDecoder(hidden: [], output: c.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
         if c.posEmbed == "none" {
