@@ -14,15 +14,19 @@ public struct InstanceNorm: Sendable {
         self.eps = eps
     }
 
-    /// - x: `[channels][points]`, normalised in place
+    /// - x: `[channels][points]`, normalised in place (threaded over channels)
     public func apply(_ x: UnsafeMutablePointer<Float>, points: Int) {
-        for c in 0..<weight.count {
-            let row = x + c * points
-            let (mean, scale) = normalisation(row, points: points, eps: eps)
-            let a = scale * weight[c]
-            let b = bias[c]
-            for p in 0..<points { row[p] = (row[p] - mean) * a + b }
+        parallelRanges(weight.count, minimumPerThread: max(1, (1 << 15) / max(points, 1))) { channels in
+            for c in channels { normalise(x, channel: c, points: points) }
         }
+    }
+
+    private func normalise(_ x: UnsafeMutablePointer<Float>, channel c: Int, points: Int) {
+        let row = x + c * points
+        let (mean, scale) = normalisation(row, points: points, eps: eps)
+        let a = scale * weight[c]
+        let b = bias[c]
+        for p in 0..<points { row[p] = (row[p] - mean) * a + b }
     }
 }
 

@@ -17,10 +17,12 @@ public struct LayerNorm: Sendable {
     /// - x: `[channels][points]`, points = `weight.count`, normalised in place
     public func apply(_ x: UnsafeMutablePointer<Float>, channels: Int) {
         let points = weight.count
-        for c in 0..<channels {
-            let row = x + c * points
-            let (mean, scale) = normalisation(row, points: points, eps: eps)
-            for p in 0..<points { row[p] = (row[p] - mean) * scale * weight[p] + bias[p] }
+        parallelRanges(channels, minimumPerThread: max(1, (1 << 15) / max(points, 1))) { range in
+            for c in range {
+                let row = x + c * points
+                let (mean, scale) = normalisation(row, points: points, eps: eps)
+                for p in 0..<points { row[p] = (row[p] - mean) * scale * weight[p] + bias[p] }
+            }
         }
     }
 }

@@ -1,0 +1,28 @@
+import Dispatch
+import Kernels
+
+/// Runs `body` over `0 ..< count` split into contiguous ranges, on as many threads as OpenBLAS uses (the
+/// rank's thread budget), so that the pointwise layers keep up with the threaded GEMMs. Each index is
+/// handled by exactly one call with the same arithmetic whatever the split: results do not depend on the
+/// thread count.
+func parallelRanges(_ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+    let threads = min(BLASConfiguration.threadCount, max(1, count / max(minimumPerThread, 1)))
+    guard threads > 1 else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        // The ranges are disjoint: each call touches its own elements only.
+        let shared = UncheckedSendable(value: body)
+        DispatchQueue.concurrentPerform(iterations: threads) { part in
+            let base = count / threads, extra = count % threads
+            let start = part * base + min(part, extra)
+            shared.value(start..<(start + base + (part < extra ? 1 : 0)))
+        }
+    }
+}
+
+/// A value handed to threads that use disjoint parts of it.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+}
