@@ -16,7 +16,7 @@ struct ForwardCommand: ParsableCommand {
             fields[step, channel, lat, lon] float32 in physical units to --output, with the datasets
             channel (names) and valid_time (ISO 8601) and the attributes checkpoint, initial_time, dhours.
             Channels are matched by name when a data.json (makani layout, coords.channel) sits beside the
-            input, by position otherwise. The valid time of the state is --time, else data.json's
+            input, by position otherwise; its coords.lat and coords.lon, when given, must be the checkpoint's. The valid time of the state is --time, else data.json's
             start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs
             are refused. Rank 0 computes and writes; other ranks only check the inputs. The output is
             written to a temporary name and renamed: on error no output file is left.
@@ -121,6 +121,16 @@ struct ForwardCommand: ParsableCommand {
             throw UsageError("--index \(index) is outside 0 ..< \(shape[0]), the times of '\(input)'")
         }
         let metadata = try DataJSON(besides: input)
+        if let metadata {
+            for (axis, file, expected) in [("lat", metadata.latitudes, checkpointFile.latitudes),
+                                           ("lon", metadata.longitudes, checkpointFile.longitudes)] {
+                guard let file else { continue }
+                let close = file.count == expected.count && zip(file, expected).allSatisfy { abs($0 - $1) <= 1e-4 }
+                guard close else {
+                    throw UsageError("\(metadata.path): coords.\(axis) (\(file.count) values from \(file.first ?? .nan) to \(file.last ?? .nan)) differs from the checkpoint's grid (\(expected.count) values from \(expected.first ?? .nan) to \(expected.last ?? .nan)). Fix: regrid the input (latitudes north → south, longitudes from 0° eastwards)")
+                }
+            }
+        }
         // Which channel of the file feeds each network input.
         let sources: [Int]
         if let names = metadata?.channels {
@@ -207,6 +217,9 @@ struct DataJSON {
     let startTime: Date?
     let dhours: Int?
     let timesPerTrajectory: Int?
+    /// coords.lat, coords.lon in degrees, when given.
+    let latitudes: [Double]?
+    let longitudes: [Double]?
 
     /// The data.json in the directory of `input`, or nil if there is none.
     init?(besides input: String) throws {
@@ -227,6 +240,8 @@ struct DataJSON {
         } else {
             channels = nil
         }
+        latitudes = (coords?["lat"] as? [NSNumber])?.map(\.doubleValue)
+        longitudes = (coords?["lon"] as? [NSNumber])?.map(\.doubleValue)
         startTime = (document["start_time"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
         dhours = document["dhours"] as? Int
         timesPerTrajectory = document["times_per_trajectory"] as? Int

@@ -18,14 +18,17 @@ final class ForwardCommandTests: XCTestCase {
 
     /// Writes `fields[times, channels, lat, lon]` into `name` in its own directory, with a data.json when
     /// `names` is given. Returns the file's path.
-    func writeInput(_ name: String, fields: [Float], shape: [Int], names: [String]?) throws -> String {
+    func writeInput(_ name: String, fields: [Float], shape: [Int], names: [String]?,
+                    latitudes: [Double]? = nil) throws -> String {
         let directory = folder.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("ic.h5").path
         let file = try HDF5File.create(path)
         try file.createDataset("fields", of: Float.self, shape: shape).write(fields)
         if let names {
-            let document: [String: Any] = ["h5_path": "fields", "dhours": 6, "coords": ["channel": names]]
+            var coords: [String: Any] = ["channel": names]
+            if let latitudes { coords["lat"] = latitudes }
+            let document: [String: Any] = ["h5_path": "fields", "dhours": 6, "coords": coords]
             try JSONSerialization.data(withJSONObject: document).write(to: directory.appendingPathComponent("data.json"))
         }
         return path
@@ -81,13 +84,17 @@ final class ForwardCommandTests: XCTestCase {
         let names = try checkpoint.openDataset("channels/state").readStrings()
         var input = try reference.floats("input")
         let output = folder.appendingPathComponent("out.h5").path
-        let good = try writeInput("good", fields: input, shape: [1, 5, 33, 64], names: names)
+        let good = try writeInput("good", fields: input, shape: [1, 5, 33, 64], names: names,
+                                  latitudes: (0..<33).map { 90 - 180 * Double($0) / 32 })
         input[3 * 33 * 64 + 100] = .nan
         let nan = try writeInput("nan", fields: input, shape: [1, 5, 33, 64], names: names)
+        let southFirst = try writeInput("south", fields: input, shape: [1, 5, 33, 64], names: names,
+                                        latitudes: (0..<33).map { -90 + 180 * Double($0) / 32 })
         let renamed = try writeInput("renamed", fields: input, shape: [1, 5, 33, 64], names: ["a", "b", "c", "d", "e"])
         let cases: [([String], String)] = [
             (["--input", nan, "--time", "2023-08-15T18:00:00Z"], "is not finite at lat 1, lon 36"),
             (["--input", renamed, "--time", "2023-08-15T18:00:00Z"], "channel '\(names[0])' of the checkpoint is not in"),
+            (["--input", southFirst, "--time", "2023-08-15T18:00:00Z"], "coords.lat (33 values from -90.0 to 90.0) differs from the checkpoint's grid"),
             (["--input", good], "needs the valid time of the initial state"),
             (["--input", good, "--time", "yesterday"], "--time 'yesterday' is not an ISO 8601 time"),
             (["--input", good, "--time", "2023-08-15T18:00:00Z", "--index", "1"], "--index 1 is outside 0 ..< 1"),
