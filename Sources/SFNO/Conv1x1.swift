@@ -19,14 +19,16 @@ public struct Conv1x1: Sendable {
         self.outChannels = outChannels
     }
 
-    /// - x: `[inChannels][points]`
-    /// - y: `[outChannels][points]`; overwritten, or added to when `accumulate` is true
+    /// - x: `[inChannels][xStride]`, the first `points` of each row used (`xStride` default `points`)
+    /// - y: `[outChannels][yStride]`, the first `points` of each row overwritten, or added to when
+    ///   `accumulate` is true
     public func apply(_ x: UnsafePointer<Float>, points: Int, into y: UnsafeMutablePointer<Float>,
-                      accumulate: Bool = false) {
+                      accumulate: Bool = false, xStride: Int? = nil, yStride: Int? = nil) {
+        let ldx = xStride ?? points, ldy = yStride ?? points
         var beta: Float = accumulate ? 1 : 0
         if let bias {
             for o in 0..<outChannels {
-                let row = y + o * points
+                let row = y + o * ldy
                 if accumulate {
                     for p in 0..<points { row[p] += bias[o] }
                 } else {
@@ -37,7 +39,7 @@ public struct Conv1x1: Sendable {
         }
         weight.withUnsafeBufferPointer { w in
             gemm(m: outChannels, n: points, k: inChannels, a: w.baseAddress!, lda: inChannels,
-                 b: x, ldb: points, beta: beta, c: y, ldc: points)
+                 b: x, ldb: ldx, beta: beta, c: y, ldc: ldy)
         }
     }
 

@@ -16,21 +16,33 @@ public struct EncoderDecoder: Sendable {
     /// The widest hidden layer (0 without hidden layers).
     public var hiddenChannels: Int { hidden.map(\.outChannels).max() ?? 0 }
 
+    /// Tile by tile of `tile` grid points (hidden layers exist for one tile at a time).
     /// - x: `[inChannels][points]`
-    /// - work: two work arrays of `[hiddenChannels][points]` each (unused without hidden layers)
+    /// - work: two work arrays of `[hiddenChannels][tile]` each (the second used with ≥ 2 hidden layers)
     /// - y: `[output.outChannels][points]`, overwritten
     public func apply(_ x: UnsafePointer<Float>, points: Int,
-                      work: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
+                      work: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), tile: Int,
                       into y: UnsafeMutablePointer<Float>) {
-        var source = x
-        var (next, spare) = work
-        for layer in hidden {
-            layer.apply(source, points: points, into: next)
-            activation.apply(UnsafeMutableBufferPointer(start: next, count: layer.outChannels * points))
-            source = UnsafePointer(next)
-            swap(&next, &spare)
+        guard !hidden.isEmpty else {
+            output.apply(x, points: points, into: y)
+            return
         }
-        output.apply(source, points: points, into: y)
+        var start = 0
+        while start < points {
+            let n = min(tile, points - start)
+            var source = x + start
+            var sourceStride = points
+            var (next, spare) = work
+            for layer in hidden {
+                layer.apply(source, points: n, into: next, xStride: sourceStride, yStride: n)
+                activation.apply(UnsafeMutableBufferPointer(start: next, count: layer.outChannels * n))
+                source = UnsafePointer(next)
+                sourceStride = n
+                swap(&next, &spare)
+            }
+            output.apply(source, points: n, into: y + start, xStride: sourceStride, yStride: points)
+            start += n
+        }
     }
 
     /// - x: `[inChannels][points]`; returns `[output.outChannels][points]`

@@ -14,14 +14,21 @@ public struct MLP: Sendable {
 
     public var hiddenChannels: Int { fc1.outChannels }
 
-    /// - x: `[channels][points]`
-    /// - hidden: work array of `[hiddenChannels][points]`
-    /// - y: `[channels][points]`, overwritten (must not overlap `x`)
-    public func apply(_ x: UnsafePointer<Float>, points: Int, hidden: UnsafeMutablePointer<Float>,
-                      into y: UnsafeMutablePointer<Float>) {
-        fc1.apply(x, points: points, into: hidden)
-        activation.apply(UnsafeMutableBufferPointer(start: hidden, count: hiddenChannels * points))
-        fc2.apply(hidden, points: points, into: y)
+    /// The MLP in place, tile by tile of `tile` grid points: the hidden layer never exists for the whole
+    /// grid (memory `hidden × tile` instead of `hidden × points`, and the tile stays in cache).
+    /// - x: `[channels][points]`, replaced by the MLP's output
+    /// - hidden: work array of `[hiddenChannels][tile]`
+    public func applyInPlace(_ x: UnsafeMutablePointer<Float>, points: Int, hidden: UnsafeMutablePointer<Float>,
+                             tile: Int) {
+        var start = 0
+        while start < points {
+            let n = min(tile, points - start)
+            fc1.apply(x + start, points: n, into: hidden, xStride: points, yStride: n)
+            activation.apply(UnsafeMutableBufferPointer(start: hidden, count: hiddenChannels * n))
+            // The tile's input is consumed: the output may overwrite it.
+            fc2.apply(hidden, points: n, into: x + start, yStride: points)
+            start += n
+        }
     }
 
     /// - x: `[channels][points]`; returns `[channels][points]`

@@ -106,7 +106,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         let activation = checkpoint.activation
         return scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), into: w.x) }
+            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
             if let embedding {
                 embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
@@ -128,10 +128,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                                   UnsafeMutableBufferPointer(start: w.y, count: e * outPoints), batch: e)
                 block.norm0?.apply(w.y, points: outPoints)
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
-                if let mlp = block.mlp {
-                    mlp.apply(w.y, points: outPoints, hidden: w.hidden, into: w.z)
-                    swap(&w.y, &w.z)
-                }
+                block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: Workspace.tile)
                 block.norm1?.apply(w.y, points: outPoints)
                 block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
                 // after this: the block output in x
@@ -139,7 +136,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
             output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), into: out.baseAddress!)
+                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
                         residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
