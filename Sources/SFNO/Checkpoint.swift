@@ -84,7 +84,7 @@ public struct Checkpoint: Sendable {
     public let landSeaMask: [Float]?
 
     /// Every weight by its PyTorch key, float32 in the stored (C) order.
-    public private(set) var weights: [String: [Float]]
+    public internal(set) var weights: [String: [Float]]
 
     /// The weight of `key` (validated at load: asking for another key is a programmer error).
     public func weight(_ key: String) -> [Float] {

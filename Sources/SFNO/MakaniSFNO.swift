@@ -40,9 +40,9 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     public var nlon: Int { checkpoint.nlon }
     public var stepHours: Int { checkpoint.dhours }
 
-    public init(_ checkpoint: Checkpoint) throws {
+    public init(_ checkpoint: consuming Checkpoint) throws {
         precondition(checkpoint.architecture == .makani, "MakaniSFNO needs a makani-sfno checkpoint")
-        let c = checkpoint
+        var c = checkpoint
         self.checkpoint = c.droppingWeights()
         guard c.zscore else {
             throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
@@ -61,7 +61,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         }
         blocks = transforms.enumerated().map { i, t in
             let b = "model.blocks.\(i)"
-            return Block(transforms: t, filter: c.spectralConvolution("\(b).filter.filter.weight"),
+            return Block(transforms: t, filter: c.takeSpectralConvolution("\(b).filter.filter.weight"),
                          norm0: norm("\(b).norm0"), norm1: norm("\(b).norm1"),
                          mlp: c.useMLP ? MLP(fc1: c.conv("\(b).mlp.fwd.0", bias: true), fc2: c.conv("\(b).mlp.fwd.3", bias: true),
                                              activation: c.activation) : nil,

@@ -41,9 +41,9 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
     public var inChannels: Int { checkpoint.inChannels }
     public var outChannels: Int { checkpoint.outChannels }
 
-    public init(_ checkpoint: Checkpoint) throws {
+    public init(_ checkpoint: consuming Checkpoint) throws {
         precondition(checkpoint.architecture == .torchHarmonics, "TorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
-        let c = checkpoint
+        var c = checkpoint
         self.checkpoint = c.droppingWeights()
         encoder = EncoderDecoder(hidden: [], output: c.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
         decoder = EncoderDecoder(hidden: [], output: c.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
@@ -59,7 +59,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
             let b = "blocks.\(i)"
             return Block(
                 transforms: t,
-                filter: c.spectralConvolution("\(b).global_conv.weight"),
+                filter: c.takeSpectralConvolution("\(b).global_conv.weight"),
                 spectralBias: c.spectralBias ? c.weight("\(b).global_conv.bias") : nil,
                 instanceNorm: c.normalization == .instanceNorm
                     ? InstanceNorm(weight: c.weight("\(b).norm.weight"), bias: c.weight("\(b).norm.bias"), eps: c.normEps) : nil,
