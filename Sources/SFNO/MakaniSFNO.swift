@@ -99,7 +99,9 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     // MARK: - Forward
 
     /// The network applied once. - input: `[inChannels][nlat][nlon]`; returns `[outChannels][nlat][nlon]` (normalised)
-    public func forward(_ input: [Float]) -> [Float] {
+    /// - observe: called with the activations after the encoder (`"encoder"`), after each block
+    ///   (`"block0"`, …) and after the decoder before the big skip (`"decoder"`), for checks and debugging
+    public func forward(_ input: [Float], observe: ((String, UnsafeBufferPointer<Float>) -> Void)? = nil) -> [Float] {
         let points = nlat * nlon
         precondition(input.count == checkpoint.inChannels * points, "MakaniSFNO.forward: input has the wrong size")
         let e = checkpoint.embedDim
@@ -110,7 +112,8 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
             if let embedding {
                 embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
-            for block in blocks {
+            observe?("encoder", UnsafeBufferPointer(start: w.x, count: e * points))
+            for (index, block) in blocks.enumerated() {
                 let t = block.transforms
                 let inPoints = t.inputPoints, outPoints = t.outputPoints
                 let spectrumCount = e * checkpoint.lmax * checkpoint.mmax
@@ -133,10 +136,12 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                 block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
                 // after this: the block output in x
                 swap(&w.x, &w.y)
+                observe?("block\(index)", UnsafeBufferPointer(start: w.x, count: e * outPoints))
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
             output.withUnsafeMutableBufferPointer { out in
                 decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
+                observe?("decoder", UnsafeBufferPointer(out))
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
                         residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)

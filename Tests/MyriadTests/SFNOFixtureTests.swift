@@ -108,6 +108,26 @@ final class SFNOFixtureTests: XCTestCase {
     func testMakaniHENS() throws { try checkMakani("makani-hens-33x64") }
     func testMakaniDiagonal() throws { try checkMakani("makani-diag-33x64") }
 
+    /// The activations of step 1 inside the HENS network, stage by stage (makani's own, saved by
+    /// tools/fixtures/sfno.py): where a regression starts shows here.
+    func testMakaniHENSActivations() throws {
+        let reference = try Reference("makani-hens-33x64")
+        let model = try MakaniSFNO(Checkpoint(path: reference.checkpoint))
+        let input = try reference.floats("model_input_step1")
+        var seen = [String: [Float]]()
+        _ = model.forward(input) { name, values in seen[name] = Array(values) }
+        for name in ["encoder", "block0", "block1", "block2", "decoder"] {
+            let expected = try reference.floats("debug_step1/\(name)")
+            guard let got = seen[name] else { XCTFail("no activations '\(name)'"); continue }
+            XCTAssertEqual(got.count, expected.count, name)
+            guard got.count == expected.count else { continue }
+            let channels = try reference.file.openGroup("debug_step1").openDataset(name).shape[0]
+            let error = worstChannelError(got, expected, channels: channels)
+            print("SFNO fixture makani-hens-33x64 step 1 \(name): worst channel relative L2 error \(error)")
+            XCTAssertLessThanOrEqual(error, 1e-5, name)
+        }
+    }
+
     /// With two threads (threaded GEMMs and pointwise layers) the HENS fixture is as accurate, and agrees
     /// with the one-thread result to round-off (OpenBLAS splits the sums differently on two threads).
     func testTwoThreadsAgree() throws {
