@@ -150,6 +150,23 @@ final class SFNOFixtureTests: XCTestCase {
         XCTAssertLessThanOrEqual(agreement, 1e-5)   // threaded sgemm sums in another order: ~1e-6 measured
     }
 
+    /// The same input gives the same forecast bit for bit, call after call (work arrays are reused, so
+    /// nothing left from a previous call may leak into the next), at one and at two threads.
+    func testRepeatableBitForBit() throws {
+        let reference = try Reference("makani-hens-33x64")
+        let model = try MakaniSFNO(Checkpoint(path: reference.checkpoint))
+        let input = try reference.floats("model_input_step1")
+        let saved = BLASConfiguration.threadCount
+        defer { BLASConfiguration.threadCount = saved }
+        for threads in [1, 2] {
+            BLASConfiguration.threadCount = threads
+            let first = model.forward(input)
+            _ = model.forward(input.map { $0 * 0.5 })
+            let again = model.forward(input)
+            XCTAssertEqual(first, again, "\(threads) thread(s)")
+        }
+    }
+
     /// The checkpoint's `architecture` attribute picks the network.
     func testFactoryChoosesArchitecture() throws {
         XCTAssertTrue(try loadForecastModel(checkpoint: Self.path("makani-hens-33x64.h5")) is MakaniSFNO)
