@@ -167,6 +167,25 @@ final class SFNOFixtureTests: XCTestCase {
         }
     }
 
+    /// Members stepped at once from several threads by one model give what they give one after another.
+    func testConcurrentMembers() throws {
+        let reference = try Reference("th-sfno-eq33x64")
+        let model = try TorchHarmonicsSFNO(Checkpoint(path: reference.checkpoint))
+        let input = try reference.floats("input")
+        let members = (0..<4).map { k in input.map { $0 * (1 + 0.1 * Float(k)) } }
+        let sequential = members.map { model.forward($0) }
+        final class Results: @unchecked Sendable { var values = [[Float]](repeating: [], count: 4) }
+        let results = Results()
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 4) { k in
+            let out = model.forward(members[k])
+            lock.lock()
+            results.values[k] = out
+            lock.unlock()
+        }
+        for k in 0..<4 { XCTAssertEqual(results.values[k], sequential[k], "member \(k)") }
+    }
+
     /// The checkpoint's `architecture` attribute picks the network.
     func testFactoryChoosesArchitecture() throws {
         XCTAssertTrue(try loadForecastModel(checkpoint: Self.path("makani-hens-33x64.h5")) is MakaniSFNO)
