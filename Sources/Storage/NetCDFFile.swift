@@ -14,10 +14,16 @@ import MPI
 /// times are hours with xarray's `dtype = "timedelta64[ns]"` hint, so xarray decodes them as timedeltas.
 ///
 /// Under MPI-IO every definition is collective: call them in the same order with the same arguments on
-/// every rank; only the data written into the variables differs.
+/// every rank; only the data written into the variables differs. The file closes when this object and
+/// the variables it returned are released; under MPI-IO (where HDF5 refuses to close a file that still
+/// has open objects) release the variables first.
 public final class NetCDFFile: @unchecked Sendable {
     public let file: HDF5File
     private var coordinates: [String: HDF5Dataset] = [:]
+
+    // The coordinate datasets must close before the file: stored properties are released in declaration
+    // order, after this body.
+    deinit { coordinates.removeAll() }
 
     /// Creates (or overwrites) `path` with the global attributes `Conventions = "CF-1.8"` and `attributes`.
     public init(creating path: String, communicator: Communicator? = nil,
