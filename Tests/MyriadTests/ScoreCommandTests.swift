@@ -59,7 +59,7 @@ final class ScoreCommandTests: XCTestCase {
                 let output = directory.appendingPathComponent("\(name)-\(ranks).csv").path
                 try MPIJob.succeed(ranks: ranks, ["score", "--forecast", forecast, "--truth", truth, "--output", output,
                                                   "--weights", "cos-latitude", "--seed", "\(seed)",
-                                                  "--thresholds", thresholds.map { "\($0)" }.joined(separator: ",")])
+                                                  "--thresholds=" + thresholds.map { "\($0)" }.joined(separator: ",")])
                 results.append(parse(try String(contentsOfFile: output, encoding: .utf8)))
             }
             let one = results[0]
@@ -117,8 +117,10 @@ final class ScoreCommandTests: XCTestCase {
     func testBadInputGetsAClearErrorAndNoFile() throws {
         let (forecast, truth, _, _) = try makeInput("m5")
         let truthOnly = directory.appendingPathComponent("wrong.h5").path
-        let wrong = try HDF5File.create(truthOnly)
-        try wrong.createDataset("fields", of: Float.self, shape: [3, 2, 9, 16]).write([Float](repeating: 0, count: 3 * 2 * 144))
+        do {  // closed (and unlocked) at the end of this scope
+            let wrong = try HDF5File.create(truthOnly)
+            try wrong.createDataset("fields", of: Float.self, shape: [3, 2, 9, 16]).write([Float](repeating: 0, count: 3 * 2 * 144))
+        }
         let output = directory.appendingPathComponent("never.csv").path
         let cases: [([String], String)] = [
             (["--forecast", forecast + ".missing", "--truth", truth], "cannot open file"),

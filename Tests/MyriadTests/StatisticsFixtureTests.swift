@@ -260,8 +260,8 @@ final class StatisticsMPITests: XCTestCase {
     private func expectPass(ranks: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "statistics", "--fixture", StatisticsFixtureTests.path],
                                      file: file, line: line)
-        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 4 slab) checks per rank.
-        XCTAssertTrue(out.contains("selftest statistics: \(15 * 13 * ranks) checks passed on \(ranks) rank"), out,
+        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 4 slab + 1 transpose) checks per rank.
+        XCTAssertTrue(out.contains("selftest statistics: \(15 * 14 * ranks) checks passed on \(ranks) rank"), out,
                       file: file, line: line)
     }
 }

@@ -72,6 +72,15 @@ enum StatisticsSelfTest {
                 checks.expect(close(scores.fairCRPS, Array(fair[global]), 1e-10), "\(label): slab fair CRPS")
                 checks.expect(close(scores.mean, Array(mean[global]), 1e-10), "\(label): slab mean")
                 checks.expectEqual(scores.rank.map(Int64.init), Array(rank[global]), "\(label): slab ranks")
+
+                // The transpose alone on N − 1 points (uneven point slabs at 2 and 4 ranks): every value
+                // lands at [point][member], checked against the file.
+                let odd = EnsembleTranspose(memberCount: m, pointCount: n - 1, ranks: world.size, rank: world.rank)
+                let trimmed = (0..<mine.count).flatMap { i in local[(i * n)..<((i + 1) * n - 1)] }
+                let moved = try odd.forward(trimmed, over: world)
+                let everyone = try data.read(Float.self, offset: [0, t, 0, 0], count: [m, 1, nlat, nlon])
+                let expected = odd.localPoints.flatMap { p in (0..<m).map { everyone[$0 * n + p] } }
+                checks.expectEqual(moved, expected, "\(label): transpose of \(n - 1) points")
             }
         }
     }
