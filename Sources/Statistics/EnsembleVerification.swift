@@ -5,16 +5,18 @@ import MPI
 ///
 /// 1. `EnsembleTranspose.forward`: members → all members at a slab of points (the M-sized buffer);
 /// 2. `SlabScores`: sort each point's members, per-point scores;
-/// 3. `VerificationSummary`: weighted sums over the slab, one sum-allreduce.
+/// 3. `VerificationSummary`: weighted sums over the slab, one sum-allreduce;
+/// 4. `BestMember`: each member's weighted MSE where it is, one allgatherv.
 ///
 /// Memory beyond the transpose buffer: O(points / P) per-point scores and the summary's sums.
 public enum EnsembleVerification {
     /// - localMembers: [transpose.localMembers.count][N] float32; truth: [N]; pointWeights: [N]
-    /// - Returns: this rank's slab scores and the global summary (the same on every rank).
+    /// - Returns: this rank's slab scores, the global summary and the best member (the same on every rank).
     public static func verify(localMembers: [Float], truth: [Float], pointWeights: [Double],
                               transpose: EnsembleTranspose, lead: Int, variable: Int,
                               configuration: ScoreConfiguration,
-                              communicator: Communicator) throws -> (slab: SlabScores, summary: VerificationSummary) {
+                              communicator: Communicator) throws
+        -> (slab: SlabScores, summary: VerificationSummary, bestMember: (member: Int, rmse: Double)) {
         precondition(truth.count == transpose.pointCount && pointWeights.count == transpose.pointCount,
                      "EnsembleVerification: truth and weights need \(transpose.pointCount) points")
         let slabMembers = try transpose.forward(localMembers, over: communicator)
@@ -31,6 +33,8 @@ public enum EnsembleVerification {
         slabTruth.withUnsafeBufferPointer { y in
             slabWeights.withUnsafeBufferPointer { summary.add(slab, truth: y, pointWeights: $0) }
         }
-        return (slab, try summary.reduced(over: communicator))
+        let best = try BestMember.find(localMembers: localMembers, truth: truth, pointWeights: pointWeights,
+                                       communicator: communicator)
+        return (slab, try summary.reduced(over: communicator), best)
     }
 }

@@ -16,6 +16,8 @@ public struct SlabScores: Sendable {
     public var rank: [Int]
     /// 1 where the truth lies outside [min, max]. [point]
     public var outlier: [Double]
+    /// The best member's error at the point, `min_i |x_i − y|`. [point]
+    public var bestError: [Double]
     /// Members with |x − mean| > k·std (ddof 1). [point]
     public var beyondKSigma: [Double]
     /// [level][point] flattened
@@ -37,7 +39,7 @@ public struct SlabScores: Sendable {
         self.firstPoint = firstPoint
         pointCount = n
         mean = .init(repeating: 0, count: n); variance = mean; minimum = mean; maximum = mean
-        crps = mean; fairCRPS = mean; outlier = mean; beyondKSigma = mean
+        crps = mean; fairCRPS = mean; outlier = mean; beyondKSigma = mean; bestError = mean
         rank = .init(repeating: 0, count: n)
         quantiles = .init(repeating: 0, count: levels.count * n)
         exceedance = .init(repeating: 0, count: thresholds.count * n)
@@ -65,6 +67,8 @@ public struct SlabScores: Sendable {
                 fairCRPS[p] = SortedEnsemble.fairCRPS(x, y)
                 outlier[p] = SortedEnsemble.isOutlier(x, y) ? 1 : 0
                 let (below, ties) = SortedEnsemble.position(x, y)
+                bestError[p] = ties > 0 ? 0 : min(below > 0 ? y - x[below - 1] : .infinity,
+                                                  below < m ? x[below] - y : .infinity)
                 rank[p] = tieBreak.rank(below: below, ties: ties, lead: lead, variable: variable, point: firstPoint + p)
                 for (k, q) in levels.enumerated() { quantiles[k * n + p] = SortedEnsemble.quantile(x, q) }
                 for (k, tau) in thresholds.enumerated() {

@@ -5,6 +5,7 @@
 ///
 /// - `rmse = sqrt⟨(x̄ − y)²⟩` (ensemble-mean RMSE), `spread = sqrt⟨s²⟩` (s² ddof 1),
 ///   `spreadSkill = sqrt((M + 1)/M) · spread / rmse`;
+/// - `pointwiseBestMemberRMSE = sqrt⟨min_i (x_i − y)²⟩`;
 /// - `crps = ⟨CRPS⟩`, `fairCRPS = ⟨fair CRPS⟩`, `outlierFraction = ⟨truth ∉ [min, max]⟩` (area share),
 ///   `brier[τ] = ⟨(p_τ − o_τ)²⟩` with `p_τ` the share of members above τ and `o_τ = [y > τ]`;
 /// - counts, not weighted: `rankHistogram` (M + 1 bins) and the 11-bin reliability table per threshold
@@ -18,7 +19,7 @@ public struct VerificationSummary: Sendable {
     /// (count, Σ observed, Σ forecast), then the M + 1 rank counts. Counts are exact in float64.
     public internal(set) var sums: [Double]
 
-    enum Index: Int, CaseIterable { case weight, crps, fairCRPS, squaredError, variance, outlier }
+    enum Index: Int, CaseIterable { case weight, crps, fairCRPS, squaredError, variance, outlier, bestSquaredError }
 
     public init(memberCount: Int, thresholdCount: Int) {
         self.memberCount = memberCount
@@ -48,6 +49,7 @@ public struct VerificationSummary: Sendable {
             sums[Index.squaredError.rawValue] += w * error * error
             sums[Index.variance.rawValue] += w * slab.variance[p]
             sums[Index.outlier.rawValue] += w * slab.outlier[p]
+            sums[Index.bestSquaredError.rawValue] += w * slab.bestError[p] * slab.bestError[p]
             sums[rankOffset + slab.rank[p]] += 1
             for k in 0..<thresholdCount {
                 let probability = slab.exceedance[k * n + p]
@@ -70,6 +72,9 @@ public struct VerificationSummary: Sendable {
     public var crps: Double { mean(.crps) }
     public var fairCRPS: Double { mean(.fairCRPS) }
     public var outlierFraction: Double { mean(.outlier) }
+    /// `sqrt⟨min_i (x_i − y)²⟩`: the best member chosen at each point (for the one member best over the
+    /// globe see `BestMember`).
+    public var pointwiseBestMemberRMSE: Double { mean(.bestSquaredError).squareRoot() }
     public func brier(threshold k: Int) -> Double { sums[brierOffset + k] / sums[Index.weight.rawValue] }
     public var rankHistogram: [Int] { sums[rankOffset...].map { Int($0) } }
 
@@ -81,11 +86,12 @@ public struct VerificationSummary: Sendable {
     }
 
     /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, crps, crps_fair,
-    /// outlier_fraction, brier_gt_<τ>, reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>.
+    /// outlier_fraction, best_member_rmse_pointwise, brier_gt_<τ>, reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>.
     public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
         precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
         var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
-                                        ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction)]
+                                        ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
+                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE)]
         for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }
         for (k, tau) in thresholds.enumerated() {
             for b in 0..<ScoreConfiguration.reliabilityBinCount {

@@ -66,10 +66,12 @@ struct ScoreCommand: ParsableCommand {
                     } catch {
                         throw UsageError("\(error)")
                     }
-                    let (_, summary) = try EnsembleVerification.verify(
+                    let (_, summary, best) = try EnsembleVerification.verify(
                         localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
                         lead: t, variable: c, configuration: configuration, communicator: world)
-                    for row in summary.rows(thresholds: levels) {
+                    let rows = summary.rows(thresholds: levels)
+                        + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
+                    for row in rows {
                         csv += "\(input.variables[c]),\(input.leadTimes[t]),\(row.metric),\(row.value)\n"
                     }
                 }

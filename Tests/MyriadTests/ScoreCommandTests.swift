@@ -67,7 +67,9 @@ final class ScoreCommandTests: XCTestCase {
             let m = try reference.attribute("members", as: Int64.self)[0]
             for (metric, dataset) in [("rmse", "rmse"), ("spread", "spread"), ("spread_skill", "spread_skill"),
                                       ("crps", "crps_mean"), ("crps_fair", "crps_fair_mean"),
-                                      ("outlier_fraction", "outlier_fraction")] {
+                                      ("outlier_fraction", "outlier_fraction"),
+                                      ("best_member_rmse_pointwise", "best_member_rmse_pointwise"),
+                                      ("best_member_rmse", "best_member_rmse")] {
                 let expected = try reference.openDataset(dataset).read(Double.self)
                 let actual = try XCTUnwrap(one[metric], "\(name): no \(metric) rows")
                 XCTAssertEqual(actual.count, expected.count)

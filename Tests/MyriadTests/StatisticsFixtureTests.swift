@@ -179,6 +179,7 @@ final class StatisticsFixtureTests: XCTestCase {
                 fields["crps_fair", default: []] += whole.fairCRPS
                 fields["outlier", default: []] += whole.outlier
                 fields["beyond_k_sigma", default: []] += whole.beyondKSigma
+                fields["best_error", default: []] += whole.bestError
                 fields["exceedance", default: []] += []
                 for k in c.levels.indices { quantiles[k] += whole.quantiles[(k * c.points)..<((k + 1) * c.points)] }
                 ranks += whole.rank
@@ -189,6 +190,12 @@ final class StatisticsFixtureTests: XCTestCase {
                 perLead["crps_mean", default: []].append(summary.crps)
                 perLead["crps_fair_mean", default: []].append(summary.fairCRPS)
                 perLead["outlier_fraction", default: []].append(summary.outlierFraction)
+                perLead["best_member_rmse_pointwise", default: []].append(summary.pointwiseBestMemberRMSE)
+                // The one best member over the field, from the members split unevenly in two parts.
+                let everyone = (0..<c.m).flatMap { c.member($0, lead: t) }
+                let errors = BestMember.meanSquaredErrors(Array(everyone[..<(c.m / 3 * c.points)]), truth: truth, pointWeights: weights)
+                    + BestMember.meanSquaredErrors(Array(everyone[(c.m / 3 * c.points)...]), truth: truth, pointWeights: weights)
+                perLead["best_member_rmse", default: []].append(errors.min()!.squareRoot())
                 for k in c.thresholds.indices {
                     brier[k].append(summary.brier(threshold: k))
                     for b in 0..<ScoreConfiguration.reliabilityBinCount {
