@@ -36,23 +36,23 @@ public struct VerificationSummary: Sendable {
     public mutating func add(_ slab: SlabScores, truth: UnsafeBufferPointer<Float>, pointWeights: UnsafeBufferPointer<Double>) {
         precondition(slab.memberCount == memberCount && slab.pointCount == truth.count && truth.count == pointWeights.count,
                      "VerificationSummary.add: sizes differ")
-        precondition(slab.exceedance.count == thresholdCount * slab.pointCount, "VerificationSummary.add: threshold count differs")
+        precondition(slab.observed.count == thresholdCount * slab.pointCount, "VerificationSummary.add: threshold count differs")
         let n = slab.pointCount
         let m = memberCount
         let bins = ScoreConfiguration.reliabilityBinCount
         for p in 0..<n {
             let w = pointWeights[p]
-            let error = slab.mean[p] - Double(truth[p])
+            let error = slab.statistics.mean[p] - Double(truth[p])
             sums[Index.weight.rawValue] += w
             sums[Index.crps.rawValue] += w * slab.crps[p]
             sums[Index.fairCRPS.rawValue] += w * slab.fairCRPS[p]
             sums[Index.squaredError.rawValue] += w * error * error
-            sums[Index.variance.rawValue] += w * slab.variance[p]
+            sums[Index.variance.rawValue] += w * slab.statistics.variance[p]
             sums[Index.outlier.rawValue] += w * slab.outlier[p]
             sums[Index.bestSquaredError.rawValue] += w * slab.bestError[p] * slab.bestError[p]
             sums[rankOffset + slab.rank[p]] += 1
             for k in 0..<thresholdCount {
-                let probability = slab.exceedance[k * n + p]
+                let probability = slab.statistics.exceedance[k * n + p]
                 let event = slab.observed[k * n + p]
                 sums[brierOffset + k] += w * (probability - event) * (probability - event)
                 let j = Int((probability * Double(m)).rounded())

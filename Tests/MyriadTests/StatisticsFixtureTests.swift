@@ -138,6 +138,7 @@ final class StatisticsFixtureTests: XCTestCase {
         try forEachCase { c in
             var fields: [String: [Double]] = [:]
             var quantiles = [[Double]](repeating: [], count: c.levels.count)
+            var slabExceedance = [[Double]](repeating: [], count: c.thresholds.count)
             var ranks = [Int](), histogram = [Int]()
             var perLead: [String: [Double]] = [:]
             var brier = [[Double]](repeating: [], count: c.thresholds.count)
@@ -171,17 +172,17 @@ final class StatisticsFixtureTests: XCTestCase {
                         weights[range].withUnsafeBufferPointer { summary.add(slab, truth: y, pointWeights: $0) }
                     }
                 }
-                fields["mean", default: []] += whole.mean
-                fields["std", default: []] += whole.variance.map { $0.squareRoot() }
-                fields["min", default: []] += whole.minimum
-                fields["max", default: []] += whole.maximum
+                fields["mean", default: []] += whole.statistics.mean
+                fields["std", default: []] += whole.statistics.variance.map { $0.squareRoot() }
+                fields["min", default: []] += whole.statistics.minimum
+                fields["max", default: []] += whole.statistics.maximum
                 fields["crps", default: []] += whole.crps
                 fields["crps_fair", default: []] += whole.fairCRPS
                 fields["outlier", default: []] += whole.outlier
-                fields["beyond_k_sigma", default: []] += whole.beyondKSigma
+                fields["beyond_k_sigma", default: []] += whole.statistics.beyondKSigma
                 fields["best_error", default: []] += whole.bestError
-                fields["exceedance", default: []] += []
-                for k in c.levels.indices { quantiles[k] += whole.quantiles[(k * c.points)..<((k + 1) * c.points)] }
+                for k in c.thresholds.indices { slabExceedance[k] += whole.statistics.exceedance[(k * c.points)..<((k + 1) * c.points)] }
+                for k in c.levels.indices { quantiles[k] += whole.statistics.quantiles[(k * c.points)..<((k + 1) * c.points)] }
                 ranks += whole.rank
                 histogram += summary.rankHistogram
                 perLead["rmse", default: []].append(summary.rmse)
@@ -206,7 +207,8 @@ final class StatisticsFixtureTests: XCTestCase {
                     }
                 }
             }
-            for (name, values) in fields where name != "exceedance" { compare(values, try c.reference(name), name, c.name) }
+            for (name, values) in fields { compare(values, try c.reference(name), name, c.name) }
+            XCTAssertEqual(slabExceedance.flatMap { $0 }, try c.reference("exceedance"), "\(c.name) slab exceedance")
             compare(quantiles.flatMap { $0 }, try c.reference("quantiles"), "quantiles (linear)", c.name)
             XCTAssertEqual(ranks.map(Int64.init), try c.group.openDataset("rank").read(Int64.self), "\(c.name) ranks")
             XCTAssertEqual(histogram.map(Int64.init), try c.group.openDataset("rank_histogram").read(Int64.self),
@@ -267,8 +269,8 @@ final class StatisticsMPITests: XCTestCase {
     private func expectPass(ranks: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "statistics", "--fixture", StatisticsFixtureTests.path],
                                      file: file, line: line)
-        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 4 slab + 1 transpose) checks per rank.
-        XCTAssertTrue(out.contains("selftest statistics: \(15 * 14 * ranks) checks passed on \(ranks) rank"), out,
+        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 5 slab + 1 transpose) checks per rank.
+        XCTAssertTrue(out.contains("selftest statistics: \(15 * 15 * ranks) checks passed on \(ranks) rank"), out,
                       file: file, line: line)
     }
 }

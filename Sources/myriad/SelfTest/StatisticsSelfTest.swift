@@ -27,6 +27,8 @@ enum StatisticsSelfTest {
             let (crps, fair, exceedance) = (try reference("crps"), try reference("crps_fair"), try reference("exceedance"))
             let beyond = try reference("beyond_k_sigma")
             let rank = try group.openDataset("rank").read(Int64.self)
+            let levels = configuration.quantileLevels
+            let quantiles = try reference("quantiles")
             for t in 0..<leads {
                 let local = try data.read(Float.self, offset: [mine.lowerBound, t, 0, 0], count: [mine.count, 1, nlat, nlon])
                 let truth = try group.openDataset("truth").read(Float.self, offset: [t, 0, 0], count: [1, nlat, nlon])
@@ -70,8 +72,14 @@ enum StatisticsSelfTest {
                 let global = (t * n + slab.lowerBound)..<(t * n + slab.upperBound)
                 checks.expect(close(scores.crps, Array(crps[global]), 1e-10), "\(label): slab CRPS")
                 checks.expect(close(scores.fairCRPS, Array(fair[global]), 1e-10), "\(label): slab fair CRPS")
-                checks.expect(close(scores.mean, Array(mean[global]), 1e-10), "\(label): slab mean")
+                checks.expect(close(scores.statistics.mean, Array(mean[global]), 1e-10), "\(label): slab mean")
                 checks.expectEqual(scores.rank.map(Int64.init), Array(rank[global]), "\(label): slab ranks")
+                var expectedQuantiles = [Double]()
+                for k in levels.indices {
+                    let base: Int = (k * leads + t) * n
+                    expectedQuantiles += quantiles[(base + slab.lowerBound)..<(base + slab.upperBound)]
+                }
+                checks.expect(close(scores.statistics.quantiles, expectedQuantiles, 1e-12), "\(label): slab quantiles")
 
                 // The transpose alone on N − 1 points (uneven point slabs at 2 and 4 ranks): every value
                 // lands at [point][member], checked against the file.
