@@ -47,6 +47,12 @@ struct ScoreCommand: ParsableCommand {
             let start = Date()
             let levels = try parseThresholds()
             let input = try ScoreInput(forecast: forecast, truth: truth, weights: weights, stepHours: stepHours)
+            if let output {
+                let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                guard FileManager.default.isWritableFile(atPath: directory) else {
+                    throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+                }
+            }
             let (m, times, channels, nlat, nlon) = input.shape
             let points = nlat * nlon
             let transpose = EnsembleTranspose(memberCount: m, pointCount: points, ranks: world.size, rank: world.rank)
@@ -57,15 +63,10 @@ struct ScoreCommand: ParsableCommand {
             var csv = "variable,lead_time,metric,value\n"
             for t in 0..<times {
                 for c in 0..<channels {
-                    let local: [Float]
-                    let field: [Float]
-                    do {
-                        local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
+                    // A read failing here may fail on one rank only: not a UsageError, so it aborts the job.
+                    let local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
                                                        count: [mine.count, 1, 1, nlat, nlon])
-                        field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
-                    } catch {
-                        throw UsageError("\(error)")
-                    }
+                    let field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
                     let (_, summary, best) = try EnsembleVerification.verify(
                         localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
                         lead: t, variable: c, configuration: configuration, communicator: world)

@@ -131,6 +131,10 @@ final class ScoreCommandTests: XCTestCase {
             (["--forecast", forecast, "--truth", truth, "--weights", "gaussian"], "--weights must be equiangular, legendre-gauss or cos-latitude"),
             (["--forecast", forecast, "--truth", truth, "--thresholds", "1,x"], "--thresholds must be comma-separated numbers"),
         ]
+        let unwritable = directory.appendingPathComponent("no-such-folder/scores.csv").path
+        let early = try MPIJob.run(ranks: 2, ["score", "--forecast", forecast, "--truth", truth, "--output", unwritable])
+        XCTAssertNotEqual(early.status, 0)
+        XCTAssertTrue(early.stderr.contains("does not exist or is not writable"), early.stderr)
         for (arguments, message) in cases {
             let result = try MPIJob.run(ranks: 2, ["score"] + arguments + ["--output", output])
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
