@@ -49,7 +49,7 @@ let package = Package(
             "Sphere", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
-        .target(name: "Statistics", dependencies: ["MPI", "Kernels"], swiftSettings: optimisedAlways),
+        .target(name: "Statistics", dependencies: ["MPI", "Kernels", "Sphere"], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import Sphere
 import Statistics
 import Storage
 import XCTest
@@ -269,8 +271,43 @@ final class StatisticsMPITests: XCTestCase {
     private func expectPass(ranks: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "statistics", "--fixture", StatisticsFixtureTests.path],
                                      file: file, line: line)
-        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 5 slab + 1 transpose) checks per rank.
-        XCTAssertTrue(out.contains("selftest statistics: \(15 * 15 * ranks) checks passed on \(ranks) rank"), out,
+        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 5 slab + 1 transpose) checks per rank, + 2 spectra checks.
+        XCTAssertTrue(out.contains("selftest statistics: \((15 * 15 + 2) * ranks) checks passed on \(ranks) rank"), out,
                       file: file, line: line)
+    }
+}
+
+/// Mean member spectrum and spectrum of the ensemble mean against closed forms: members
+/// `a_i cos θ + b_i sin θ cos φ` have `E_i(1) = (a_i² + b_i²) 4π/3` and nothing else.
+final class EnsembleSpectraTests: XCTestCase {
+    func testClosedForm() throws {
+        let (nlat, nlon) = (16, 32)
+        let sht = try RealSHT<Double>(grid: .legendreGauss, nlat: nlat, nlon: nlon)
+        let nodes = legendreGaussNodes(nlat)
+        let a: [Double] = [0.3, -1.2, 2.0, 0.7, 1.1], b: [Double] = [1.0, 0.4, -0.5, 0.0, 2.2]
+        var spectra = EnsembleSpectra(sht: sht)
+        var moments = EnsembleMoments(pointCount: nlat * nlon)
+        for i in a.indices {
+            var field = [Float]()
+            for k in 0..<nlat {
+                for j in 0..<nlon {
+                    let phi = 2 * Double.pi * Double(j) / Double(nlon)
+                    field.append(Float(a[i] * nodes[k] + b[i] * (1 - nodes[k] * nodes[k]).squareRoot() * cos(phi)))
+                }
+            }
+            spectra.add(field)
+            moments.add(field)
+        }
+        let unit = 4 * Double.pi / 3
+        let meanSquares = zip(a, b).map { $0 * $0 + $1 * $1 }.reduce(0, +) / Double(a.count)
+        let (abar, bbar) = (a.reduce(0, +) / Double(a.count), b.reduce(0, +) / Double(b.count))
+        let members = spectra.meanMemberSpectrum
+        let ofMean = EnsembleSpectra.spectrum(of: moments.mean, sht: sht)
+        XCTAssertEqual(members.count, sht.lmax)
+        for l in 0..<sht.lmax {
+            // float32 fields: relative accuracy ~1e-7
+            XCTAssertEqual(members[l], l == 1 ? meanSquares * unit : 0, accuracy: 1e-6 * meanSquares * unit, "Ē(\(l))")
+            XCTAssertEqual(ofMean[l], l == 1 ? (abar * abar + bbar * bbar) * unit : 0, accuracy: 1e-6 * meanSquares * unit, "E_x̄(\(l))")
+        }
     }
 }

@@ -1,4 +1,7 @@
+import Foundation
+import Kernels
 import MPI
+import Sphere
 import Statistics
 import Storage
 
@@ -8,6 +11,7 @@ import Storage
 enum StatisticsSelfTest {
     static func run(_ checks: SelfTestChecks, fixture: String) throws {
         let world = checks.world
+        try spectra(checks)
         let file = try HDF5File.open(fixture)
         for name in ["m2", "m5", "m5-ties", "m50", "m257-ties"] {
             let group = try file.openGroup(name)
@@ -91,6 +95,23 @@ enum StatisticsSelfTest {
                 checks.expectEqual(moved, expected, "\(label): transpose of \(n - 1) points")
             }
         }
+    }
+
+    /// Mean member spectrum of 7 members `a_i cos θ` split over the ranks: `Ē(1) = mean(a_i²) 4π/3`, else 0.
+    static func spectra(_ checks: SelfTestChecks) throws {
+        let world = checks.world
+        let (nlat, nlon, m) = (16, 32, 7)
+        let sht = try RealSHT<Double>(grid: .legendreGauss, nlat: nlat, nlon: nlon)
+        let a = (0..<m).map { 0.5 + Double($0) }
+        var spectra = EnsembleSpectra(sht: sht)
+        for i in splitRange(m, parts: world.size, index: world.rank) {
+            spectra.add(sht.quadrature.cosTheta.flatMap { x in [Float](repeating: Float(a[i] * x), count: nlon) })
+        }
+        let all = try spectra.reduced(over: world)
+        checks.expect(all.count == m, "spectra: reduced count \(all.count) != \(m)")
+        let expected = (0..<sht.lmax).map { $0 == 1 ? a.map { $0 * $0 }.reduce(0, +) / Double(m) * 4 * Double.pi / 3 : 0 }
+        checks.expect(zip(all.meanMemberSpectrum, expected).allSatisfy { abs($0 - $1) <= 1e-6 * expected[1] },
+                      "spectra: mean member spectrum \(all.meanMemberSpectrum.prefix(4)) expected \(expected.prefix(4))")
     }
 
     /// Relative agreement with an absolute floor for exact zeros.
