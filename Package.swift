@@ -64,8 +64,9 @@ let package = Package(
             "Sphere", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
+        .target(name: "Statistics", dependencies: ["MPI", "Kernels", "Sphere"], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -81,7 +82,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "myriad",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
         ], exclude: ["Fixtures"]),
     ]
