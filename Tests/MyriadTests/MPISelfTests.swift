@@ -77,10 +77,5 @@ final class MPISelfTests: XCTestCase {
                       "unexpected report: \(out)", file: file, line: line)
     }
 
-    private func scratch() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url.path
-    }
+    private func scratch() throws -> String { try makeScratchDirectory("myriad-test").path }
 }

@@ -8,12 +8,7 @@ import XCTest
 final class ScoreCommandTests: XCTestCase {
     var directory: URL!
 
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-score-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+    override func setUpWithError() throws { directory = try makeScratchDirectory("myriad-score") }
 
     /// Writes a fixture case as a members file (one channel "z500", the lead axis as time) and a truth file.
     private func makeInput(_ name: String) throws -> (forecast: String, truth: String, reference: HDF5Group, file: HDF5File) {
