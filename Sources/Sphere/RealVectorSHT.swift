@@ -59,17 +59,8 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
     ///   - degreeNormalisation: how the forward transform's `1/(l(l+1))` is rounded (see the enum).
     public init(grid: SphereGrid, nlat: Int, nlon: Int, lmax: Int? = nil, mmax: Int? = nil,
                 condonShortleyPhase: Bool = true, degreeNormalisation: VectorDegreeNormalisation = .exact) throws {
-        guard nlat >= 2, nlon >= 2 else {
-            throw SphereError("vector SHT grid \(nlat) × \(nlon) is too small: need at least 2 latitudes and 2 longitudes")
-        }
-        let lmax = lmax ?? min(grid.naturalDegreeCount(nlat: nlat), nlon / 2 + 1)
-        let mmax = mmax ?? lmax
-        guard (1...nlat).contains(lmax) else {
-            throw SphereError("lmax \(lmax) is outside 1 ... nlat = \(nlat) for the \(nlat) × \(nlon) \(grid) grid")
-        }
-        guard (1...(nlon / 2 + 1)).contains(mmax) else {
-            throw SphereError("mmax \(mmax) is outside 1 ... nlon/2 + 1 = \(nlon / 2 + 1) for the \(nlat) × \(nlon) \(grid) grid")
-        }
+        let (lmax, mmax) = try resolveTruncation(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax,
+                                                 transform: "vector SHT")
         self.grid = grid
         self.nlat = nlat
         self.nlon = nlon

@@ -6,12 +6,7 @@ import XCTest
 final class HDF5SerialTests: XCTestCase {
     var directory: URL!
 
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-hdf5-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+    override func setUpWithError() throws { directory = try makeScratchDirectory("myriad-hdf5") }
 
     func testNumericDatasetsAndHyperslabs() throws {
         let path = directory.appendingPathComponent("numbers.h5").path

@@ -25,7 +25,23 @@ final class MPISelfTests: XCTestCase {
 
     func testParallelHDF5On1Rank() throws { try expectPass(ranks: 1, ["selftest", "hdf5", "--directory", scratch()]) }
     func testParallelHDF5On2Ranks() throws { try expectPass(ranks: 2, ["selftest", "hdf5", "--directory", scratch()]) }
-    func testParallelHDF5On4Ranks() throws { try expectPass(ranks: 4, ["selftest", "hdf5", "--directory", scratch()]) }
+    func testParallelHDF5On4Ranks() throws {
+        let directory = try scratch()
+        try expectPass(ranks: 4, ["selftest", "hdf5", "--directory", directory])
+        // The netCDF-4/CF file the 4 ranks wrote collectively, as xarray sees it.
+        let script = """
+        import sys, numpy as np, xarray as xr
+        ds = xr.open_dataset(sys.argv[1], engine="netcdf4")
+        t = ds["t2m"]
+        assert t.dims == ("member", "lat", "lon") and t.shape == (9, 6, 8), (t.dims, t.shape)
+        m, i, j = np.meshgrid(np.arange(9), np.arange(6), np.arange(8), indexing="ij")
+        assert (t.values == 100 * m + 10 * i + j).all()
+        assert list(ds.lat.values) == [75, 45, 15, -15, -45, -75] and t.attrs["units"] == "K"
+        print("ok")
+        """
+        let output = try PythonReader.run(script, arguments: [directory + "/myriad-selftest-netcdf-4.nc"])
+        XCTAssertEqual(output, "ok\n")
+    }
 
     /// One rank fails while the others wait in a barrier (and would then sleep two minutes): the whole
     /// job must exit non-zero within seconds, with the failing rank's message.
@@ -61,10 +77,5 @@ final class MPISelfTests: XCTestCase {
                       "unexpected report: \(out)", file: file, line: line)
     }
 
-    private func scratch() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url.path
-    }
+    private func scratch() throws -> String { try makeScratchDirectory("myriad-test").path }
 }

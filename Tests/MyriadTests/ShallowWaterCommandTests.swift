@@ -9,12 +9,7 @@ import XCTest
 final class ShallowWaterCommandTests: XCTestCase {
     var directory: URL!
 
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-swe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+    override func setUpWithError() throws { directory = try makeScratchDirectory("myriad-swe") }
 
     private let arguments = ["swe", "--grid", "32x64", "--initial", "random", "--seed", "11", "--days", "1",
                              "--output-every", "6", "--trajectories", "3"]

@@ -6,12 +6,7 @@ import XCTest
 final class SpectrumCommandTests: XCTestCase {
     var directory: URL!
 
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-spectrum-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+    override func setUpWithError() throws { directory = try makeScratchDirectory("myriad-spectrum") }
 
     /// Fields [2][3][nlat][nlon] on a Legendre–Gauss grid: field 0 is cos θ (E(1) = 4π/3), field 1 is
     /// sin θ cos φ (E(1) = 4π/3, from a_11 = −√(2π/3)), the rest random.

@@ -74,5 +74,43 @@ enum HDF5SelfTest {
         }
         try world.barrier()
         if world.isRoot { try? FileManager.default.removeItem(atPath: path) }
+        try netCDF(checks, directory: directory)
+    }
+
+    /// The netCDF-4/CF value of member m at (i, j).
+    static func temperature(member: Int, i: Int, j: Int) -> Float { Float(100 * member + 10 * i + j) }
+
+    /// A netCDF-4/CF file written collectively (members split unevenly over the ranks), checked here
+    /// through HDF5 and left in `directory` as `myriad-selftest-netcdf-N.nc` for the test to open with xarray.
+    static func netCDF(_ checks: SelfTestChecks, directory: String) throws {
+        let world = checks.world
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("myriad-selftest-netcdf-\(world.size).nc").path
+        let members = 2 * world.size + 1
+        let (nlat, nlon) = columns
+        do {
+            let file = try NetCDFFile(creating: path, communicator: world,
+                                      attributes: [("title", .text("Myriad netCDF self-test"))])
+            try file.defineCoordinate("member", values: (0..<members).map { Int64($0) })
+            try file.defineCoordinate("lat", values: (0..<nlat).map { 75 - 30 * Double($0) },
+                                      attributes: [("units", .text("degrees_north"))])
+            try file.defineCoordinate("lon", values: (0..<nlon).map { 45 * Double($0) },
+                                      attributes: [("units", .text("degrees_east"))])
+            let t2m = try file.defineVariable("t2m", of: Float.self, dimensions: ["member", "lat", "lon"], fillValue: .nan,
+                                              options: DatasetOptions(chunks: [1, nlat, nlon], deflateLevel: 1),
+                                              attributes: [("units", .text("K"))])
+            let mine = splitRange(members, parts: world.size, index: world.rank)
+            let slab = mine.flatMap { m in (0..<nlat).flatMap { i in (0..<nlon).map { temperature(member: m, i: i, j: $0) } } }
+            try t2m.write(slab, offset: [mine.lowerBound, 0, 0], count: [mine.count, nlat, nlon], transfer: .collective)
+        }
+        try world.barrier()
+        if world.isRoot {
+            let file = try HDF5File.open(path)
+            let want = (0..<members).flatMap { m in (0..<nlat).flatMap { i in (0..<nlon).map { temperature(member: m, i: i, j: $0) } } }
+            checks.expectEqual(try file.openDataset("t2m").read(Float.self), want, "netCDF variable read back")
+            checks.expect(try file.openDataset("lat").isDimensionScale, "lat is a dimension scale")
+            checks.expectEqual(try file.openDataset("member").read(Int64.self), (0..<members).map { Int64($0) },
+                               "coordinate written once")
+        }
+        try world.barrier()
     }
 }

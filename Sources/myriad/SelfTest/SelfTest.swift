@@ -11,10 +11,10 @@ struct SelfTest: ParsableCommand {
         shouldDisplay: false)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case collectives, grid, hdf5, sht, fail
+        case collectives, grid, hdf5, sht, statistics, fail
     }
 
-    @Argument(help: "collectives | grid | hdf5 | sht | fail")
+    @Argument(help: "collectives | grid | hdf5 | sht | statistics | fail")
     var suite: Suite
 
     @Option(name: .long, help: "Model layout for the grid and sht suites.", transform: ModelLayout.init(parsing:))
@@ -22,6 +22,9 @@ struct SelfTest: ParsableCommand {
 
     @Option(name: .long, help: "Folder for the files the hdf5 suite writes.")
     var directory: String = FileManager.default.temporaryDirectory.path
+
+    @Option(name: .long, help: "Reference file of the statistics suite (Tests/MyriadTests/Fixtures/scores/scores.h5).")
+    var fixture: String = "Tests/MyriadTests/Fixtures/scores/scores.h5"
 
     @Option(name: .long, help: "The rank that fails in the fail suite.")
     var failRank = 0
@@ -36,6 +39,7 @@ struct SelfTest: ParsableCommand {
             case .grid: try GridSelfTest.run(checks, layout: layout)
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
             case .sht: try SHTSelfTest.run(checks, layout: layout)
+            case .statistics: try StatisticsSelfTest.run(checks, fixture: fixture)
             case .fail: try failOnOneRank(world)
             }
             try checks.conclude(suite: suite.rawValue)

@@ -1,0 +1,107 @@
+/// Global (area-weighted) verification scores of one variable at one lead time, accumulated point by
+/// point from `SlabScores` and merged across ranks by one sum-allreduce (`+Reduction`).
+///
+/// With point weights w (quadrature weight of the point's latitude), `⟨v⟩ = Σ w v / Σ w`:
+///
+/// - `rmse = sqrt⟨(x̄ − y)²⟩` (ensemble-mean RMSE), `spread = sqrt⟨s²⟩` (s² ddof 1),
+///   `spreadSkill = sqrt((M + 1)/M) · spread / rmse`;
+/// - `pointwiseBestMemberRMSE = sqrt⟨min_i (x_i − y)²⟩`;
+/// - `crps = ⟨CRPS⟩`, `fairCRPS = ⟨fair CRPS⟩`, `outlierFraction = ⟨truth ∉ [min, max]⟩` (area share),
+///   `brier[τ] = ⟨(p_τ − o_τ)²⟩` with `p_τ` the share of members above τ and `o_τ = [y > τ]`;
+/// - counts, not weighted: `rankHistogram` (M + 1 bins) and the 11-bin reliability table per threshold
+///   (points, observed frequency, mean forecast probability per bin).
+///
+/// Memory: a fixed number of sums plus the M + 1 rank-histogram bins (the histogram itself).
+public struct VerificationSummary: Sendable {
+    public let memberCount: Int
+    public let thresholdCount: Int
+    /// The sums, in the order of `Index`, then per threshold the Brier sum, then per threshold and bin
+    /// (count, Σ observed, Σ forecast), then the M + 1 rank counts. Counts are exact in float64.
+    public internal(set) var sums: [Double]
+
+    enum Index: Int, CaseIterable { case weight, crps, fairCRPS, squaredError, variance, outlier, bestSquaredError }
+
+    public init(memberCount: Int, thresholdCount: Int) {
+        self.memberCount = memberCount
+        self.thresholdCount = thresholdCount
+        let bins = ScoreConfiguration.reliabilityBinCount
+        sums = [Double](repeating: 0, count: Index.allCases.count + thresholdCount * (1 + 3 * bins) + memberCount + 1)
+    }
+
+    private var brierOffset: Int { Index.allCases.count }
+    private var reliabilityOffset: Int { brierOffset + thresholdCount }
+    private var rankOffset: Int { reliabilityOffset + 3 * ScoreConfiguration.reliabilityBinCount * thresholdCount }
+
+    /// Adds the slab's points. - pointWeights: weight of each slab point, [slab.pointCount]
+    public mutating func add(_ slab: SlabScores, truth: UnsafeBufferPointer<Float>, pointWeights: UnsafeBufferPointer<Double>) {
+        precondition(slab.memberCount == memberCount && slab.pointCount == truth.count && truth.count == pointWeights.count,
+                     "VerificationSummary.add: sizes differ")
+        precondition(slab.observed.count == thresholdCount * slab.pointCount, "VerificationSummary.add: threshold count differs")
+        let n = slab.pointCount
+        let m = memberCount
+        let bins = ScoreConfiguration.reliabilityBinCount
+        for p in 0..<n {
+            let w = pointWeights[p]
+            let error = slab.statistics.mean[p] - Double(truth[p])
+            sums[Index.weight.rawValue] += w
+            sums[Index.crps.rawValue] += w * slab.crps[p]
+            sums[Index.fairCRPS.rawValue] += w * slab.fairCRPS[p]
+            sums[Index.squaredError.rawValue] += w * error * error
+            sums[Index.variance.rawValue] += w * slab.statistics.variance[p]
+            sums[Index.outlier.rawValue] += w * slab.outlier[p]
+            sums[Index.bestSquaredError.rawValue] += w * slab.bestError[p] * slab.bestError[p]
+            sums[rankOffset + slab.rank[p]] += 1
+            for k in 0..<thresholdCount {
+                let probability = slab.statistics.exceedance[k * n + p]
+                let event = slab.observed[k * n + p]
+                sums[brierOffset + k] += w * (probability - event) * (probability - event)
+                let j = Int((probability * Double(m)).rounded())
+                let b = reliabilityOffset + 3 * (k * bins + ScoreConfiguration.reliabilityBin(exceeding: j, of: m))
+                sums[b] += 1
+                sums[b + 1] += event
+                sums[b + 2] += probability
+            }
+        }
+    }
+
+    private func mean(_ index: Index) -> Double { sums[index.rawValue] / sums[Index.weight.rawValue] }
+
+    public var rmse: Double { mean(.squaredError).squareRoot() }
+    public var spread: Double { mean(.variance).squareRoot() }
+    public var spreadSkill: Double { (Double(memberCount + 1) / Double(memberCount)).squareRoot() * spread / rmse }
+    public var crps: Double { mean(.crps) }
+    public var fairCRPS: Double { mean(.fairCRPS) }
+    public var outlierFraction: Double { mean(.outlier) }
+    /// `sqrt⟨min_i (x_i − y)²⟩`: the best member chosen at each point (for the one member best over the
+    /// globe see `BestMember`).
+    public var pointwiseBestMemberRMSE: Double { mean(.bestSquaredError).squareRoot() }
+    public func brier(threshold k: Int) -> Double { sums[brierOffset + k] / sums[Index.weight.rawValue] }
+    public var rankHistogram: [Int] { sums[rankOffset...].map { Int($0) } }
+
+    /// Points, observed frequency and mean forecast probability of bin `b` (NaN frequencies when empty).
+    public func reliability(threshold k: Int, bin b: Int) -> (count: Int, observed: Double, forecast: Double) {
+        let i = reliabilityOffset + 3 * (k * ScoreConfiguration.reliabilityBinCount + b)
+        let count = sums[i]
+        return (Int(count), count > 0 ? sums[i + 1] / count : .nan, count > 0 ? sums[i + 2] / count : .nan)
+    }
+
+    /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, crps, crps_fair,
+    /// outlier_fraction, best_member_rmse_pointwise, brier_gt_<τ>, reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>.
+    public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
+        precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
+        var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
+                                        ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
+                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE)]
+        for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }
+        for (k, tau) in thresholds.enumerated() {
+            for b in 0..<ScoreConfiguration.reliabilityBinCount {
+                let r = reliability(threshold: k, bin: b)
+                rows.append(("reliability_gt_\(tau)_bin\(b)_count", Double(r.count)))
+                rows.append(("reliability_gt_\(tau)_bin\(b)_observed", r.observed))
+                rows.append(("reliability_gt_\(tau)_bin\(b)_forecast", r.forecast))
+            }
+        }
+        for (r, c) in rankHistogram.enumerated() { rows.append(("rank_\(r)", Double(c))) }
+        return rows
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import MPI
+import Sphere
+import Statistics
+import Storage
+
+/// `myriad score`: verification scores of an ensemble file against a truth file, offline, at any rank count.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Ensemble verification scores (CRPS, RMSE, spread–skill, ranks, Brier, reliability) against a truth file.",
+        discussion: """
+            MEMBERS.h5 holds the dataset fields[member, time, channel, lat, lon] (float32), optionally
+            channels (strings, [channel]), lead_time (hours, float64 [time]) and lat (degrees, [lat]);
+            TRUTH.h5 is in the makani layout, fields[time, channel, lat, lon], time t verifying members'
+            time t. Members are shared out over the ranks and moved to grid-point slabs by the ensemble
+            transpose; the numbers do not depend on the rank count (counts exactly, weighted means to
+            float64 round-off). Output: CSV variable,lead_time,metric,value (docs/statistics.md).
+            """)
+
+    @Option(name: .long, help: "Members file: fields[member, time, channel, lat, lon].")
+    var forecast: String
+
+    @Option(name: .long, help: "Truth file (makani layout): fields[time, channel, lat, lon].")
+    var truth: String
+
+    @Option(name: .long, help: "CSV file to write (default: standard output).")
+    var output: String?
+
+    @Option(name: .long, help: "Area weights: equiangular | legendre-gauss (quadrature weights) | cos-latitude (cos of the members file's lat dataset).")
+    var weights: String = "equiangular"
+
+    @Option(name: .long, help: "Comma-separated thresholds τ for Brier scores and reliability tables (event: value > τ).")
+    var thresholds: String = ""
+
+    @Option(name: .long, help: "Seed of the rank-histogram tie breaking.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Hours between output times when the members file has no lead_time dataset (time t is lead t × step).")
+    var stepHours: Double = 6
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        runSPMD(global) { world, logger in
+            let start = Date()
+            let levels = try parseThresholds()
+            let input = try ScoreInput(forecast: forecast, truth: truth, weights: weights, stepHours: stepHours)
+            if let output {
+                let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                guard FileManager.default.isWritableFile(atPath: directory) else {
+                    throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+                }
+            }
+            let (m, times, channels, nlat, nlon) = input.shape
+            let points = nlat * nlon
+            let transpose = EnsembleTranspose(memberCount: m, pointCount: points, ranks: world.size, rank: world.rank)
+            let mine = transpose.localMembers
+            let configuration = ScoreConfiguration(thresholds: levels, seed: seed)
+            logger.info("score: \(m) members × \(times) time(s) × \(channels) variable(s) of \(nlat) × \(nlon), \(world.size) rank(s), \(mine.count) member(s) on rank 0")
+
+            var csv = "variable,lead_time,metric,value\n"
+            for t in 0..<times {
+                for c in 0..<channels {
+                    // A read failing here may fail on one rank only: not a UsageError, so it aborts the job.
+                    let local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
+                                                       count: [mine.count, 1, 1, nlat, nlon])
+                    let field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
+                    let (_, summary, best) = try EnsembleVerification.verify(
+                        localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
+                        lead: t, variable: c, configuration: configuration, communicator: world)
+                    let rows = summary.rows(thresholds: levels)
+                        + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
+                    for row in rows {
+                        csv += "\(input.variables[c]),\(input.leadTimes[t]),\(row.metric),\(row.value)\n"
+                    }
+                }
+                logger.info("score: lead time \(input.leadTimes[t]) h done (\(t + 1)/\(times)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            }
+            guard world.isRoot else { return }
+            if let output {
+                try writeAtomically(csv, to: output)
+                logger.info("score: wrote \(output)")
+            } else {
+                print(csv, terminator: "")
+            }
+        }
+    }
+
+    private func parseThresholds() throws -> [Double] {
+        guard !thresholds.isEmpty else { return [] }
+        return try thresholds.split(separator: ",").map {
+            guard let value = Double($0.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw UsageError("--thresholds must be comma-separated numbers, e.g. -0.5,0,0.8; got '\(thresholds)'")
+            }
+            return value
+        }
+    }
+}
+
+/// The two files of `myriad score`, opened and checked against each other (every rank alike).
+struct ScoreInput {
+    let members: HDF5Dataset
+    let truthFields: HDF5Dataset
+    let shape: (members: Int, times: Int, channels: Int, nlat: Int, nlon: Int)
+    let variables: [String]
+    let leadTimes: [Double]
+    /// Area weight of each point (its latitude's), [lat · lon]
+    let pointWeights: [Double]
+    private let files: [HDF5File]
+
+    init(forecast: String, truth: String, weights: String, stepHours: Double) throws {
+        let forecastFile: HDF5File, truthFile: HDF5File
+        do {
+            forecastFile = try HDF5File.open(forecast)
+            truthFile = try HDF5File.open(truth)
+            members = try forecastFile.openDataset("fields")
+            truthFields = try truthFile.openDataset("fields")
+        } catch {
+            throw UsageError("\(error)")
+        }
+        files = [forecastFile, truthFile]
+        let s = members.shape
+        guard s.count == 5 else {
+            throw UsageError("\(forecast): 'fields' has shape \(s); a members file needs fields[member, time, channel, lat, lon] (docs/statistics.md)")
+        }
+        guard s[0] >= 2 else { throw UsageError("\(forecast): 'fields' has \(s[0]) member(s); scores need at least 2") }
+        shape = (s[0], s[1], s[2], s[3], s[4])
+        let u = truthFields.shape
+        guard u.count == 4, u[0] >= s[1], u[1] == s[2], u[2] == s[3], u[3] == s[4] else {
+            throw UsageError("\(truth): 'fields' has shape \(u); it must be [time ≥ \(s[1]), channel \(s[2]), lat \(s[3]), lon \(s[4])] to verify \(forecast) (shape \(s))")
+        }
+        func strings(_ file: HDF5File) throws -> [String]? {
+            guard file.contains("channels") else { return nil }
+            do { return try file.openDataset("channels").readStrings() } catch { throw UsageError("\(error)") }
+        }
+        let forecastNames = try strings(forecastFile)
+        let truthNames = try strings(truthFile)
+        if let forecastNames, let truthNames, forecastNames != truthNames {
+            throw UsageError("\(forecast) has channels \(forecastNames) but \(truth) has \(truthNames); the channels must match in order")
+        }
+        variables = forecastNames ?? truthNames ?? (0..<s[2]).map { "channel\($0)" }
+        guard variables.count == s[2] else {
+            throw UsageError("\(forecast): 'channels' names \(variables.count) variables, 'fields' has \(s[2]) channels")
+        }
+        guard variables.allSatisfy({ !$0.contains(",") && !$0.contains("\n") }) else {
+            throw UsageError("\(forecast): channel names must not contain commas or newlines: \(variables)")
+        }
+        if forecastFile.contains("lead_time") {
+            do { leadTimes = try forecastFile.openDataset("lead_time").read(Double.self) } catch { throw UsageError("\(error)") }
+            guard leadTimes.count == s[1] else {
+                throw UsageError("\(forecast): 'lead_time' has \(leadTimes.count) values, 'fields' has \(s[1]) times")
+            }
+        } else {
+            guard stepHours > 0 else { throw UsageError("--step-hours must be positive, got \(stepHours)") }
+            leadTimes = (0..<s[1]).map { Double($0) * stepHours }
+        }
+        let latitudeWeights: [Double]
+        switch weights {
+        case "cos-latitude":
+            guard forecastFile.contains("lat") else {
+                throw UsageError("\(forecast): --weights cos-latitude needs a 'lat' dataset (degrees, [\(s[3])]); add it or use --weights equiangular|legendre-gauss")
+            }
+            let lat: [Double]
+            do { lat = try forecastFile.openDataset("lat").read(Double.self) } catch { throw UsageError("\(error)") }
+            guard lat.count == s[3], lat.allSatisfy({ abs($0) <= 90 }) else {
+                throw UsageError("\(forecast): 'lat' must hold \(s[3]) latitudes in degrees within ±90")
+            }
+            latitudeWeights = lat.map { cos($0 * Double.pi / 180) }
+        default:
+            guard let grid = SphereGrid(rawValue: weights) else {
+                throw UsageError("--weights must be equiangular, legendre-gauss or cos-latitude, got '\(weights)'")
+            }
+            guard s[3] >= 2 else { throw UsageError("\(forecast): \(s[3]) latitude(s); quadrature weights need at least 2") }
+            latitudeWeights = Quadrature(grid: grid, nlat: s[3]).weights
+        }
+        let nlon = s[4]
+        pointWeights = (0..<(s[3] * nlon)).map { latitudeWeights[$0 / nlon] }
+    }
+}
