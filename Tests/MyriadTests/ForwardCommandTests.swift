@@ -7,14 +7,7 @@ import XCTest
 final class ForwardCommandTests: XCTestCase {
     var folder: URL!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-forward-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
+    override func setUpWithError() throws { folder = try makeScratchDirectory("myriad-forward") }
 
     /// Writes `fields[times, channels, lat, lon]` into `name` in its own directory, with a data.json when
     /// `names` is given. Returns the file's path.

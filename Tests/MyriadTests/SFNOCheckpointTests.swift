@@ -8,14 +8,7 @@ import XCTest
 final class SFNOCheckpointTests: XCTestCase {
     var folder: URL!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-sfno-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
+    override func setUpWithError() throws { folder = try makeScratchDirectory("myriad-sfno") }
 
     /// A copy of a fixture checkpoint, changed by `damage`.
     func damaged(_ fixture: String, _ damage: (HDF5File) throws -> Void) throws -> String {
