@@ -68,12 +68,14 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     func isAlignedForFFT<E>(_ pointer: UnsafeMutablePointer<E>) -> Bool { Int(bitPattern: pointer) % 64 == 0 }
 
 
-    /// The FFT plan for `rows` latitude rows (made on first use, then reused; FFTW_MEASURE for large ones).
+    /// The FFT plan for `rows` latitude rows (made on first use, then reused).
     func fft(rows: Int) -> RealFFT<T> {
         planLock.lock()
         defer { planLock.unlock() }
         if let plan = plans[rows] { return plan }
-        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: rows * nlon > 1 << 16 ? .measure : .estimate)
+        // FFTW_ESTIMATE, never MEASURE: a measured plan can pick a different algorithm in each process, and
+        // so round differently — members must be bitwise the same in any layout and on any rerun.
+        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: .estimate)
         plans[rows] = plan
         return plan
     }

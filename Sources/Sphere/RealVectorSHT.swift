@@ -111,7 +111,9 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         planLock.lock()
         defer { planLock.unlock() }
         if let plan = plans[rows] { return plan }
-        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: rows * nlon > 1 << 16 ? .measure : .estimate)
+        // FFTW_ESTIMATE, never MEASURE: a measured plan can pick a different algorithm in each process, and
+        // so round differently — members must be bitwise the same in any layout and on any rerun.
+        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: .estimate)
         plans[rows] = plan
         return plan
     }
