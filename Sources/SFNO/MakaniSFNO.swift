@@ -83,18 +83,10 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     }
 
     /// `(x − mean) / std` per channel, in place. - state: `[state][nlat][nlon]`
-    public func normalise(_ state: inout [Float]) {
-        let points = nlat * nlon
-        let means = checkpoint.means!, stds = checkpoint.stds!
-        for c in 0..<means.count { for p in 0..<points { state[c * points + p] = (state[c * points + p] - means[c]) / stds[c] } }
-    }
+    public func normalise(_ state: inout [Float]) { checkpoint.normalise(&state) }
 
     /// `std · x + mean` per channel, in place. - state: `[state][nlat][nlon]`
-    public func denormalise(_ state: inout [Float]) {
-        let points = nlat * nlon
-        let means = checkpoint.means!, stds = checkpoint.stds!
-        for c in 0..<means.count { for p in 0..<points { state[c * points + p] = stds[c] * state[c * points + p] + means[c] } }
-    }
+    public func denormalise(_ state: inout [Float]) { checkpoint.denormalise(&state) }
 
     // MARK: - Forward
 

@@ -12,7 +12,9 @@ import Kernels
 ///        y = ISHT(W_l · xs) (+ bias); y = norm(y); y = fc2(act(fc1(y))); x = y + res
 /// x = decoder(x) (+ residual, or residual_projection(residual) when in ≠ out channels)
 /// ```
-/// No normalisation and nothing time dependent: `step` applies the network once.
+/// Nothing time dependent: `step` applies the network once — to the z-scored state and denormalising the
+/// result when the checkpoint carries `normalization = zscore` (docs/checkpoint-format.md), else to the
+/// state as it is.
 public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
     struct Block {
         let transforms: BlockTransforms
@@ -135,6 +137,8 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         guard state.count == inChannels * nlat * nlon else {
             throw SFNOError(file: checkpoint.path, "state holds \(state.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
         }
+        checkpoint.normalise(&state)
         state = forward(state)
+        checkpoint.denormalise(&state)
     }
 }
