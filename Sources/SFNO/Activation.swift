@@ -25,9 +25,16 @@ public enum Activation: String, Sendable, CaseIterable {
         switch self {
         case .gelu:
             let scale = Float(1 / 2.0.squareRoot())
-            for i in 0..<count {
-                let v = x[i]
-                x[i] = 0.5 * v * (1 + erff(v * scale))
+            var i = 0
+            while i + 8 <= count {   // eight at a time: glibc's erff is scalar and was a fifth of a step
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                let g = 0.5 * v * (1 + vectorErf(v * scale))
+                UnsafeMutableRawPointer(x + i).storeBytes(of: g, as: SIMD8<Float>.self)
+                i += 8
+            }
+            for j in i..<count {
+                let v = x[j]
+                x[j] = 0.5 * v * (1 + erff(v * scale))
             }
         case .relu:
             for i in 0..<count { x[i] = max(x[i], 0) }
@@ -44,4 +51,27 @@ public enum Activation: String, Sendable, CaseIterable {
     public func apply(_ x: inout [Float]) {
         x.withUnsafeMutableBufferPointer { apply($0) }
     }
+}
+
+/// erf in float32, eight lanes at a time: the rational approximation of Eigen and XLA
+/// (`x·P(x²)/Q(x²)` on x clamped to [−4, 4]), within 4.2e-7 of erf everywhere (measured against
+/// Python's `math.erf` on 200 001 points in [−6, 6]) — the accuracy of PyTorch's own vectorised erf.
+@inline(__always)
+func vectorErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    let x = x.clamped(lowerBound: SIMD8(repeating: -4), upperBound: SIMD8(repeating: 4))
+    let x2 = x * x
+    var p = SIMD8<Float>(repeating: -2.72614225801306e-10)
+    p = p * x2 + 2.77068142495902e-08
+    p = p * x2 - 2.10102402082508e-06
+    p = p * x2 - 5.69250639462346e-05
+    p = p * x2 - 7.34990630326855e-04
+    p = p * x2 - 2.95459980854025e-03
+    p = p * x2 - 1.60960333262415e-02
+    p = p * x
+    var q = SIMD8<Float>(repeating: -1.45660718464996e-05)
+    q = q * x2 - 2.13374055278905e-04
+    q = q * x2 - 1.68282697438203e-03
+    q = q * x2 - 7.37332916720468e-03
+    q = q * x2 - 1.42647390514189e-02
+    return p / q
 }
