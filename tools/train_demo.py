@@ -20,7 +20,8 @@ interrupted run continues where it stopped):
     convert  tools/convert_checkpoint.py with --normalization and --dhours -> OUT/demo-sfno-k.h5
     eval     PyTorch rollouts from held-out initial states: RMSE per channel and lead vs persistence
              -> OUT/skill.json and the markdown table on stdout
-    fixture  one 20-step PyTorch rollout of checkpoint 0 from one held-out state -> OUT/rollout-20.h5
+    fixture  one 20-step PyTorch rollout of checkpoint 0 from one held-out state -> OUT/demo-sfno-0-reference.h5
+             (the layout of tools/fixtures/sfno.py's reference files: tools/fixtures/sfno_from_spec.py OUT checks it)
 
 The network works on z-scored fields `(x - mean) / std` (means/stds of `stats`) and predicts the normalised
 state 6 h ahead; the normalised state is carried from step to step and denormalised for output, as earth2mip
@@ -309,9 +310,11 @@ def stage_fixture(args):
     x0 = y[k, t][None]
     model = load_trained(0, args)
     out = rollout(model, x0, FIXTURE_STEPS, mean, std)[:, 0]
-    path = os.path.join(args.out, "rollout-20.h5")
+    path = os.path.join(args.out, "demo-sfno-0-reference.h5")
     import torch_harmonics
     with h5py.File(path, "w") as f:
+        f.attrs["case"] = "demo-sfno-0"
+        f.attrs["architecture"] = "torch-harmonics-sfno"
         f.attrs["checkpoint"] = "demo-sfno-0.h5"
         f.attrs["steps"] = np.int64(FIXTURE_STEPS)
         f.attrs["dhours"] = np.int64(DHOURS)
@@ -325,6 +328,7 @@ def stage_fixture(args):
         f.attrs["generator"] = "tools/train_demo.py"
         f.create_dataset("input", data=x0[0].numpy(), **GZ)
         f.create_dataset("output", data=out.numpy(), **GZ)
+        f.create_dataset("output_normalized", data=((out - mean) / std).numpy(), **GZ)
     log(f"fixture: {path}")
 
 
