@@ -2,7 +2,8 @@
 """Convert a PyTorch SFNO checkpoint into a Myriad checkpoint file (HDF5), see docs/checkpoint-format.md.
 
     python3 tools/convert_checkpoint.py makani PACKAGE_DIR OUT.h5
-    python3 tools/convert_checkpoint.py torch-harmonics STATE_DICT.pt KWARGS.json OUT.h5
+    python3 tools/convert_checkpoint.py torch-harmonics STATE_DICT.pt KWARGS.json OUT.h5 \
+        [--normalization STATS.json] [--dhours N]
 
 makani: a makani model package directory (what makani's `save_model_package` writes and HENS ships):
 config.json, global_means.npy, global_stds.npy, orography.nc and land_mask.nc (when the config adds
@@ -13,7 +14,10 @@ A `module.` prefix (DistributedDataParallel) is stripped. Nothing of makani is i
 
 torch-harmonics: the state dict of `torch_harmonics.examples.models.SphericalFourierNeuralOperator`
 (torch-harmonics 0.9.3, examples/models/sfno.py) and a JSON object with the keyword arguments it was
-constructed with (missing ones take 0.9.3's defaults).
+constructed with (missing ones take 0.9.3's defaults). Such a state dict carries no normalisation, channel
+names or time step; `--normalization STATS.json` adds them (a JSON object with `channels`, `means` and `stds`,
+one entry per state channel; the network then works on z-scored fields as makani's), `--dhours N` the hours
+per step.
 
 Every weight is checked against the shape the hyperparameters imply, every key of the checkpoint must
 be used, and anything that cannot be mapped is refused with a message naming what and why; the exit
@@ -452,7 +456,33 @@ TH_DEFAULTS = dict(  # SphericalFourierNeuralOperator.__init__ defaults, torch-h
 )
 
 
-def convert_torch_harmonics(state_path, kwargs_path, out_path):
+def read_normalization(path, n):
+    """channels, means, stds (float32 [n]) from a JSON object with `channels`, `means`, `stds`."""
+    if not os.path.isfile(path):
+        raise ConversionError(f"{path}: no such file")
+    try:
+        with open(path) as f:
+            s = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ConversionError(f"{path}: not JSON ({e})")
+    if not isinstance(s, dict) or not all(k in s for k in ("channels", "means", "stds")):
+        raise ConversionError(f"{path}: expected a JSON object with keys channels, means, stds")
+    names, means, stds = s["channels"], s["means"], s["stds"]
+    if not (isinstance(names, list) and all(isinstance(c, str) and c for c in names)) or len(set(names)) != len(names):
+        raise ConversionError(f"{path}: channels must be a list of distinct non-empty strings")
+    for key, v in (("means", means), ("stds", stds)):
+        if not (isinstance(v, list) and all(isinstance(a, (int, float)) and math.isfinite(a) for a in v)):
+            raise ConversionError(f"{path}: {key} must be a list of finite numbers")
+    if not len(names) == len(means) == len(stds) == n:
+        raise ConversionError(f"{path}: {len(names)} channels, {len(means)} means, {len(stds)} stds; the network "
+                              f"has {n} state channels (in_chans = out_chans)")
+    stds = np.array(stds, dtype=np.float32)
+    if not (stds > 0).all():
+        raise ConversionError(f"{path}: every std must be positive")
+    return names, np.array(means, dtype=np.float32), stds
+
+
+def convert_torch_harmonics(state_path, kwargs_path, out_path, normalization_path=None, dhours=0):
     where = f"torch-harmonics checkpoint {state_path}"
     if not os.path.isfile(kwargs_path):
         raise ConversionError(f"{kwargs_path}: no such file")
@@ -529,6 +559,15 @@ def convert_torch_harmonics(state_path, kwargs_path, out_path):
         state = {k[len("module."):]: v for k, v in state.items()}
     weights = check_keys(state, exp, where)
 
+    norm = None
+    if normalization_path is not None:
+        if Cin != Cout:
+            raise ConversionError(f"{normalization_path}: normalisation needs in_chans = out_chans (the state is the "
+                                  f"input and the output); the network has {Cin} -> {Cout}")
+        norm = read_normalization(normalization_path, Cout)
+    if dhours < 0:
+        raise ConversionError(f"--dhours {dhours}: must be positive (or 0: not known)")
+
     lat = grid_latitudes(p["grid"], nlat)
     lon = 360.0 * np.arange(nlon) / nlon
     attrs = {
@@ -548,14 +587,20 @@ def convert_torch_harmonics(state_path, kwargs_path, out_path):
         "encoder_bias": np.int64(bias), "decoder_bias": np.int64(bias),
         "inner_skip": "none", "outer_skip": "identity",
         "big_skip": np.int64(bool(p["residual_prediction"])), "pos_embed": pe,
-        "dhours": np.int64(0), "n_state_channels": np.int64(Cout),
+        "dhours": np.int64(dhours), "n_state_channels": np.int64(Cout),
         "add_zenith": np.int64(0), "add_grid": np.int64(0), "grid_num_frequencies": np.int64(0),
-        "add_orography": np.int64(0), "add_landmask": np.int64(0), "normalization": "none",
+        "add_orography": np.int64(0), "add_landmask": np.int64(0),
+        "normalization": "zscore" if norm is not None else "none",
     }
-    extra = {"channels/in": strings([f"in{i:03d}" for i in range(Cin)]),
-             "channels/out": strings([f"out{i:03d}" for i in range(Cout)]),
-             "channels/state": strings([f"out{i:03d}" for i in range(Cout)]),
-             "grid/lat": lat, "grid/lon": lon}
+    if norm is None:
+        extra = {"channels/in": strings([f"in{i:03d}" for i in range(Cin)]),
+                 "channels/out": strings([f"out{i:03d}" for i in range(Cout)]),
+                 "channels/state": strings([f"out{i:03d}" for i in range(Cout)])}
+    else:
+        names, means, stds = norm
+        extra = {"channels/in": strings(names), "channels/out": strings(names), "channels/state": strings(names),
+                 "normalization/means": means, "normalization/stds": stds}
+    extra.update({"grid/lat": lat, "grid/lon": lon})
     write_file(out_path, attrs, weights, extra)
 
 
@@ -570,6 +615,9 @@ def main(argv=None):
     b.add_argument("state_dict")
     b.add_argument("kwargs_json")
     b.add_argument("output")
+    b.add_argument("--normalization", metavar="STATS.json",
+                   help="z-score statistics of the state: JSON object with channels, means, stds")
+    b.add_argument("--dhours", type=int, default=0, help="hours per step (default 0: not known)")
     args = ap.parse_args(argv)
     if args.architecture is None:
         ap.print_usage(sys.stderr)
@@ -581,7 +629,7 @@ def main(argv=None):
                 raise ConversionError(f"{args.package}: not a directory (a makani model package is a folder)")
             convert_makani(args.package, args.output)
         else:
-            convert_torch_harmonics(args.state_dict, args.kwargs_json, args.output)
+            convert_torch_harmonics(args.state_dict, args.kwargs_json, args.output, args.normalization, args.dhours)
     except ConversionError as e:
         print(f"convert_checkpoint: refused: {e}", file=sys.stderr)
         return 1

@@ -223,6 +223,44 @@ def refuses_unknown_kwarg():
 
 
 @test
+def torch_harmonics_normalization():
+    """--normalization and --dhours: names, float32 means/stds, zscore, dhours; weights still bit for bit."""
+    case = TH_CASES[0]  # 8 -> 8 channels
+    stats = {"channels": [f"c{i}" for i in range(8)], "means": [1000.0 + i for i in range(8)],
+             "stds": [0.1 * (i + 1) for i in range(8)]}
+    sj = os.path.join(tmp, "stats.json")
+    json.dump(stats, open(sj, "w"))
+    out = os.path.join(tmp, "norm.h5")
+    r = run("torch-harmonics", os.path.join(FIXTURES, case + ".pt"), os.path.join(FIXTURES, case + ".json"), out,
+            "--normalization", sj, "--dhours", "6")
+    assert r.returncode == 0, r.stderr
+    assert_same_weights(out, torch.load(os.path.join(FIXTURES, case + ".pt")))
+    with h5py.File(out) as f:
+        assert f.attrs["normalization"] == "zscore" and f.attrs["dhours"] == 6
+        assert np.array_equal(f["normalization/means"][...], np.array(stats["means"], np.float32))
+        assert f["normalization/stds"].dtype == np.float32
+        assert np.array_equal(f["normalization/stds"][...], np.array(stats["stds"], np.float32))
+        for g in ("in", "out", "state"):
+            assert [c.decode() for c in f["channels/" + g][...]] == stats["channels"]
+    with h5py.File(os.path.join(FIXTURES, case + ".h5")) as f:  # without the options: as before
+        assert f.attrs["normalization"] == "none" and "normalization" not in f
+
+    stats["stds"][3] = 0.0
+    json.dump(stats, open(sj, "w"))
+    out = os.path.join(tmp, "norm-bad.h5")
+    expect_refusal(run("torch-harmonics", os.path.join(FIXTURES, case + ".pt"), os.path.join(FIXTURES, case + ".json"),
+                       out, "--normalization", sj), out, "std", "positive")
+    stats["stds"][3] = 1.0
+    stats["means"] = stats["means"][:7]
+    json.dump(stats, open(sj, "w"))
+    expect_refusal(run("torch-harmonics", os.path.join(FIXTURES, case + ".pt"), os.path.join(FIXTURES, case + ".json"),
+                       out, "--normalization", sj), out, "7 means")
+    case = TH_CASES[2]  # 7 -> 5 channels: no single state
+    expect_refusal(run("torch-harmonics", os.path.join(FIXTURES, case + ".pt"), os.path.join(FIXTURES, case + ".json"),
+                       out, "--normalization", sj), out, "in_chans = out_chans")
+
+
+@test
 def refuses_unknown_architecture():
     out = os.path.join(tmp, "out-arch.h5")
     r = run("fourcastnet", os.path.join(FIXTURES, MAKANI), out)
