@@ -287,6 +287,51 @@ def stage_eval(args):
     print_table(result)
 
 
+def stage_myriad_eval(args):
+    """The same skill as stage_eval, but each rollout by `myriad forward` (the Swift inference) on the
+    converted checkpoint: 20 steps from every evaluation start, RMSE as stage_eval. Writes skill-myriad.json."""
+    import tempfile
+    _, truth = swe_paths(args.work)
+    y = read_trajectories(truth)
+    w = area_weights(y.shape[-2]).numpy()
+    leads = [d * 24 // DHOURS for d in LEADS_DAYS]
+    idx = [(k, t) for k in range(y.shape[0]) for t in EVAL_STARTS if t + max(leads) < y.shape[1]]
+    x0 = np.stack([y[k, t] for k, t in idx])
+
+    def rmse(a, b):
+        return np.sqrt((w * (a.astype(np.float64) - b) ** 2).mean(axis=(-2, -1)).mean(axis=0))
+
+    result = {"channels": CHANNELS, "lead_days": LEADS_DAYS, "forecasts": len(idx), "engine": "myriad forward",
+              "rmse": "sqrt(mean over forecasts of the cos(latitude)-weighted mean squared error)",
+              "persistence": {}, "models": {}}
+    for d, n in zip(LEADS_DAYS, leads):
+        result["persistence"][str(d)] = rmse(x0, np.stack([y[k, t + n] for k, t in idx])).tolist()
+    with tempfile.TemporaryDirectory() as tmp:
+        starts = os.path.join(tmp, "starts.h5")
+        with h5py.File(starts, "w") as f:
+            f["fields"] = x0
+        with open(os.path.join(tmp, "data.json"), "w") as f:
+            json.dump({"h5_path": "fields", "dhours": DHOURS, "coords": {"channel": CHANNELS}}, f)
+        for m in range(args.models):
+            checkpoint = os.path.join(args.out, f"demo-sfno-{m}.h5")
+            pred = np.empty((len(idx), max(leads)) + x0.shape[1:], dtype=np.float32)
+            t = time.time()
+            for i in range(len(idx)):
+                out = os.path.join(tmp, "forecast.h5")
+                subprocess.run([args.myriad, "forward", "--checkpoint", checkpoint, "--input", starts, "--index", str(i),
+                                "--steps", str(max(leads)), "--output", out], check=True, stdout=subprocess.DEVNULL)
+                with h5py.File(out, "r") as f:
+                    pred[i] = f["fields"][...]
+                os.remove(out)
+            log(f"myriad-eval: model {m}: {len(idx)} rollouts of {max(leads)} steps in {time.time() - t:.0f} s")
+            result["models"][str(m)] = {str(d): rmse(pred[:, n - 1], np.stack([y[k, t + n] for k, t in idx])).tolist()
+                                       for d, n in zip(LEADS_DAYS, leads)}
+    with open(os.path.join(args.out, "skill-myriad.json"), "w") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print_table(result)
+
+
 def print_table(r):
     units = {"height": "m", "u": "m/s", "v": "m/s", "vorticity": "1e-7/s"}
     scale = {"height": 1.0, "u": 1.0, "v": 1.0, "vorticity": 1e7}
@@ -333,7 +378,7 @@ def stage_fixture(args):
 
 
 STAGES = {"data": stage_data, "stats": stage_stats, "train": stage_train, "convert": stage_convert,
-          "eval": stage_eval, "fixture": stage_fixture}
+          "eval": stage_eval, "fixture": stage_fixture, "myriad-eval": stage_myriad_eval}
 
 
 def main():
