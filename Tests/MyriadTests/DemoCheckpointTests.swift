@@ -43,4 +43,27 @@ final class DemoCheckpointTests: XCTestCase {
             XCTAssertLessThanOrEqual(error, 1e-3, "step \(step)")
         }
     }
+
+    /// A `myriad swe` file is an initial-condition file as it is: `myriad forward` reads its state at an
+    /// index, matches the channels by name through its data.json, and starts from its valid time.
+    func testShallowWaterOutputStartsAForecast() throws {
+        let folder = try makeScratchDirectory("myriad-demo-swe")
+        let truth = folder.appendingPathComponent("truth.h5").path
+        try MPIJob.succeed(ranks: 2, ["swe", "--grid", "64x128", "--initial", "random", "--seed", "3",
+                                      "--trajectories", "2", "--days", "1", "--output", truth])
+        let forecast = folder.appendingPathComponent("forecast.h5").path
+        let checkpoint = Self.demo.appendingPathComponent("demo-sfno-1.h5").path
+        try MPIJob.succeed(ranks: 1, ["forward", "--checkpoint", checkpoint, "--input", truth, "--index", "2",
+                                      "--steps", "2", "--output", forecast])
+        let file = try HDF5File.open(forecast)
+        XCTAssertEqual(try file.openDataset("channel").readStrings(), ["height", "u", "v", "vorticity"])
+        let fields = try file.openDataset("fields")
+        XCTAssertEqual(fields.shape, [2, 4, 64, 128])
+        let values = try fields.read(Float.self)
+        XCTAssertTrue(values.allSatisfy(\.isFinite))
+        // Height stays near the 10 km mean depth of the world after 12 hours.
+        let height = values[(4 * 64 * 128)..<(4 * 64 * 128 + 64 * 128)]
+        let mean = height.reduce(0, +) / Float(height.count)
+        XCTAssertEqual(mean, 10_000, accuracy: 200)
+    }
 }
