@@ -33,8 +33,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     let table: LegendreTable<T>
     /// Quadrature weights of the northern nodes in T, with the FFT's 2π/nlon folded in.
     let scaledWeights: [T]
-    private var plans: [Int: RealFFT<T>] = [:]
-    private let planLock = NSLock()
+    private let fftPlans: FFTPlanCache<T>
     /// Work arrays kept between calls (one arena per concurrent caller).
     let scratch = ScratchPool()
 
@@ -51,6 +50,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         self.lmax = lmax
         self.mmax = mmax
         quadrature = Quadrature(grid: grid, nlat: nlat)
+        fftPlans = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
         table = LegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf])
         let scale = 2 * Double.pi / Double(nlon)
@@ -67,18 +67,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// FFTW plans are made on 64-byte aligned arrays and may only run on arrays aligned alike.
     func isAlignedForFFT<E>(_ pointer: UnsafeMutablePointer<E>) -> Bool { Int(bitPattern: pointer) % 64 == 0 }
 
-
     /// The FFT plan for `rows` latitude rows (made on first use, then reused).
-    func fft(rows: Int) -> RealFFT<T> {
-        planLock.lock()
-        defer { planLock.unlock() }
-        if let plan = plans[rows] { return plan }
-        // FFTW_ESTIMATE, never MEASURE: a measured plan can pick a different algorithm in each process, and
-        // so round differently — members must be bitwise the same in any layout and on any rerun.
-        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: .estimate)
-        plans[rows] = plan
-        return plan
-    }
+    func fft(rows: Int) -> RealFFT<T> { fftPlans.plan(rows: rows) }
 
     // MARK: - Forward
 

@@ -46,7 +46,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
     /// Folded analysis tables, degree-major `[lmax − m][nhalf]`: the table entries times
     /// `w_k · 2π/nlon / (l(l+1))`.
     let analysisTable: [T]
-    private var plans: [Int: RealFFT<T>] = [:]
+    private let fftPlans: FFTPlanCache<T>
     /// Scratch buffers by batch size, reused across calls (allocating and zeroing megabytes per call cost
     /// more than a third of a shallow-water step); a concurrent caller takes its own.
     private var workspaces: [Int: [VectorWorkspace<T>]] = [:]
@@ -69,6 +69,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         self.condonShortleyPhase = condonShortleyPhase
         self.degreeNormalisation = degreeNormalisation
         quadrature = Quadrature(grid: grid, nlat: nlat)
+        fftPlans = FFTPlanCache(length: nlon)
         let nhalf = (nlat + 1) / 2
         self.nhalf = nhalf
         // Full Float64 tables, folded here; both folded tables are rounded to T once.
@@ -107,16 +108,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         analysisTable = analysis
     }
 
-    func fft(rows: Int) -> RealFFT<T> {
-        planLock.lock()
-        defer { planLock.unlock() }
-        if let plan = plans[rows] { return plan }
-        // FFTW_ESTIMATE, never MEASURE: a measured plan can pick a different algorithm in each process, and
-        // so round differently — members must be bitwise the same in any layout and on any rerun.
-        let plan = RealFFT<T>(length: nlon, batch: rows, rigor: .estimate)
-        plans[rows] = plan
-        return plan
-    }
+    func fft(rows: Int) -> RealFFT<T> { fftPlans.plan(rows: rows) }
 
     func takeWorkspace(batch: Int) -> VectorWorkspace<T> {
         planLock.lock()
