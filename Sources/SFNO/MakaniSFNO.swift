@@ -146,7 +146,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
 
     /// One step on the normalised state, as earth2mip carries it between steps.
     /// - normalised: `[state][nlat][nlon]`, valid at `validTime` on input, one step later on output
-    public func stepNormalised(_ normalised: inout [Float], validTime: Date) {
+    public func stepNormalised(_ normalised: inout [Float], validTime: Date) throws {
         normalised = forward(networkInput(normalised: normalised, validTime: validTime))
     }
 
@@ -156,7 +156,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                             "state holds \(state.count) values, expected \(checkpoint.stateChannelCount) × \(nlat) × \(nlon)")
         }
         normalise(&state)
-        stepNormalised(&state, validTime: validTime)
+        try stepNormalised(&state, validTime: validTime)
         denormalise(&state)
     }
 }

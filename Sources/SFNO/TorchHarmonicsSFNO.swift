@@ -130,6 +130,12 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
 
     /// One autoregressive step (the state needs as many input as output channels).
     public func step(_ state: inout [Float], validTime: Date) throws {
+        checkpoint.normalise(&state)
+        try stepNormalised(&state, validTime: validTime)
+        checkpoint.denormalise(&state)
+    }
+
+    public func stepNormalised(_ state: inout [Float], validTime: Date) throws {
         guard inChannels == outChannels else {
             throw SFNOError(file: checkpoint.path, "the network maps \(inChannels) channels to \(outChannels); it cannot be stepped autoregressively",
                             fix: "use a network with as many input as output channels, or apply it once with forward(_:)")
@@ -137,8 +143,9 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         guard state.count == inChannels * nlat * nlon else {
             throw SFNOError(file: checkpoint.path, "state holds \(state.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
         }
-        checkpoint.normalise(&state)
         state = forward(state)
-        checkpoint.denormalise(&state)
     }
+
+    public func normalise(_ state: inout [Float]) { checkpoint.normalise(&state) }
+    public func denormalise(_ state: inout [Float]) { checkpoint.denormalise(&state) }
 }

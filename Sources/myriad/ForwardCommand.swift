@@ -58,14 +58,19 @@ struct ForwardCommand: ParsableCommand {
             var outputs = [Float]()
             var validTimes = [String]()
             let formatter = ISO8601DateFormatter()
+            let projection = (model as? TorchHarmonicsSFNO).map { $0.inChannels != $0.outChannels } ?? false
+            if !projection { model.normalise(&state) }   // carried normalised from step to step
             for k in 0..<steps {
                 let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
-                if let th = model as? TorchHarmonicsSFNO, th.inChannels != th.outChannels {
+                if projection, let th = model as? TorchHarmonicsSFNO {
                     state = th.forward(state)
+                    outputs += state
                 } else {
-                    try model.step(&state, validTime: valid)
+                    try model.stepNormalised(&state, validTime: valid)
+                    var physical = state
+                    model.denormalise(&physical)
+                    outputs += physical
                 }
-                outputs += state
                 validTimes.append(formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
             }
             guard outputs.allSatisfy(\.isFinite) else {

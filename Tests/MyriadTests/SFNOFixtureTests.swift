@@ -88,7 +88,7 @@ final class SFNOFixtureTests: XCTestCase {
 
         // earth2mip's loop: the normalised state is carried.
         for step in 1...reference.steps {
-            model.stepNormalised(&normalised, validTime: start + Double(step - 1) * hours)
+            try model.stepNormalised(&normalised, validTime: start + Double(step - 1) * hours)
             let error = worstChannelError(normalised, try reference.floats("output_normalized", index: step - 1),
                                           channels: c.outChannels)
             print("SFNO fixture \(name) step \(step) (normalised): worst channel relative L2 error \(error)")
