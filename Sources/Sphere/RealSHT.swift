@@ -67,6 +67,13 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// FFTW plans are made on 64-byte aligned arrays and may only run on arrays aligned alike.
     func isAlignedForFFT<E>(_ pointer: UnsafeMutablePointer<E>) -> Bool { Int(bitPattern: pointer) % 64 == 0 }
 
+    /// Fields transformed per pass: a large batch (an SFNO layer's 620 channels at 0.25°) goes in passes of
+    /// about 256 MB of spectra, so the work arrays stay that size — at 721 × 1440 that is 64 fields, where the
+    /// batched Legendre stage is already at full speed — instead of growing to several GB each.
+    var fieldsPerPass: Int { max(1, passBytes / (nlat * (nlon / 2 + 1) * MemoryLayout<Complex<T>>.stride)) }
+    /// Bytes of spectra per pass (the tests lower it to exercise several passes on small grids).
+    var passBytes = 256 << 20
+
     /// The FFT plan for `rows` latitude rows (made on first use, then reused).
     func fft(rows: Int) -> RealFFT<T> { fftPlans.plan(rows: rows) }
 
@@ -83,6 +90,17 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.forward: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
         precondition(coefficients.count == batch * lmax * mmax,
                      "RealSHT.forward: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
+        for first in stride(from: 0, to: batch, by: fieldsPerPass) {
+            let count = min(fieldsPerPass, batch - first)
+            forwardPass(UnsafeBufferPointer(rebasing: fields[(first * nlat * nlon)..<((first + count) * nlat * nlon)]),
+                        UnsafeMutableBufferPointer(rebasing: coefficients[(first * lmax * mmax)..<((first + count) * lmax * mmax)]),
+                        batch: count)
+        }
+    }
+
+    /// `forward` on at most `fieldsPerPass` fields.
+    private func forwardPass(_ fields: UnsafeBufferPointer<T>, _ coefficients: UnsafeMutableBufferPointer<Complex<T>>,
+                             batch: Int) {
         scratch.withArena { arena in
             let plan = fft(rows: batch * nlat)
             let mlen = nlon / 2 + 1
@@ -128,6 +146,17 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.inverse: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
         precondition(fields.count == batch * nlat * nlon,
                      "RealSHT.inverse: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
+        for first in stride(from: 0, to: batch, by: fieldsPerPass) {
+            let count = min(fieldsPerPass, batch - first)
+            inversePass(UnsafeBufferPointer(rebasing: coefficients[(first * lmax * mmax)..<((first + count) * lmax * mmax)]),
+                        UnsafeMutableBufferPointer(rebasing: fields[(first * nlat * nlon)..<((first + count) * nlat * nlon)]),
+                        batch: count)
+        }
+    }
+
+    /// `inverse` on at most `fieldsPerPass` fields.
+    private func inversePass(_ coefficients: UnsafeBufferPointer<Complex<T>>, _ fields: UnsafeMutableBufferPointer<T>,
+                             batch: Int) {
         scratch.withArena { arena in
             let plan = fft(rows: batch * nlat)
             let mlen = nlon / 2 + 1

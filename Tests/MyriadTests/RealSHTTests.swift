@@ -107,6 +107,22 @@ final class RealSHTTests: XCTestCase {
         }
     }
 
+    /// A batch larger than one pass's work arrays goes in several passes (an SFNO layer's 620 channels at
+    /// 0.25°): what one pass gives, to round-off (a pass of one field takes the single-field kernels, whose
+    /// sums run in another order than the GEMMs'), including the unaligned slices of later passes.
+    func testBatchInSeveralPassesEqualsOnePass() throws {
+        let whole = try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64)
+        let passes = try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64)
+        passes.passBytes = 2 * 33 * 33 * MemoryLayout<Complex<Float>>.stride + 1   // two fields per pass
+        XCTAssertEqual(passes.fieldsPerPass, 2)
+        let batch = 5
+        var generator = SplitMix64(seed: 17)
+        let fields = (0..<(batch * 33 * 64)).map { _ in Float(generator.nextUnit() * 2 - 1) }
+        let a = whole.forward(fields, batch: batch), b = passes.forward(fields, batch: batch)
+        XCTAssertLessThanOrEqual(maxRelativeError(b, a), 1e-6)
+        XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
+    }
+
     /// The table stays finite (no overflow, no NaN) at the 0.25° HENS truncation and beyond.
     func testLegendreTableIsFiniteAtDegree1440() {
         // Nodes from the pole (where high orders underflow) to the equator (where nothing does) of the
