@@ -33,3 +33,24 @@ public struct BlockTransforms: Sendable {
     public var inputPoints: Int { forward.nlat * forward.nlon }
     public var outputPoints: Int { inverse.nlat * inverse.nlon }
 }
+
+extension BlockTransforms {
+    /// The spectral path every SFNO block shares: `w.x` (`[E]` fields on the block's input grid) → SHT →
+    /// `filter` → inverse SHT into `w.y` on the output grid. Returns the block's skip input: `w.x` itself, or,
+    /// where the grids differ, `w.x` carried to the output grid through the same transforms (in `w.residual`).
+    func spectralPath(filter: SpectralConvolution, channels e: Int, work w: Workspace) -> UnsafePointer<Float> {
+        let spectrumCount = e * forward.lmax * forward.mmax
+        forward.forward(UnsafeBufferPointer(start: w.x, count: e * inputPoints),
+                        UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
+        var residual = UnsafePointer(w.x)
+        if transformsResidual {
+            inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
+                            UnsafeMutableBufferPointer(start: w.residual, count: e * outputPoints), batch: e)
+            residual = UnsafePointer(w.residual)
+        }
+        filter.apply(w.coefficients, into: w.filtered)
+        inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
+                        UnsafeMutableBufferPointer(start: w.y, count: e * outputPoints), batch: e)
+        return residual
+    }
+}

@@ -106,21 +106,8 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
             }
             observe?("encoder", UnsafeBufferPointer(start: w.x, count: e * points))
             for (index, block) in blocks.enumerated() {
-                let t = block.transforms
-                let inPoints = t.inputPoints, outPoints = t.outputPoints
-                let spectrumCount = e * checkpoint.lmax * checkpoint.mmax
-                t.forward.forward(UnsafeBufferPointer(start: w.x, count: e * inPoints),
-                                  UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
-                // after this: the skip path on the block's output grid
-                var residual = UnsafePointer(w.x)
-                if t.transformsResidual {
-                    t.inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
-                                      UnsafeMutableBufferPointer(start: w.residual, count: e * outPoints), batch: e)
-                    residual = UnsafePointer(w.residual)
-                }
-                block.filter.apply(w.coefficients, into: w.filtered)
-                t.inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
-                                  UnsafeMutableBufferPointer(start: w.y, count: e * outPoints), batch: e)
+                let outPoints = block.transforms.outputPoints
+                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
                 block.norm0?.apply(w.y, points: outPoints)
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
                 block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: Workspace.tile)

@@ -87,21 +87,8 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
                 embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
             for block in blocks {
-                let t = block.transforms
-                let inPoints = t.inputPoints, outPoints = t.outputPoints
-                let spectrumCount = e * checkpoint.lmax * checkpoint.mmax
-                t.forward.forward(UnsafeBufferPointer(start: w.x, count: e * inPoints),
-                                  UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
-                // after this: the skip path on the block's output grid
-                var residual = UnsafePointer(w.x)
-                if t.transformsResidual {
-                    t.inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
-                                      UnsafeMutableBufferPointer(start: w.residual, count: e * outPoints), batch: e)
-                    residual = UnsafePointer(w.residual)
-                }
-                block.filter.apply(w.coefficients, into: w.filtered)
-                t.inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
-                                  UnsafeMutableBufferPointer(start: w.y, count: e * outPoints), batch: e)
+                let outPoints = block.transforms.outputPoints
+                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
                 if let bias = block.spectralBias {
                     for c in 0..<e { for p in 0..<outPoints { w.y[c * outPoints + p] += bias[c] } }
                 }
