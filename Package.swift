@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -64,13 +65,17 @@ let package = Package(
             "Sphere", "Kernels",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
-        .target(name: "Statistics", dependencies: ["MPI", "Kernels", "Sphere"], swiftSettings: optimisedAlways),
+        .target(name: "Statistics", dependencies: ["MPI", "Kernels", "Sphere", "Storage"], swiftSettings: optimisedAlways),
         .target(name: "SFNO", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
-        .executableTarget(name: "myriad", dependencies: [
+        .target(name: "Ensemble", dependencies: [
             "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: optimisedAlways),
+        .executableTarget(name: "myriad", dependencies: [
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "Ensemble",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,7 +94,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "myriad",
+            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "Ensemble", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
         ], exclude: ["Fixtures"]),
     ]
