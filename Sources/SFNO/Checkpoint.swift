@@ -94,8 +94,9 @@ public struct Checkpoint: Sendable {
 
     // MARK: - Loading
 
-    /// Reads and validates the whole file.
-    public init(path: String) throws {
+    /// Reads and validates the file; with `weights: false` only the description (attributes, channels,
+    /// grid, normalisation, static fields), which is enough to plan a run and check its inputs.
+    public init(path: String, weights loadWeights: Bool = true) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw SFNOError(file: path, "no such file", fix: "give the path of a checkpoint written by tools/convert_checkpoint.py")
@@ -257,6 +258,8 @@ public struct Checkpoint: Sendable {
         orography = addOrography ? try data.floats("static/orography", shape: [nlat, nlon]) : nil
         landSeaMask = addLandmask ? try data.floats("static/land_sea_mask", shape: [nlat, nlon]) : nil
 
+        self.weights = [:]
+        guard loadWeights else { return }
         // Weights: exactly the expected keys with the expected shapes.
         let weightGroup: HDF5Group
         do {
@@ -264,7 +267,6 @@ public struct Checkpoint: Sendable {
         } catch {
             throw SFNOError(file: path, object: "weights", "group missing", fix: "reconvert the checkpoint with tools/convert_checkpoint.py")
         }
-        self.weights = [:]
         let expected = expectedWeights()
         let found = Set(try weightGroup.memberNames())
         if let extra = found.subtracting(expected.map(\.key)).sorted().first {

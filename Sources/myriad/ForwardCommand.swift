@@ -125,7 +125,8 @@ struct ForwardCommand: ParsableCommand {
         guard (0..<shape[0]).contains(index) else {
             throw UsageError("--index \(index) is outside 0 ..< \(shape[0]), the times of '\(input)'")
         }
-        let metadata = try DataJSON(besides: input)
+        let metadata: MakaniMetadata?
+        do { metadata = try MakaniMetadata(besides: input) } catch { throw UsageError("\(error)") }
         if let metadata {
             for (axis, file, expected) in [("lat", metadata.latitudes, checkpointFile.latitudes),
                                            ("lon", metadata.longitudes, checkpointFile.longitudes)] {
@@ -212,50 +213,5 @@ struct ForwardCommand: ParsableCommand {
             try? FileManager.default.removeItem(atPath: temporary)
             throw UsageError("cannot write '\(output)': \(error)")
         }
-    }
-}
-
-/// The parts of a makani `data.json` that `forward` uses.
-struct DataJSON {
-    let path: String
-    let channels: [String]?
-    let startTime: Date?
-    let dhours: Int?
-    let timesPerTrajectory: Int?
-    /// coords.lat, coords.lon in degrees, when given.
-    let latitudes: [Double]?
-    let longitudes: [Double]?
-
-    /// The data.json in the directory of `input`, or nil if there is none.
-    init?(besides input: String) throws {
-        let path = URL(fileURLWithPath: input).deletingLastPathComponent().appendingPathComponent("data.json").path
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        self.path = path
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw UsageError("\(path) is not valid JSON: \(error.localizedDescription)")
-        }
-        guard let document = object as? [String: Any] else { throw UsageError("\(path) is not a JSON object") }
-        let coords = document["coords"] as? [String: Any]
-        if let names = coords?["channel"] {
-            guard let strings = names as? [String] else { throw UsageError("\(path): coords.channel is not a list of names") }
-            channels = strings
-        } else {
-            channels = nil
-        }
-        latitudes = (coords?["lat"] as? [NSNumber])?.map(\.doubleValue)
-        longitudes = (coords?["lon"] as? [NSNumber])?.map(\.doubleValue)
-        startTime = (document["start_time"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
-        dhours = document["dhours"] as? Int
-        timesPerTrajectory = document["times_per_trajectory"] as? Int
-    }
-
-    /// `start_time + (index mod times_per_trajectory) · dhours`, when data.json has both.
-    func validTime(index: Int) -> Date? {
-        guard let startTime, let dhours else { return nil }
-        let k = timesPerTrajectory.map { index % max($0, 1) } ?? index
-        return startTime.addingTimeInterval(Double(k * dhours * 3600))
     }
 }

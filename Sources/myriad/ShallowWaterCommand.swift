@@ -63,46 +63,49 @@ struct ShallowWaterCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        runSPMD(global) { world, logger in
-            let plan = try makePlan(ranks: world.size)
-            let solver: ShallowWaterSolver
-            do {
-                solver = try ShallowWaterSolver(nlat: plan.nlat, nlon: plan.nlon, dt: plan.dt, lmax: plan.lmax,
-                                                mmax: plan.lmax, grid: plan.sphere)
-            } catch {
-                throw UsageError("swe \(plan.nlat)x\(plan.nlon): \(error); choose --lmax between 2 and \(min(plan.nlat, plan.nlon / 2 + 1))")
-            }
-            let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
-            guard FileManager.default.isWritableFile(atPath: directory) else {
-                throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
-            }
-            let pid = try world.broadcast(Int64(ProcessInfo.processInfo.processIdentifier))
-            let temporary = "\(output).tmp-\(pid)"
-            let mine = splitRange(plan.trajectories, parts: world.size, index: world.rank)
-            logger.info("swe: \(initial) start, \(plan.trajectories) trajectory(ies) on \(plan.nlat)x\(plan.nlon) \(plan.sphere), lmax \(solver.lmax), dt \(plan.dt) s, \(days) day(s), output every \(outputEvery) h, \(world.size) rank(s)")
-            let start = Date()
-            do {
-                let file = try HDF5File.create(temporary, communicator: world)
-                try writeAttributes(file, plan: plan, solver: solver)
-                try integrate(into: file, plan: plan, solver: solver, mine: mine, world: world, logger: logger,
-                              start: start)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw error
-            }
-            try world.barrier()
-            guard world.isRoot else { return }
-            do {
-                if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-                try FileManager.default.moveItem(atPath: temporary, toPath: output)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw UsageError("cannot write '\(output)': \(error.localizedDescription)")
-            }
-            let json = URL(fileURLWithPath: directory).appendingPathComponent("data.json").path
-            try writeAtomically(metadata(plan: plan, solver: solver), to: json)
-            logger.info("swe: wrote \(output) (\(plan.trajectories * plan.times) × 4 × \(plan.nlat) × \(plan.nlon)) and \(json) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        runSPMD(global) { world, logger in try generate(world: world, logger: logger) }
+    }
+
+    /// The command's work on every rank (also used by `myriad run` to make the demo's states).
+    func generate(world: Communicator, logger: Logger) throws {
+        let plan = try makePlan(ranks: world.size)
+        let solver: ShallowWaterSolver
+        do {
+            solver = try ShallowWaterSolver(nlat: plan.nlat, nlon: plan.nlon, dt: plan.dt, lmax: plan.lmax,
+                                            mmax: plan.lmax, grid: plan.sphere)
+        } catch {
+            throw UsageError("swe \(plan.nlat)x\(plan.nlon): \(error); choose --lmax between 2 and \(min(plan.nlat, plan.nlon / 2 + 1))")
         }
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+        }
+        let pid = try world.broadcast(Int64(ProcessInfo.processInfo.processIdentifier))
+        let temporary = "\(output).tmp-\(pid)"
+        let mine = splitRange(plan.trajectories, parts: world.size, index: world.rank)
+        logger.info("swe: \(initial) start, \(plan.trajectories) trajectory(ies) on \(plan.nlat)x\(plan.nlon) \(plan.sphere), lmax \(solver.lmax), dt \(plan.dt) s, \(days) day(s), output every \(outputEvery) h, \(world.size) rank(s)")
+        let start = Date()
+        do {
+            let file = try HDF5File.create(temporary, communicator: world)
+            try writeAttributes(file, plan: plan, solver: solver)
+            try integrate(into: file, plan: plan, solver: solver, mine: mine, world: world, logger: logger,
+                          start: start)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        try world.barrier()
+        guard world.isRoot else { return }
+        do {
+            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw UsageError("cannot write '\(output)': \(error.localizedDescription)")
+        }
+        let json = URL(fileURLWithPath: directory).appendingPathComponent("data.json").path
+        try writeAtomically(metadata(plan: plan, solver: solver), to: json)
+        logger.info("swe: wrote \(output) (\(plan.trajectories * plan.times) × 4 × \(plan.nlat) × \(plan.nlon)) and \(json) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
     // MARK: - Plan

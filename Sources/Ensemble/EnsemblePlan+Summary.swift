@@ -1,0 +1,34 @@
+import Foundation
+
+extension EnsemblePlan {
+    /// Most checkpoints any group loads.
+    public var maximumCheckpointsPerGroup: Int {
+        (0..<groupCount).map { Set(members(ofGroup: $0).map(\.checkpoint)).count }.max() ?? 0
+    }
+
+    /// Bytes a rank holds: the checkpoints it loads (their file sizes), its members' states with the
+    /// physical copies made at output steps, and the restart buffer.
+    public var memoryPerRank: Int {
+        let weights = configuration.checkpoints.map { path in
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+        }.max() ?? 0
+        return maximumCheckpointsPerGroup * weights + maximumMembersPerGroup * stateBytes * 3
+    }
+
+    /// What the run will do, printed by rank 0 before any work.
+    public func summary(ranks: Int) -> String {
+        let c = configuration
+        let perturbation = c.perturbation.kind == .none ? "none"
+            : "\(c.perturbation.kind.rawValue), amplitude \(c.perturbation.effectiveAmplitude)\(c.perturbation.effectiveCentredPairs ? ", centred pairs" : "")\(c.control ? ", control member" : "")"
+        let selected = selection.map { " (rerunning \($0.count) of them: \($0.sorted().prefix(10).map(String.init).joined(separator: ", ")))" } ?? ""
+        return """
+            run: \(c.file)
+              members      \(totalMembers) = \(checkpoints.count) checkpoint(s) × \(initialTimes.count) initial time(s) × \(c.membersPerCheckpoint) per checkpoint\(selected)
+              perturbation \(perturbation), seed \(c.seed)
+              model        \(checkpoints.first.map { "\($0.architecture.rawValue)" } ?? "?") on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)
+              layout       \(ranks) rank(s) = \(groupCount) ensemble group(s) × \(c.layout.size) model rank(s) \(c.layout); ≤ \(maximumMembersPerGroup) member(s) and ≤ \(maximumCheckpointsPerGroup) checkpoint(s) per group
+              memory       ≈ \(formatBytes(memoryPerRank)) per rank (weights + states)
+              output       \(c.output.members ? "\(formatBytes(outputBytes)) of members (\(outputVariables.count) variable(s), \(outputSteps.count) lead time(s), \(latitudeIndices.count) × \(longitudeIndices.count))" : "no member fields"), statistics \(c.statistics.enabled ? "on" : "off")\(c.statistics.truth.map { ", scores against \($0)" } ?? "") → \(c.output.directory)/
+            """
+    }
+}

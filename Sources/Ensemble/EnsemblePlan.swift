@@ -1,0 +1,281 @@
+import Foundation
+import MPI
+import SFNO
+import Sphere
+import Storage
+
+/// One ensemble member: a checkpoint (model perturbation), an initial time and a perturbation index.
+public struct Member: Hashable, Sendable, CustomStringConvertible {
+    /// Index of the initial time.
+    public let time: Int
+    public let checkpoint: Int
+    /// Index among the members of this checkpoint and initial time, 0 ..< membersPerCheckpoint.
+    public let perturbation: Int
+    /// Position on the output's ensemble axis: `checkpoint · membersPerCheckpoint + perturbation`.
+    public let ensemble: Int
+    /// The member's id, unique in the run: `time · membersPerTime + ensemble`. Random draws are keyed by it.
+    public let id: Int
+
+    public var description: String { "member \(id) (time \(time), checkpoint \(checkpoint), #\(perturbation))" }
+}
+
+/// What a run will do, decided the same way on every rank before any work: members = checkpoints ×
+/// initial times × perturbations, laid out over ensemble groups; lead steps, output variables and region.
+///
+/// Members are ordered checkpoint-major (checkpoint, then initial time, then perturbation) and each
+/// ensemble group takes a contiguous block of that order (`splitRange`): a group loads as few checkpoints
+/// as possible and groups differ by at most one member. A member's trajectory depends on nothing of the
+/// layout, so any member can be rerun alone (`--members`).
+public struct EnsemblePlan: Sendable {
+    public let configuration: RunConfiguration
+    /// Descriptions (no weights) of the checkpoints, in configuration order.
+    public let checkpoints: [Checkpoint]
+    public let stateChannels: [String]
+    public let nlat: Int
+    public let nlon: Int
+    public let latitudes: [Double]
+    public let longitudes: [Double]
+    public let grid: SphereGrid
+    public let stepHours: Int
+    public let steps: Int
+    public let initialTimes: [Date]
+    public let membersPerTime: Int
+    /// Steps (0 … steps) whose fields are written and scored.
+    public let outputSteps: [Int]
+    /// State channels written and scored, as indices into `stateChannels`.
+    public let outputVariables: [Int]
+    public let latitudeIndices: Range<Int>
+    public let longitudeIndices: Range<Int>
+    public let groupCount: Int
+    /// Members rerun alone (`--members`), or nil for all.
+    public let selection: Set<Int>?
+
+    public var totalMembers: Int { initialTimes.count * membersPerTime }
+
+    public init(configuration: RunConfiguration, groupCount: Int, selection: Set<Int>? = nil) throws {
+        self.configuration = configuration
+        self.groupCount = groupCount
+        var problems: [String] = []
+        let c = configuration
+        guard c.model == .sfno else {
+            throw RunError("model: shallow-water runs are not supported by `myriad run` yet; use model: sfno with the demo checkpoints (data/demo) or `myriad swe` for shallow-water trajectories")
+        }
+        // Checkpoints: all describe the same grid, channels and step.
+        var loaded: [Checkpoint] = []
+        for (i, path) in c.checkpoints.enumerated() {
+            do {
+                let checkpoint = try Checkpoint(path: path, weights: false)
+                if checkpoint.architecture == .torchHarmonics && checkpoint.inChannels != checkpoint.outChannels {
+                    problems.append("checkpoints[\(i)] \(path): the network maps \(checkpoint.inChannels) channels to \(checkpoint.outChannels), so it cannot be rolled out")
+                }
+                loaded.append(checkpoint)
+            } catch {
+                problems.append("checkpoints[\(i)]: \(error)")
+            }
+        }
+        guard problems.isEmpty, let first = loaded.first else { throw RunError(problems: problems) }
+        let channels = first.architecture == .makani ? first.stateChannelNames : first.outputChannelNames
+        for (i, other) in loaded.enumerated().dropFirst() {
+            let otherChannels = other.architecture == .makani ? other.stateChannelNames : other.outputChannelNames
+            if other.nlat != first.nlat || other.nlon != first.nlon || other.grid != first.grid {
+                problems.append("checkpoints[\(i)] \(other.path): grid \(other.nlat) × \(other.nlon) \(other.grid.rawValue) differs from checkpoints[0]'s \(first.nlat) × \(first.nlon) \(first.grid.rawValue); every checkpoint of a run must share the grid")
+            }
+            if otherChannels != channels {
+                problems.append("checkpoints[\(i)] \(other.path): channels \(otherChannels) differ from checkpoints[0]'s \(channels)")
+            }
+            if other.dhours != first.dhours {
+                problems.append("checkpoints[\(i)] \(other.path): step \(other.dhours) h differs from checkpoints[0]'s \(first.dhours) h")
+            }
+        }
+        checkpoints = loaded
+        stateChannels = channels
+        (nlat, nlon, grid) = (first.nlat, first.nlon, first.grid)
+        (latitudes, longitudes) = (first.latitudes, first.longitudes)
+        stepHours = first.dhours
+        if stepHours <= 0 {
+            problems.append("checkpoints[0] \(first.path): the step (dhours) is \(stepHours); reconvert with --dhours")
+        } else if c.leadHours % stepHours != 0 {
+            problems.append("lead_hours: \(c.leadHours) is not a whole number of \(stepHours)-h model steps")
+        }
+        steps = stepHours > 0 ? c.leadHours / stepHours : 0
+
+        // Initial times (from indices through the file's metadata when given so).
+        let source: InitialConditionSource?
+        do {
+            source = try InitialConditionSource(configuration: c.initialConditions, modelStepHours: stepHours)
+        } catch {
+            problems.append("initial_conditions: \(error)")
+            source = nil
+        }
+        if let source, !c.initialConditions.indices.isEmpty {
+            initialTimes = c.initialConditions.indices.map { source.time(ofIndex: $0) }
+        } else {
+            initialTimes = c.initialConditions.times
+        }
+        membersPerTime = c.checkpoints.count * c.membersPerCheckpoint
+
+        // Output selection.
+        if let names = c.output.variables {
+            var indices: [Int] = []
+            for name in names {
+                if let i = channels.firstIndex(of: name) { indices.append(i) } else {
+                    problems.append("output.variables: '\(name)' is not a channel of the model (channels: \(channels.joined(separator: ", ")))")
+                }
+            }
+            outputVariables = indices
+        } else {
+            outputVariables = Array(channels.indices)
+        }
+        if let leads = c.output.leadHours {
+            let step = first.dhours
+            var chosen: [Int] = []
+            for hours in leads.sorted() {
+                if step > 0, hours % step == 0 { chosen.append(hours / step) } else {
+                    problems.append("output.lead_hours: \(hours) h is not a multiple of the \(step)-h model step")
+                }
+            }
+            outputSteps = chosen
+        } else {
+            outputSteps = Array(0...max(steps, 0))
+        }
+        func indices(_ coordinates: [Double], within range: ClosedRange<Double>?, axis: String) -> Range<Int> {
+            guard let range else { return 0..<coordinates.count }
+            let inside = coordinates.indices.filter { range.contains(coordinates[$0]) }
+            guard let low = inside.first, let high = inside.last, inside.count == high - low + 1 else {
+                problems.append("output.region.\(axis): [\(range.lowerBound), \(range.upperBound)] holds no \(axis) of the grid (\(coordinates.first ?? 0) … \(coordinates.last ?? 0))")
+                return 0..<coordinates.count
+            }
+            return low..<(high + 1)
+        }
+        latitudeIndices = indices(latitudes, within: c.output.latitudeRange, axis: "lat")
+        longitudeIndices = indices(longitudes, within: c.output.longitudeRange, axis: "lon")
+
+        // Perturbation names must be channels.
+        let p = c.perturbation
+        if p.kind == .bredVector {
+            for name in p.seededVariables where !channels.contains(name) {
+                problems.append("perturbation.seeded_variables: '\(name)' is not a channel of the model (channels: \(channels.joined(separator: ", ")))")
+            }
+            for name in p.targetRMSE.keys.sorted() where !channels.contains(name) {
+                problems.append("perturbation.target_rmse: '\(name)' is not a channel of the model")
+            }
+        }
+        for name in p.nonNegative ?? [] where !channels.contains(name) {
+            problems.append("perturbation.non_negative: '\(name)' is not a channel of the model")
+        }
+        for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
+            problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
+        }
+        if c.layout.size > 1 {
+            problems.append("parallel: model parallelism (h × w × channel = \(c.layout.size) ranks per member) is not available in `myriad run` yet; use h: 1, w: 1, channel: 1 (ensemble parallelism, HENS's production layout)")
+        }
+        if let selection {
+            let total = initialTimes.count * membersPerTime
+            let bad = selection.filter { $0 < 0 || $0 >= total }.sorted()
+            if !bad.isEmpty {
+                problems.append("--members: \(bad.map(String.init).joined(separator: ", ")) outside 0 ..< \(total), the run's member ids")
+            }
+        }
+        self.selection = selection
+        guard problems.isEmpty else { throw RunError(problems: problems) }
+        if let source {
+            try checkInitialConditions(source)
+        }
+    }
+
+    /// Every initial state (and, for bred vectors, the state breeding starts from) exists, on the model's
+    /// grid, with the model's channels — before the first step, so that a bad time fails in seconds.
+    private func checkInitialConditions(_ source: InitialConditionSource) throws {
+        var problems: [String] = []
+        let breedingHours = configuration.perturbation.kind == .bredVector
+            ? configuration.perturbation.integrationSteps * stepHours : 0
+        for time in initialTimes {
+            for offset in Set([0, breedingHours]).sorted() {
+                let valid = time.addingTimeInterval(-Double(offset * 3600))
+                do {
+                    let (path, index) = try source.locate(valid)
+                    try source.checkShape(path: path, index: index, channels: stateChannels, nlat: nlat, nlon: nlon)
+                } catch {
+                    let role = offset == 0 ? "initial state" : "breeding start (\(offset) h before)"
+                    problems.append("initial_conditions: \(role) of \(iso8601(time)): \(error)")
+                }
+            }
+        }
+        guard problems.isEmpty else { throw RunError(problems: problems) }
+    }
+
+    // MARK: - Members and groups
+
+    /// The member at position `order` of the checkpoint-major order.
+    public func member(atOrder order: Int) -> Member {
+        let k = configuration.membersPerCheckpoint
+        let perCheckpoint = initialTimes.count * k
+        let checkpoint = order / perCheckpoint
+        let time = (order % perCheckpoint) / k
+        let perturbation = order % k
+        let ensemble = checkpoint * k + perturbation
+        return Member(time: time, checkpoint: checkpoint, perturbation: perturbation, ensemble: ensemble,
+                      id: time * membersPerTime + ensemble)
+    }
+
+    /// Every member of the run (or of the selection), in checkpoint-major order.
+    public var members: [Member] {
+        let all = (0..<totalMembers).map(member(atOrder:))
+        guard let selection else { return all }
+        return all.filter { selection.contains($0.id) }
+    }
+
+    /// The members of ensemble group `group`.
+    public func members(ofGroup group: Int) -> [Member] {
+        let all = members
+        return Array(all[splitRange(all.count, parts: groupCount, index: group)])
+    }
+
+    /// The most members any group holds (the number of collective member writes per output step).
+    public var maximumMembersPerGroup: Int { splitSizes(members.count, parts: groupCount).max() ?? 0 }
+
+    // MARK: - Sizes
+
+    public var pointCount: Int { nlat * nlon }
+    public var stateBytes: Int { stateChannels.count * pointCount * MemoryLayout<Float>.size }
+    public var outputBytesPerMemberStep: Int {
+        outputVariables.count * latitudeIndices.count * longitudeIndices.count * MemoryLayout<Float>.size
+    }
+    public var outputBytes: Int {
+        configuration.output.members ? totalMembers * outputSteps.count * outputBytesPerMemberStep : 0
+    }
+}
+
+/// A problem found while planning a run (files, grids, channels), the same on every rank.
+public struct RunError: SameOnEveryRank {
+    public let problems: [String]
+    public init(_ message: String) { problems = [message] }
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String {
+        problems.count == 1 ? problems[0] : "\(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+extension ConfigurationError: SameOnEveryRank {}
+
+extension InitialConditionSource {
+    convenience init(configuration: RunConfiguration.InitialConditions, modelStepHours: Int) throws {
+        if let directory = configuration.directory {
+            try self.init(location: .yearlyFiles(directory: directory), dhours: configuration.dhours ?? modelStepHours)
+        } else {
+            try self.init(location: .file(configuration.file ?? ""), dhours: configuration.dhours ?? modelStepHours)
+        }
+    }
+
+    /// Checks that index `index` of `path` exists and holds `channels` on the grid, reading no fields.
+    func checkShape(path: String, index: Int, channels: [String], nlat: Int, nlon: Int) throws {
+        let shape = try shapeOfFields(path)
+        guard shape.count == 4, shape[2] == nlat, shape[3] == nlon else {
+            throw MakaniLayoutError(path, "'fields' has shape \(shape), expected [time, channel, \(nlat), \(nlon)] for the model's grid")
+        }
+        guard index < shape[0] else {
+            throw MakaniLayoutError(path, "has \(shape[0]) times, index \(index) is needed")
+        }
+        _ = try channelIndices(channels, fileChannels: shape[1], path: path)
+    }
+}

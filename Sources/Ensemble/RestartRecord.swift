@@ -1,0 +1,65 @@
+import Foundation
+import MPI
+import Storage
+
+/// Everything a killed run needs to go on with identical results: the last completed step, every member's
+/// state (normalised, float32, exactly as carried from step to step) and its validity flag, and a
+/// fingerprint of the configuration so that a record is never applied to another run.
+///
+/// `restart.h5` in the output directory: datasets `state[member, channel, lat, lon]` and `valid[member]`
+/// (members in the plan's checkpoint-major order), attributes `step`, `fingerprint`, `members`. Written
+/// collectively to `restart.h5.partial` and renamed over the previous record only once complete, so a
+/// kill while writing leaves the previous record intact. Members are indexed globally: a run may resume
+/// on another number of ranks.
+struct RestartRecord {
+    static let fileName = "restart.h5"
+
+    let directory: String
+    var path: String { "\(directory)/\(Self.fileName)" }
+
+    /// Writes the record of `step` collectively. `offset`: this rank's first member in the plan's order.
+    func write(step: Int, fingerprint: String, plan: EnsemblePlan, offset: Int, states: [[Float]], valid: [Bool],
+               communicator: Communicator) throws {
+        let partial = path + ".partial"
+        let total = plan.members.count
+        let channels = plan.stateChannels.count
+        try {
+            let file = try HDF5File.create(partial, communicator: communicator)
+            try file.setAttribute("step", Int64(step))
+            try file.setAttribute("fingerprint", fingerprint)
+            try file.setAttribute("members", Int64(total))
+            let state = try file.createDataset("state", of: Float.self, shape: [total, channels, plan.nlat, plan.nlon])
+            let flags = try file.createDataset("valid", of: Int32.self, shape: [total])
+            let values = states.flatMap { $0 }
+            try state.write(values, offset: [offset, 0, 0, 0], count: [states.count, channels, plan.nlat, plan.nlon],
+                            transfer: .collective)
+            try flags.write(valid.map { Int32($0 ? 1 : 0) }, offset: [offset], count: [valid.count], transfer: .collective)
+        }()
+        try communicator.barrier()
+        if communicator.rank == 0 {
+            _ = rename(partial, path)       // atomic replacement of the previous record
+        }
+        try communicator.barrier()
+    }
+
+    /// Reads this rank's members from the record; checks that it belongs to this run.
+    func read(fingerprint: String, plan: EnsemblePlan, offset: Int, count: Int)
+        throws -> (step: Int, states: [[Float]], valid: [Bool]) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError("--resume: no restart record \(path); the run stopped before its first record (start it again without --resume)")
+        }
+        let file = try HDF5File.open(path)
+        let recorded: String = try file.attribute("fingerprint")
+        guard recorded == fingerprint else {
+            throw RunError("--resume: \(path) belongs to another configuration (fingerprint \(recorded.prefix(12))…, this run \(fingerprint.prefix(12))…); resume with the configuration and --members of the stopped run, or start again without --resume")
+        }
+        let step = Int(try file.attribute("step", as: Int64.self)[0])
+        let channels = plan.stateChannels.count
+        let values = try file.openDataset("state").read(Float.self, offset: [offset, 0, 0, 0],
+                                                        count: [count, channels, plan.nlat, plan.nlon])
+        let flags = try file.openDataset("valid").read(Int32.self, offset: [offset], count: [count])
+        let size = plan.stateBytes / MemoryLayout<Float>.size
+        let states = (0..<count).map { Array(values[($0 * size)..<(($0 + 1) * size)]) }
+        return (step, states, flags.map { $0 != 0 })
+    }
+}

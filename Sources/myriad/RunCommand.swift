@@ -1,0 +1,106 @@
+import ArgumentParser
+import Ensemble
+import Foundation
+import Logging
+import MPI
+
+/// `myriad run`: the ensemble runner (docs/configuration.md, docs/user-guide.md).
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ensemble: checkpoints × initial times × perturbations, with member output, statistics and scores.",
+        discussion: """
+            CONFIG is a YAML run configuration (every key: docs/configuration.md). Without CONFIG, the built-in
+            demo runs (data/demo/run.yaml: 4 demo SFNOs × 16 bred-vector members on the shallow-water world,
+            5 days; its initial states are made first when missing). SIGTERM or SIGUSR1 stops the run after the
+            current step with a restart record (exit status 85); --resume carries on with identical results.
+            """)
+
+    @Argument(help: "YAML run configuration (default: the built-in demo, data/demo/run.yaml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Carry on a stopped run from its restart record.")
+    var resume = false
+
+    @Option(name: .long, help: "Rerun only these member ids (comma-separated), bit for bit as in the full run; needs --output-directory.")
+    var members: String?
+
+    @Option(name: .long, help: "Write into this directory instead of the configuration's output.directory.")
+    var outputDirectory: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        runSPMD(global) { world, logger in
+            let path = try configurationPath()
+            var configuration = try RunConfiguration(contentsOf: path)
+            let selection = try parseMembers()
+            if selection != nil && outputDirectory == nil {
+                throw UsageError("--members reruns some members only; give --output-directory so that the full run's files are not replaced")
+            }
+            if let outputDirectory { configuration.output.directory = outputDirectory }
+            if config == nil { try makeDemoStates(configuration, world: world, logger: logger) }
+            let plan = try EnsemblePlan(configuration: configuration, groupCount: world.size / configuration.layout.size,
+                                        selection: selection)
+            if world.isRoot { logger.info("\(plan.summary(ranks: world.size))") }
+            let runner = EnsembleRunner(plan: plan, world: world, directory: configuration.output.directory, resume: resume) {
+                logger.info("\($0)")
+            }
+            runner.statisticsHook = try makeStatisticsHook(plan: plan, world: world)
+            switch try runner.run() {
+            case .stopped:
+                MPIEnvironment.finish()
+                Foundation.exit(StopSignal.exitCode)
+            case .finished(let summary):
+                if world.isRoot { logger.info("\(summary.report())") }
+            }
+        }
+    }
+
+    /// The configuration file: CONFIG, or the demo's, found from the working directory or beside the executable.
+    private func configurationPath() throws -> String {
+        if let config { return config }
+        let demo = "data/demo/run.yaml"
+        if FileManager.default.fileExists(atPath: demo) { return demo }
+        throw UsageError("no configuration given and the built-in demo (\(demo)) is not here; run `myriad run` from the repository root, or give a configuration file (docs/configuration.md)")
+    }
+
+    private func parseMembers() throws -> Set<Int>? {
+        guard let members else { return nil }
+        var ids = Set<Int>()
+        for item in members.split(separator: ",") {
+            guard let id = Int(item.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+                throw UsageError("--members must be comma-separated member ids such as 17,42; got '\(members)'")
+            }
+            ids.insert(id)
+        }
+        guard !ids.isEmpty else { throw UsageError("--members names no member") }
+        return ids
+    }
+
+    /// The demo's initial states and truth: trajectory 0 of the held-out truth of docs/demo.md, made by the
+    /// shallow-water model when missing (2 s).
+    private func makeDemoStates(_ configuration: RunConfiguration, world: Communicator, logger: Logger) throws {
+        guard let file = configuration.initialConditions.file, !FileManager.default.fileExists(atPath: file) else { return }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        if world.isRoot { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try world.barrier()
+        if world.isRoot { logger.info("demo: making the initial states and truth \(file) with the shallow-water model") }
+        let swe = try ShallowWaterCommand.parse(["--grid", "64x128", "--latitudes", "equiangular", "--initial", "random",
+                                                 "--seed", "2", "--trajectories", "1", "--days", "6", "--output-every", "6",
+                                                 "--output", file])
+        try swe.generate(world: world, logger: logger)
+        try world.barrier()
+    }
+}
+
+extension RunSummary {
+    /// Where the outputs are, and what went wrong, for the end of a run.
+    func report() -> String {
+        var lines = ["run finished: \(members) members in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", memberStepsPerSecond)) member-steps/s); outputs in \(directory)/: \(files.joined(separator: ", "))"]
+        if !invalidMembers.isEmpty {
+            lines.append("  \(invalidMembers.count) member(s) turned non-finite and were left out of the statistics: \(invalidMembers.prefix(20).map(String.init).joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
