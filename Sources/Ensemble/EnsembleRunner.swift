@@ -111,7 +111,7 @@ public final class EnsembleRunner {
                 try statisticsHook?.add(slot, members, physical, valid)
                 written += plan.members.count * plan.outputBytesPerMemberStep
             }
-            let stopping = try world.allreduced(Int32(StopSignal.isRequested ? 1 : 0), .max) != 0
+            let stopping = try world.allreduced(Int32(StopSignal.isRequested(afterStep: step) ? 1 : 0), .max) != 0
             let every = plan.configuration.restartEvery
             if (every > 0 && step % every == 0) || stopping {
                 try output?.flush()

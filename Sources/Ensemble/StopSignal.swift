@@ -15,8 +15,13 @@ public enum StopSignal {
         signal(SIGUSR1, stopSignalHandler)
     }
 
-    /// Whether a stop was asked on this rank.
-    public static var isRequested: Bool { stopRequested != 0 }
+    /// Whether a stop was asked on this rank (by a signal, or after step `MYRIAD_STOP_AFTER_STEP`, the
+    /// tests' deterministic stand-in for a signal).
+    public static func isRequested(afterStep step: Int) -> Bool {
+        stopRequested != 0 || stopAfterStep == step
+    }
+
+    private static let stopAfterStep: Int? = ProcessInfo.processInfo.environment["MYRIAD_STOP_AFTER_STEP"].flatMap(Int.init)
 }
 
 /// Set from the signal handler: a plain word store is async-signal-safe.

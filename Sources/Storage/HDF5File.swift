@@ -32,6 +32,7 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
         let order = myriad_h5p_crt_order_tracked() | myriad_h5p_crt_order_indexed()
         try h5check(H5Pset_link_creation_order(fcpl, order), "track link order", file: path)
         try h5check(H5Pset_attr_creation_order(fcpl, order), "track attribute order", file: path)
+        try h5check(H5Pset_obj_track_times(fcpl, false), "stop tracking times", file: path)   // see createDataset
         let flags = existing == .overwrite ? myriad_h5f_acc_trunc() : myriad_h5f_acc_excl()
         let fid = try h5check(H5Fcreate(path, flags, fcpl, fapl), "create file", file: path)
         return HDF5File(id: fid, path: path, communicator: communicator)

@@ -13,6 +13,7 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
         let order = myriad_h5p_crt_order_tracked() | myriad_h5p_crt_order_indexed()
         try check(H5Pset_link_creation_order(gcpl, order), "track link order", object: path)
         try check(H5Pset_attr_creation_order(gcpl, order), "track attribute order", object: path)
+        try check(H5Pset_obj_track_times(gcpl, false), "stop tracking times", object: path)   // see createDataset
         let gid = try check(H5Gcreate2(id, name, myriad_h5p_default(), gcpl, myriad_h5p_default()),
                             "create group", object: path)
         return HDF5Group(id: gid, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Gclose)
@@ -90,6 +91,9 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
         let order = myriad_h5p_crt_order_tracked() | myriad_h5p_crt_order_indexed()
         try check(H5Pset_attr_creation_order(dcpl, order), "track attribute order", object: path)
         try check(setFillValue(dcpl), "set fill value", object: path)
+        // No modification times in the object headers: the same data makes the same file, byte for byte,
+        // whatever the rank count or the day (ensemble outputs are compared with cmp).
+        try check(H5Pset_obj_track_times(dcpl, false), "stop tracking times", object: path)
         let did = try check(H5Dcreate2(id, name, fileType, space, myriad_h5p_default(), dcpl, myriad_h5p_default()),
                             "create dataset", object: path)
         return HDF5Dataset(id: did, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Dclose)
