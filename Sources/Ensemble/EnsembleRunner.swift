@@ -149,7 +149,7 @@ public final class EnsembleRunner {
     /// Each member's normalised initial state: the state read at its initial time, perturbed as configured.
     private func initialStates(_ members: [Member], models: [Int: any ForecastModel]) throws -> [[Float]] {
         let source = try InitialConditionSource(configuration: plan.configuration.initialConditions, modelStepHours: plan.stepHours)
-        let perturber = MemberPerturbation(plan: plan, source: source)
+        let perturber = try MemberPerturbation(plan: plan, source: source)
         var cache: [Int: [Float]] = [:]
         return try members.map { member in
             let x0: [Float]
