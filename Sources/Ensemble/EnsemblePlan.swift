@@ -177,15 +177,13 @@ public struct EnsemblePlan: Sendable {
             }
         }
         self.selection = selection
+        if let source { problems += initialConditionProblems(source) }
         guard problems.isEmpty else { throw RunError(problems: problems) }
-        if let source {
-            try checkInitialConditions(source)
-        }
     }
 
     /// Every initial state (and, for bred vectors, the state breeding starts from) exists, on the model's
     /// grid, with the model's channels — before the first step, so that a bad time fails in seconds.
-    private func checkInitialConditions(_ source: InitialConditionSource) throws {
+    private func initialConditionProblems(_ source: InitialConditionSource) -> [String] {
         var problems: [String] = []
         let breedingHours = configuration.perturbation.kind == .bredVector
             ? configuration.perturbation.integrationSteps * stepHours : 0
@@ -201,7 +199,7 @@ public struct EnsemblePlan: Sendable {
                 }
             }
         }
-        guard problems.isEmpty else { throw RunError(problems: problems) }
+        return problems
     }
 
     // MARK: - Members and groups

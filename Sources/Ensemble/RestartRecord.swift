@@ -21,25 +21,36 @@ struct RestartRecord {
     func write(step: Int, fingerprint: String, plan: EnsemblePlan, offset: Int, states: [[Float]], valid: [Bool],
                communicator: Communicator) throws {
         let partial = path + ".partial"
-        let total = plan.members.count
-        let channels = plan.stateChannels.count
-        try {
-            let file = try HDF5File.create(partial, communicator: communicator)
-            try file.setAttribute("step", Int64(step))
-            try file.setAttribute("fingerprint", fingerprint)
-            try file.setAttribute("members", Int64(total))
-            let state = try file.createDataset("state", of: Float.self, shape: [total, channels, plan.nlat, plan.nlon])
-            let flags = try file.createDataset("valid", of: Int32.self, shape: [total])
-            let values = states.flatMap { $0 }
-            try state.write(values, offset: [offset, 0, 0, 0], count: [states.count, channels, plan.nlat, plan.nlon],
-                            transfer: .collective)
-            try flags.write(valid.map { Int32($0 ? 1 : 0) }, offset: [offset], count: [valid.count], transfer: .collective)
-        }()
+        try writeFile(partial, step: step, fingerprint: fingerprint, plan: plan, offset: offset, states: states, valid: valid,
+                      communicator: communicator)
         try communicator.barrier()
-        if communicator.rank == 0 {
-            _ = rename(partial, path)       // atomic replacement of the previous record
+        if communicator.rank == 0 && rename(partial, path) != 0 {   // atomic replacement of the previous record
+            throw RunError("cannot rename \(partial) to \(path): \(String(cString: strerror(errno)))")
         }
         try communicator.barrier()
+    }
+
+    // Under MPI-IO HDF5 closes a file only once its datasets are closed, and Swift releases a local when it
+    // likes within its scope: each handle lives in its own function, so the datasets are closed when
+    // `writeDatasets` returns and the file when `writeFile` returns — before the rename.
+    @inline(never)
+    private func writeFile(_ partial: String, step: Int, fingerprint: String, plan: EnsemblePlan, offset: Int,
+                           states: [[Float]], valid: [Bool], communicator: Communicator) throws {
+        let file = try HDF5File.create(partial, communicator: communicator)
+        try file.setAttribute("step", Int64(step))
+        try file.setAttribute("fingerprint", fingerprint)
+        try file.setAttribute("members", Int64(plan.members.count))
+        try writeDatasets(file, plan: plan, total: plan.members.count, offset: offset, states: states, valid: valid)
+    }
+
+    @inline(never)
+    private func writeDatasets(_ file: HDF5File, plan: EnsemblePlan, total: Int, offset: Int, states: [[Float]], valid: [Bool]) throws {
+        let channels = plan.stateChannels.count
+        let state = try file.createDataset("state", of: Float.self, shape: [total, channels, plan.nlat, plan.nlon])
+        let flags = try file.createDataset("valid", of: Int32.self, shape: [total])
+        try state.write(states.flatMap { $0 }, offset: [offset, 0, 0, 0],
+                        count: [states.count, channels, plan.nlat, plan.nlon], transfer: .collective)
+        try flags.write(valid.map { Int32($0 ? 1 : 0) }, offset: [offset], count: [valid.count], transfer: .collective)
     }
 
     /// Reads this rank's members from the record; checks that it belongs to this run.

@@ -22,7 +22,7 @@ struct MPIJob {
     static var isRoot: Bool { getuid() == 0 }
 
     /// Runs `myriad ARGUMENTS` on `ranks` processes. Fails the test (and kills the job) after `timeout` s.
-    static func run(ranks: Int, _ arguments: [String], timeout: Double = 120,
+    static func run(ranks: Int, _ arguments: [String], timeout: Double = 120, environment extra: [String: String] = [:],
                     file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let exe = executable
         guard FileManager.default.isExecutableFile(atPath: exe) else {
@@ -44,6 +44,7 @@ struct MPIJob {
         process.arguments = mpirunArguments + [exe] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

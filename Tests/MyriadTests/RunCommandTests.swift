@@ -1,0 +1,284 @@
+import Foundation
+import XCTest
+
+/// `myriad run` end to end under MPI on the demo checkpoints: the members file is the same byte for byte at
+/// 1, 2 and 4 ranks, `--members` reruns chosen members bit for bit, a stop (signal or SIGKILL) then
+/// `--resume` gives the uninterrupted run's file, bred-vector pairs are centred on the control, bad
+/// configurations are refused with every problem named.
+final class RunCommandTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static func checkpoint(_ k: Int) -> String { root.appendingPathComponent("data/demo/demo-sfno-\(k).h5").path }
+
+    /// Trajectory 0 of the demo's held-out truth, 2 days (9 states), made once for the class.
+    nonisolated(unsafe) static var states: String?
+
+    func initialStates() throws -> String {
+        if let states = Self.states, FileManager.default.fileExists(atPath: states) { return states }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-run-states-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("truth.h5").path
+        try MPIJob.succeed(ranks: 1, ["swe", "--grid", "64x128", "--latitudes", "equiangular", "--initial", "random", "--seed", "2",
+                                      "--trajectories", "1", "--days", "3", "--output-every", "6", "--output", path])
+        Self.states = path
+        return path
+    }
+
+    /// 2 checkpoints × 2 initial times × 4 bred-vector members (2 pairs, a control) = 16 members, 4 steps.
+    /// - output: extra keys of the output block (YAML lines indented by two spaces)
+    func configuration(in directory: URL, leadHours: Int = 24, output: String = "", extra: String = "") throws -> String {
+        let yaml = """
+            checkpoints: [\(Self.checkpoint(0)), \(Self.checkpoint(1))]
+            initial_conditions:
+              file: \(try initialStates())
+              times: ["2000-01-02T00:00:00Z", "2000-01-02T12:00:00Z"]
+            lead_hours: \(leadHours)
+            members: 4
+            control: true
+            perturbation:
+              kind: bred-vector
+              seeded_variables: [height]
+              target_rmse: {height: 13.7, u: 0.457, v: 0.438, vorticity: 3.78e-7}
+            seed: 7
+            output:
+              directory: \(directory.appendingPathComponent("out").path)
+            \(output)
+            statistics:
+              enabled: false
+            \(extra)
+            """
+        let path = directory.appendingPathComponent("run.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func members(_ directory: URL) throws -> Data {
+        try Data(contentsOf: directory.appendingPathComponent("members.h5"))
+    }
+
+    func testMembersFileIsTheSameByteForByteAtOneTwoAndFourRanks() throws {
+        let scratch = try makeScratchDirectory("myriad-run-ranks")
+        let config = try configuration(in: scratch)
+        var files: [Int: Data] = [:]
+        for ranks in [1, 2, 4] {
+            let out = scratch.appendingPathComponent("out\(ranks)")
+            try MPIJob.succeed(ranks: ranks, ["run", config, "--output-directory", out.path])
+            files[ranks] = try members(out)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("restart.h5").path),
+                           "a finished run leaves no restart record")
+        }
+        XCTAssertGreaterThan(files[1]!.count, 16 * 5 * 4 * 64 * 128 * 4, "16 members × 5 lead times × 4 variables")
+        XCTAssertEqual(files[2], files[1], "2 ranks: members file differs from 1 rank")
+        XCTAssertEqual(files[4], files[1], "4 ranks: members file differs from 1 rank")
+    }
+
+    func testMembersOptionRerunsChosenMembersBitForBit() throws {
+        let scratch = try makeScratchDirectory("myriad-run-members")
+        let config = try configuration(in: scratch)
+        let full = scratch.appendingPathComponent("full"), some = scratch.appendingPathComponent("some")
+        try MPIJob.succeed(ranks: 2, ["run", config, "--output-directory", full.path])
+        // member id = time × 8 + ensemble: 5 = time 0, checkpoint 1, #1; 14 = time 1, checkpoint 1, #2
+        try MPIJob.succeed(ranks: 2, ["run", config, "--members", "5,14", "--output-directory", some.path])
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr
+            full = xr.open_dataset(sys.argv[1]); some = xr.open_dataset(sys.argv[2])
+            for name in ["height", "u", "v", "vorticity"]:
+                a, b = full[name].values, some[name].values
+                for (e, t) in [(5, 0), (6, 1)]:
+                    assert np.array_equal(a[e, t], b[e, t]), (name, e, t)
+                rest = np.ones(b.shape[:2], bool); rest[5, 0] = rest[6, 1] = False
+                assert np.isnan(b[rest]).all(), name   # members not rerun stay at the fill value
+            valid = some.member_valid.values     # members not run: the fill value -1, which xarray masks
+            print("ok", valid[5, 0], valid[6, 1], np.isnan(valid[0, 0]))
+            """, arguments: [full.appendingPathComponent("members.h5").path, some.appendingPathComponent("members.h5").path])
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok 1.0 1.0 True")
+    }
+
+    func testStopThenResumeOnOtherRanksGivesTheUninterruptedFile() throws {
+        let scratch = try makeScratchDirectory("myriad-run-resume")
+        let config = try configuration(in: scratch, extra: "restart: {every_steps: 3}")
+        let reference = scratch.appendingPathComponent("reference"), out = scratch.appendingPathComponent("out")
+        try MPIJob.succeed(ranks: 1, ["run", config, "--output-directory", reference.path])
+        // The stop the signal handlers ask for, at a chosen step: finish step 2, write the record, exit 85.
+        let stopped = try MPIJob.run(ranks: 2, ["run", config], environment: ["MYRIAD_STOP_AFTER_STEP": "2"])
+        XCTAssertEqual(stopped.status, 85, stopped.stdout + stopped.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("restart.h5").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("members.h5.partial").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("members.h5").path),
+                       "a stopped run must not leave a file under the final name")
+        let resumed = try MPIJob.succeed(ranks: 4, ["run", config, "--resume"])
+        _ = resumed
+        XCTAssertEqual(try members(out), try members(reference), "resumed run's members file differs from the uninterrupted run's")
+        // A finished run is not resumed again: its files stay as they are.
+        let again = try MPIJob.run(ranks: 1, ["run", config, "--resume"])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("no restart record"), again.stderr)
+        XCTAssertEqual(try members(out), try members(reference))
+    }
+
+    func testSignalsStopTheRunAndSigkillLosesOnlyTheStepsSinceTheRecord() throws {
+        let scratch = try makeScratchDirectory("myriad-run-signals")
+        // 40 steps of 16 members: long enough to be caught mid-run.
+        let config = try configuration(in: scratch, leadHours: 240, extra: "restart: {every_steps: 2}")
+        let reference = scratch.appendingPathComponent("reference"), out = scratch.appendingPathComponent("out")
+        try MPIJob.succeed(ranks: 2, ["run", config, "--output-directory", reference.path], timeout: 300)
+        let record = out.appendingPathComponent("restart.h5").path
+
+        // SIGUSR1 to mpirun (which forwards it to every rank, as srun --signal does): clean stop, status 85.
+        let job = try BackgroundJob(ranks: 2, ["run", config])
+        try job.waitFor(file: record)
+        kill(job.process.processIdentifier, SIGUSR1)
+        XCTAssertEqual(job.wait(), 85, job.output())
+
+        // SIGKILL of one rank mid-run: mpirun tears the job down; the last record survives.
+        let killed = try BackgroundJob(ranks: 2, ["run", config, "--resume"])
+        try killed.waitFor(file: record, newerThan: Date())
+        let ranks = killed.rankProcesses()
+        XCTAssertEqual(ranks.count, 2, "rank processes of the job: \(ranks)")
+        if let victim = ranks.last { kill(victim, SIGKILL) }
+        XCTAssertNotEqual(killed.wait(), 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: record))
+
+        try MPIJob.succeed(ranks: 2, ["run", config, "--resume"], timeout: 300)
+        XCTAssertEqual(try members(out), try members(reference), "after SIGUSR1, SIGKILL and --resume the members file differs")
+    }
+
+    func testBredVectorPairsAreCentredOnTheControlState() throws {
+        let scratch = try makeScratchDirectory("myriad-run-pairs")
+        let config = try configuration(in: scratch)
+        let out = scratch.appendingPathComponent("out")
+        try MPIJob.succeed(ranks: 2, ["run", config])
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr, h5py
+            ds = xr.open_dataset(sys.argv[1], engine="h5netcdf")
+            truth = h5py.File(sys.argv[2])["fields"]
+            for t, index in [(0, 4), (1, 6)]:
+                x0 = truth[index, 0]
+                h = ds.height.values[:, t, 0]
+                assert np.array_equal(h[0], x0), "control member must be the unperturbed state"
+                for p in range(1, 4):       # pairs (2,3) of checkpoint 0, (4,5), (6,7) of checkpoint 1
+                    a, b = h[2 * p].astype(np.float64), h[2 * p + 1].astype(np.float64)
+                    assert np.abs(a - b).max() > 1, "pair members must differ"
+                    assert np.abs((a + b) / 2 - x0).max() <= 2e-3, np.abs((a + b) / 2 - x0).max()   # 10 km fields: float32 ulp 1e-3
+                assert not np.array_equal(h[4] - x0, h[2] - x0), "checkpoints breed different vectors"
+            print("ok")
+            """, arguments: [out.appendingPathComponent("members.h5").path, try initialStates()])
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
+    func testXarrayReadsTheMembersFileWithBothEngines() throws {
+        let scratch = try makeScratchDirectory("myriad-run-xarray")
+        let config = try configuration(in: scratch, output: """
+              variables: [height, v]
+              region: {lat: [0, 45], lon: [10, 100]}
+              lead_hours: [0, 12, 24]
+              compression: 4
+            """)
+        try MPIJob.succeed(ranks: 2, ["run", config])
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr
+            for engine in ["netcdf4", "h5netcdf"]:
+                ds = xr.open_dataset(sys.argv[1], engine=engine)
+                assert list(ds.data_vars) == ["height", "v", "checkpoint", "member_valid"], list(ds.data_vars)
+                assert ds.height.dims == ("ensemble", "time", "lead_time", "lat", "lon")
+                assert ds.height.shape == (8, 2, 3, 16, 32), ds.height.shape
+                assert ds.lat.values.max() <= 45 and ds.lat.values.min() >= 0
+                assert str(ds.time.values[1]) == "2000-01-02T12:00:00.000000000", ds.time.values
+                assert [int(x / np.timedelta64(1, "h")) for x in ds.lead_time.values] == [0, 12, 24]
+                assert np.isfinite(ds.height.values).all()
+                assert (ds.member_valid.values == 1).all()
+                assert list(ds.checkpoint.values) == [0, 0, 0, 0, 1, 1, 1, 1]
+            print("ok", ds.encoding.get("source", "")[-10:])
+            """, arguments: [scratch.appendingPathComponent("out/members.h5").path])
+        XCTAssertTrue(output.hasPrefix("ok"), output)
+    }
+
+    func testConfigurationProblemsAreReportedTogetherBeforeAnyWork() throws {
+        let scratch = try makeScratchDirectory("myriad-run-config")
+        let path = scratch.appendingPathComponent("bad.yaml").path
+        try """
+            checkpoints: [\(Self.checkpoint(0))]
+            initial_conditions: {file: \(try initialStates()), times: ["2000-01-02T00:00:00Z"]}
+            lead_hours: -6
+            members: 3
+            perturbation: {kind: bred-vectors}
+            outptu: {directory: \(scratch.path)/out}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try MPIJob.run(ranks: 2, ["run", path])
+        XCTAssertEqual(result.status, 1)
+        for expected in ["lead_hours (line 3)", "perturbation.kind (line 5)", "bred-vector", "outptu (line 6): unknown key (did you mean 'output'?)"] {
+            XCTAssertTrue(result.stderr.contains(expected), "missing '\(expected)' in:\n\(result.stderr)")
+        }
+        XCTAssertEqual(result.stderr.components(separatedBy: "myriad: error:").count, 2, "one report, from rank 0:\n\(result.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch.path)/out"))
+
+        // A checkpoint/initial-condition mismatch is caught before the first step.
+        try """
+            checkpoints: [\(Self.checkpoint(0))]
+            initial_conditions: {file: \(try initialStates()), times: ["2000-01-02T03:00:00Z", "2000-03-01T00:00:00Z"]}
+            lead_hours: 12
+            members: 1
+            output: {directory: \(scratch.path)/out, variables: [height, z500]}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let mismatch = try MPIJob.run(ranks: 1, ["run", path])
+        XCTAssertEqual(mismatch.status, 1)
+        for expected in ["output.variables: 'z500' is not a channel", "initial state of 2000-01-02T03:00:00Z",
+                         "initial state of 2000-03-01T00:00:00Z"] {
+            XCTAssertTrue(mismatch.stderr.contains(expected), "missing '\(expected)' in:\n\(mismatch.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch.path)/out"))
+    }
+}
+
+/// A `myriad` job under mpirun in the background, for tests that signal it.
+final class BackgroundJob {
+    let process = Process()
+    private let log: URL
+
+    init(ranks: Int, _ arguments: [String]) throws {
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-job-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["mpirun", "--oversubscribe", "-np", "\(ranks)"] + (MPIJob.isRoot ? ["--allow-run-as-root"] : [])
+            + [MPIJob.executable] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = environment
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: log)
+    }
+
+    /// Waits until `file` exists (modified after `newerThan`), failing after `timeout` seconds.
+    func waitFor(file: String, newerThan: Date = .distantPast, timeout: Double = 120) throws {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout && process.isRunning {
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+               modified > newerThan { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("\(file) did not appear within \(timeout) s:\n\(output())")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// The rank processes: mpirun's children running myriad.
+    func rankProcesses() -> [pid_t] {
+        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
+                                    encoding: .utf8)) ?? ""
+        return children.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+}
