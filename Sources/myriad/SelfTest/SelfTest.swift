@@ -12,9 +12,10 @@ struct SelfTest: ParsableCommand {
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
         case collectives, grid, hdf5, sht, statistics, fail
+        case statisticsInSitu = "statistics-insitu"
     }
 
-    @Argument(help: "collectives | grid | hdf5 | sht | statistics | fail")
+    @Argument(help: "collectives | grid | hdf5 | sht | statistics | statistics-insitu | fail")
     var suite: Suite
 
     @Option(name: .long, help: "Model layout for the grid and sht suites.", transform: ModelLayout.init(parsing:))
@@ -25,6 +26,30 @@ struct SelfTest: ParsableCommand {
 
     @Option(name: .long, help: "Reference file of the statistics suite (Tests/MyriadTests/Fixtures/scores/scores.h5).")
     var fixture: String = "Tests/MyriadTests/Fixtures/scores/scores.h5"
+
+    @Option(name: .long, help: "Fixture case of the statistics-insitu suite.")
+    var fixtureCase = "m50"
+
+    @Option(name: .long, help: "statistics-insitu: ensemble indices of time 0 passed as invalid (comma-separated).")
+    var invalid = ""
+
+    @Option(name: .long, help: "statistics-insitu: ensemble indices of time 0 not passed at all (comma-separated).")
+    var drop = ""
+
+    @Option(name: .long, help: "statistics-insitu: first lead index to add.")
+    var firstLead = 0
+
+    @Option(name: .long, help: "statistics-insitu: lead index to stop before (default: all).")
+    var endLead: Int?
+
+    @Flag(name: .long, help: "statistics-insitu: continue from the partial files.")
+    var resume = false
+
+    @Flag(name: .long, help: "statistics-insitu: stop without finish() (leaves the partial files).")
+    var noFinish = false
+
+    @Option(name: .long, help: "statistics-insitu: EFI climate file.")
+    var climate: String?
 
     @Option(name: .long, help: "The rank that fails in the fail suite.")
     var failRank = 0
@@ -40,6 +65,12 @@ struct SelfTest: ParsableCommand {
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
             case .sht: try SHTSelfTest.run(checks, layout: layout)
             case .statistics: try StatisticsSelfTest.run(checks, fixture: fixture)
+            case .statisticsInSitu:
+                func indices(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }
+                try InSituStatisticsSelfTest.run(checks, options: .init(
+                    fixture: fixture, caseName: fixtureCase, directory: directory, invalid: indices(invalid), drop: indices(drop),
+                    leads: endLead.map { firstLead..<$0 } ?? (firstLead > 0 ? firstLead..<Int.max : nil),
+                    resume: resume, finish: !noFinish, climate: climate))
             case .fail: try failOnOneRank(world)
             }
             try checks.conclude(suite: suite.rawValue)

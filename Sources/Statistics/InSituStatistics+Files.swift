@@ -1,0 +1,117 @@
+import Foundation
+import Storage
+
+// The layouts of statistics.h5 and scores.h5 (docs/statistics.md). Every definition is collective.
+
+extension InSituStatistics {
+    /// The scalar score metrics, stored per lead (`<v>_<metric>[lead_time]`) and per initial time
+    /// (`<v>_<metric>_by_time[time, lead_time]`), in CSV order.
+    static let scalarMetrics = ["rmse", "spread", "spread_skill", "crps", "crps_fair", "outlier_fraction",
+                                "best_member_rmse_pointwise", "best_member_rmse"]
+
+    func thresholdDimension(_ variable: String) -> String { "threshold_\(variable)" }
+
+    private func defineCommonCoordinates(_ file: StatisticsOutputFile) throws {
+        try file.coordinate("time", values: initialTimes.map { $0.timeIntervalSince1970 / 3600 },
+                            attributes: NetCDFAttribute.hoursSinceEpoch + [("long_name", .text("initial time"))])
+        try file.coordinate("lead_time", values: leadHours, attributes: NetCDFAttribute.leadTimeHours)
+    }
+
+    private func defineThresholds(_ file: StatisticsOutputFile) throws {
+        for name in variables {
+            guard let thresholds = settings.thresholds[name], !thresholds.isEmpty else { continue }
+            try file.coordinate(thresholdDimension(name), values: thresholds,
+                                attributes: [("long_name", .text("exceedance threshold of \(name) (event: value > threshold)"))])
+        }
+    }
+
+    func defineStatisticsFile(_ file: StatisticsOutputFile) throws {
+        try defineCommonCoordinates(file)
+        try file.coordinate("lat", values: latitudes, attributes: [("units", .text("degrees_north")), ("standard_name", .text("latitude"))])
+        try file.coordinate("lon", values: longitudes, attributes: [("units", .text("degrees_east")), ("standard_name", .text("longitude"))])
+        if !settings.quantileLevels.isEmpty {
+            try file.coordinate("quantile", values: settings.quantileLevels, attributes: [("long_name", .text("quantile level (numpy linear)"))])
+        }
+        try defineThresholds(file)
+        if let sht {
+            try file.coordinate("wavenumber", values: (0..<sht.lmax).map { Int64($0) },
+                                attributes: [("long_name", .text("total wavenumber l"))])
+        }
+        try file.variable("completed", of: Int32.self, dimensions: ["lead_time"], fillValue: 0,
+                          attributes: [("long_name", .text("1 where the lead time is written"))])
+        try file.variable("members", of: Int32.self, dimensions: ["time", "lead_time"], fillValue: -1,
+                          attributes: [("long_name", .text("valid members in the statistics"))])
+        let field = ["time", "lead_time", "lat", "lon"]
+        for name in variables {
+            for (suffix, description) in [("mean", "ensemble mean"), ("std", "ensemble standard deviation (ddof 1)"),
+                                          ("min", "ensemble minimum"), ("max", "ensemble maximum")] {
+                try file.variable("\(name)_\(suffix)", of: Float.self, dimensions: field, fillValue: .nan,
+                                  attributes: [("long_name", .text("\(description) of \(name)"))])
+            }
+            try file.variable("\(name)_beyond_ksigma", of: Float.self, dimensions: field, fillValue: .nan,
+                              attributes: [("long_name", .text("members with |x - mean| > k std of \(name)")),
+                                           ("k", .double(settings.kSigma))])
+            if let thresholds = settings.thresholds[name], !thresholds.isEmpty {
+                try file.variable("\(name)_exceedance", of: Float.self, dimensions: [thresholdDimension(name)] + field, fillValue: .nan,
+                                  attributes: [("long_name", .text("share of members above the threshold, \(name)"))])
+            }
+            if !settings.quantileLevels.isEmpty {
+                try file.variable("\(name)_quantile", of: Float.self, dimensions: ["quantile"] + field, fillValue: .nan,
+                                  attributes: [("long_name", .text("ensemble quantiles of \(name)"))])
+            }
+            if let index = variables.firstIndex(of: name), climate[index] != nil {
+                try file.variable("\(name)_efi", of: Float.self, dimensions: field, fillValue: .nan,
+                                  attributes: [("long_name", .text("extreme forecast index of \(name)"))])
+            }
+            if sht != nil {
+                try file.variable("\(name)_spectrum_members", of: Double.self, dimensions: ["time", "lead_time", "wavenumber"], fillValue: .nan,
+                                  attributes: [("long_name", .text("mean angular power spectrum of the members of \(name)"))])
+                try file.variable("\(name)_spectrum_mean", of: Double.self, dimensions: ["time", "lead_time", "wavenumber"], fillValue: .nan,
+                                  attributes: [("long_name", .text("angular power spectrum of the ensemble mean of \(name)"))])
+            }
+        }
+    }
+
+    func defineScoresFile(_ file: StatisticsOutputFile) throws {
+        try defineCommonCoordinates(file)
+        try file.coordinate("rank", values: (0...membersPerTime).map { Int64($0) },
+                            attributes: [("long_name", .text("rank of the truth among the members"))])
+        try file.coordinate("probability_bin", values: (0..<ScoreConfiguration.reliabilityBinCount).map { Double($0) / 10 },
+                            attributes: [("long_name", .text("forecast probability bin centre"))])
+        try defineThresholds(file)
+        try file.variable("completed", of: Int32.self, dimensions: ["lead_time"], fillValue: 0,
+                          attributes: [("long_name", .text("1 where the lead time is written"))])
+        try file.variable("members_by_time", of: Int32.self, dimensions: ["time", "lead_time"], fillValue: -1,
+                          attributes: [("long_name", .text("valid members verified"))])
+        for name in variables {
+            try file.variable("\(name)_members", of: Int32.self, dimensions: ["lead_time"], fillValue: 0,
+                              attributes: [("long_name", .text("M of the aggregated scores (largest valid member count), 0: none"))])
+            for metric in Self.scalarMetrics {
+                try file.variable("\(name)_\(metric)", of: Double.self, dimensions: ["lead_time"], fillValue: .nan,
+                                  attributes: [("long_name", .text("\(metric) of \(name) over all initial times"))])
+                try file.variable("\(name)_\(metric)_by_time", of: Double.self, dimensions: ["time", "lead_time"], fillValue: .nan,
+                                  attributes: [("long_name", .text("\(metric) of \(name) per initial time"))])
+            }
+            try file.variable("\(name)_best_member", of: Int32.self, dimensions: ["lead_time"], fillValue: -1,
+                              attributes: [("long_name", .text("ensemble index with the least mean squared error over all initial times"))])
+            try file.variable("\(name)_best_member_by_time", of: Int32.self, dimensions: ["time", "lead_time"], fillValue: -1,
+                              attributes: [("long_name", .text("ensemble index of the best member per initial time"))])
+            try file.variable("\(name)_rank_histogram", of: Int64.self, dimensions: ["lead_time", "rank"], fillValue: 0,
+                              attributes: [("long_name", .text("rank histogram of \(name) over all initial times"))])
+            try file.variable("\(name)_rank_histogram_by_time", of: Int64.self, dimensions: ["time", "lead_time", "rank"], fillValue: 0,
+                              attributes: [("long_name", .text("rank histogram of \(name) per initial time"))])
+            if let thresholds = settings.thresholds[name], !thresholds.isEmpty {
+                let k = thresholdDimension(name)
+                try file.variable("\(name)_brier", of: Double.self, dimensions: [k, "lead_time"], fillValue: .nan,
+                                  attributes: [("long_name", .text("Brier score of \(name) > threshold"))])
+                try file.variable("\(name)_brier_by_time", of: Double.self, dimensions: [k, "time", "lead_time"], fillValue: .nan)
+                try file.variable("\(name)_reliability_count", of: Int64.self, dimensions: [k, "lead_time", "probability_bin"], fillValue: 0,
+                                  attributes: [("long_name", .text("grid points per forecast-probability bin"))])
+                try file.variable("\(name)_reliability_observed", of: Double.self, dimensions: [k, "lead_time", "probability_bin"], fillValue: .nan,
+                                  attributes: [("long_name", .text("observed frequency per bin"))])
+                try file.variable("\(name)_reliability_forecast", of: Double.self, dimensions: [k, "lead_time", "probability_bin"], fillValue: .nan,
+                                  attributes: [("long_name", .text("mean forecast probability per bin"))])
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import MPI
+import Sphere
+
+/// The work of one `InSituStatistics.add` call: per initial time the transposes, slab statistics and
+/// their writes; at the end the scores' reduction and writes.
+struct LeadAccumulator {
+    let lead: Int
+    let owner: InSituStatistics
+    /// This rank's valid members, in the order their codes were gathered.
+    let valid: [StatisticsMember]
+    /// [time][rank] → the ensemble indices each rank holds of that time, in its order.
+    let holders: [[[Int]]]
+    /// (time, ensemble index) of every rank's valid members, rank by rank, each rank's in its own order
+    /// (the order of the gathered member errors).
+    let codes: [(time: Int, index: Int)]
+    /// Local, unreduced verification sums of each (time, variable) with a truth, in (time, variable) order.
+    private var summaries: [(time: Int, variable: Int, summary: VerificationSummary)] = []
+    /// Weighted mean squared error of each local valid member and variable, [member][variable]; NaN: none.
+    private var errors: [Double]
+
+    private var communicator: Communicator { owner.communicator }
+    private var isRoot: Bool { owner.communicator.isRoot }
+
+    init(lead: Int, owner: InSituStatistics, valid: [StatisticsMember], holders: [[[Int]]], codes: [(time: Int, index: Int)]) {
+        self.codes = codes
+        self.lead = lead
+        self.owner = owner
+        self.valid = valid
+        self.holders = holders
+        errors = [Double](repeating: .nan, count: valid.count * owner.variables.count)
+    }
+
+    // MARK: - One initial time
+
+    mutating func addTime(_ t: Int, truth: (Int) throws -> [Float]?) throws {
+        let variableCount = owner.variables.count
+        let n = owner.nlat * owner.nlon
+        let mine = valid.indices.filter { valid[$0].timeIndex == t }
+        let m = holders[t].reduce(0) { $0 + $1.count }
+        var field = owner.settings.scores ? try truth(t) : nil
+        if let field {
+            precondition(field.count == variableCount * n, "InSituStatistics.add: truth of time \(t) has \(field.count) values, expected \(variableCount) × \(n)")
+        }
+        if owner.settings.scores && communicator.size > 1 {
+            let everywhere = try communicator.allreduced(Int64(field == nil ? 0 : 1), .min)
+            if everywhere == 0 { field = nil }
+        }
+        try owner.statisticsFile?.writeFromRoot("members", [Int32(m)], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+        if field != nil {
+            try owner.scoresFile?.writeFromRoot("members_by_time", [Int32(m)], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+        }
+        guard m >= 2 else { return }  // statistics need two members: the time stays at the fill value
+
+        let transpose = IndexedEnsembleTranspose(indices: holders[t], rank: communicator.rank, nlat: owner.nlat, nlon: owner.nlon)
+        let slab = transpose.localPoints
+        for v in 0..<variableCount {
+            var local = [Float]()
+            local.reserveCapacity(mine.count * n)
+            for i in mine { local += valid[i].fields[(v * n)..<((v + 1) * n)] }
+            let slabMembers = try local.withUnsafeBufferPointer { try transpose.forward($0, over: communicator) }
+            // after this: [slab point][member], all m valid members of time t in ensemble-index order
+            let configuration = owner.settings.configuration(for: owner.variables[v])
+            let statistics: SlabStatistics
+            if let field {
+                let slabTruth = Array(field[(v * n + slab.lowerBound)..<(v * n + slab.upperBound)])
+                let slabWeights = Array(owner.pointWeights[slab])
+                let scores = slabMembers.withUnsafeBufferPointer { x in
+                    slabTruth.withUnsafeBufferPointer { y in
+                        SlabScores(members: x, truth: y, memberCount: m, firstPoint: slab.lowerBound, lead: lead,
+                                   variable: t * variableCount + v, configuration: configuration)
+                    }
+                }
+                var summary = VerificationSummary(memberCount: m, thresholdCount: configuration.thresholds.count)
+                slabTruth.withUnsafeBufferPointer { y in slabWeights.withUnsafeBufferPointer { summary.add(scores, truth: y, pointWeights: $0) } }
+                summaries.append((t, v, summary))
+                let truthField = Array(field[(v * n)..<((v + 1) * n)])
+                let mse = BestMember.meanSquaredErrors(local, truth: truthField, pointWeights: owner.pointWeights)
+                for (k, i) in mine.enumerated() { errors[i * variableCount + v] = mse[k] }
+                statistics = scores.statistics
+            } else if owner.settings.statistics {
+                statistics = slabMembers.withUnsafeBufferPointer { SlabStatistics(members: $0, memberCount: m, configuration: configuration) }
+            } else {
+                continue
+            }
+            if owner.statisticsFile != nil {
+                try writeStatistics(statistics, slabMembers: slabMembers, time: t, variable: v, transpose: transpose)
+            }
+        }
+        if let sht = owner.sht { try writeMemberSpectra(time: t, mine: mine, sht: sht) }
+    }
+
+    private func writeStatistics(_ s: SlabStatistics, slabMembers: [Float], time t: Int, variable v: Int,
+                                 transpose: IndexedEnsembleTranspose) throws {
+        guard let file = owner.statisticsFile else { return }
+        let name = owner.variables[v]
+        let rows = transpose.localRows
+        let nlon = owner.nlon
+        let offset = [t, lead, rows.lowerBound, 0], count = [1, 1, rows.count, nlon]
+        try file.write("\(name)_mean", s.mean.map { Float($0) }, offset: offset, count: count)
+        try file.write("\(name)_std", s.variance.map { Float($0.squareRoot()) }, offset: offset, count: count)
+        try file.write("\(name)_min", s.minimum.map { Float($0) }, offset: offset, count: count)
+        try file.write("\(name)_max", s.maximum.map { Float($0) }, offset: offset, count: count)
+        try file.write("\(name)_beyond_ksigma", s.beyondKSigma.map { Float($0) }, offset: offset, count: count)
+        let thresholds = owner.settings.thresholds[name] ?? []
+        if !thresholds.isEmpty {
+            try file.write("\(name)_exceedance", s.exceedance.map { Float($0) }, offset: [0] + offset, count: [thresholds.count] + count)
+        }
+        let levels = owner.settings.quantileLevels
+        if !levels.isEmpty {
+            try file.write("\(name)_quantile", s.quantiles.map { Float($0) }, offset: [0] + offset, count: [levels.count] + count)
+        }
+        if let climate = owner.climate[v], let efi = owner.settings.extremeForecastIndex {
+            let q = climate.quantiles
+            let values: [Double] = climate.perLead
+                ? try climate.dataset.read(Double.self, offset: [lead, 0, rows.lowerBound, 0], count: [1, q, rows.count, nlon])
+                : try climate.dataset.read(Double.self, offset: [0, rows.lowerBound, 0], count: [q, rows.count, nlon])
+            let points = rows.count * nlon
+            let m = s.memberCount
+            var sorted = [Double](repeating: 0, count: m), column = [Double](repeating: 0, count: q)
+            var index = [Float](repeating: .nan, count: points)
+            for p in 0..<points {
+                for i in 0..<m { sorted[i] = Double(slabMembers[p * m + i]) }
+                sorted.sort()
+                for j in 0..<q { column[j] = values[j * points + p] }
+                index[p] = Float(sorted.withUnsafeBufferPointer { x in
+                    column.withUnsafeBufferPointer {
+                        ExtremeForecastIndex.efi(sortedMembers: x, climate: $0, coefficients: climate.coefficients, eps: efi.eps)
+                    }
+                })
+            }
+            try file.write("\(name)_efi", index, offset: offset, count: count)
+        }
+        if let sht = owner.sht {
+            // The spectrum of the ensemble mean: the mean's rows gathered on rank 0 (float64, as computed).
+            let mean = communicator.size > 1 ? try communicator.gatherv(s.mean).values : s.mean
+            let spectrum = isRoot ? EnsembleSpectra.spectrum(of: mean, sht: sht) : []
+            try file.writeFromRoot("\(name)_spectrum_mean", spectrum, offset: [t, lead, 0], count: [1, 1, sht.lmax], isRoot: isRoot)
+        }
+    }
+
+    /// Each member's spectrum where it is; rank 0 sums them in ensemble-index order (layout-independent).
+    private func writeMemberSpectra(time t: Int, mine: [Int], sht: RealSHT<Double>) throws {
+        guard let file = owner.statisticsFile else { return }
+        let variableCount = owner.variables.count
+        let n = owner.nlat * owner.nlon
+        let lmax = sht.lmax
+        var local = [Double]()
+        local.reserveCapacity(mine.count * variableCount * lmax)
+        for i in mine {
+            for v in 0..<variableCount {
+                local += EnsembleSpectra.spectrum(of: valid[i].fields[(v * n)..<((v + 1) * n)].map(Double.init), sht: sht)
+            }
+        }
+        let all = communicator.size > 1 ? try communicator.gatherv(local).values : local
+        var means = [[Double]](repeating: [], count: variableCount)
+        if isRoot {
+            // (ensemble index, position in `all`), summed ascending by index
+            var order = [(index: Int, position: Int)]()
+            for indices in holders[t] { for index in indices { order.append((index, order.count)) } }
+            order.sort { $0.index < $1.index }
+            for v in 0..<variableCount {
+                var sum = [Double](repeating: 0, count: lmax)
+                for member in order {
+                    let base = (member.position * variableCount + v) * lmax
+                    for l in 0..<lmax { sum[l] += all[base + l] }
+                }
+                means[v] = sum.map { $0 / Double(order.count) }
+            }
+        }
+        for v in 0..<variableCount {
+            try file.writeFromRoot("\(owner.variables[v])_spectrum_members", means[v], offset: [t, lead, 0], count: [1, 1, lmax], isRoot: isRoot)
+        }
+    }
+
+    // MARK: - Scores of the lead
+
+    mutating func conclude() throws {
+        try owner.statisticsFile?.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
+        guard let file = owner.scoresFile else { return }
+        if communicator.size > 1 && !summaries.isEmpty {
+            // after this: every summary holds the sums over all ranks' slabs
+            let all = try communicator.allreduced(summaries.flatMap { $0.summary.sums }, .sum)
+            var offset = 0
+            for k in summaries.indices {
+                let count = summaries[k].summary.sums.count
+                summaries[k].summary.sums = Array(all[offset..<(offset + count)])
+                offset += count
+            }
+        }
+        let variableCount = owner.variables.count
+        let e = owner.membersPerTime
+        // Every rank's member errors, in the gathered (rank, local) order of the codes.
+        let allErrors = communicator.size > 1 ? try communicator.allgatherv(errors).values : errors
+        for v in 0..<variableCount {
+            let mine = summaries.filter { $0.variable == v }
+            guard let largest = mine.map({ $0.summary.memberCount }).max() else { continue }
+            let name = owner.variables[v]
+            let thresholds = owner.settings.thresholds[name] ?? []
+            var total = VerificationSummary(memberCount: largest, thresholdCount: thresholds.count)
+            // Best member: per time the first least error by index; over times the least mean error.
+            var errorSum = [Double](repeating: 0, count: e), errorCount = [Int](repeating: 0, count: e)
+            for entry in mine {
+                let t = entry.time
+                total.accumulate(entry.summary)
+                var best: (index: Int, error: Double)? = nil
+                for (k, code) in codes.enumerated() where code.time == t {
+                    let error = allErrors[k * variableCount + v]
+                    guard !error.isNaN else { continue }
+                    errorSum[code.index] += error
+                    errorCount[code.index] += 1
+                    if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
+                }
+                let s = entry.summary
+                let values = [s.rmse, s.spread, s.spreadSkill, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE,
+                              best.map { $0.error.squareRoot() } ?? .nan]
+                for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
+                    try file.writeFromRoot("\(name)_\(metric)_by_time", [value], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+                }
+                try file.writeFromRoot("\(name)_best_member_by_time", [Int32(best?.index ?? -1)], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_rank_histogram_by_time", s.rankHistogram.map(Int64.init), offset: [t, lead, 0],
+                                       count: [1, 1, s.memberCount + 1], isRoot: isRoot)
+                if !thresholds.isEmpty {
+                    try file.writeFromRoot("\(name)_brier_by_time", thresholds.indices.map { s.brier(threshold: $0) }, offset: [0, t, lead],
+                                           count: [thresholds.count, 1, 1], isRoot: isRoot)
+                }
+            }
+            var best: (index: Int, error: Double)? = nil
+            for index in 0..<e where errorCount[index] > 0 {
+                let error = errorSum[index] / Double(errorCount[index])
+                if best == nil || error < best!.error { best = (index, error) }
+            }
+            let values = [total.rmse, total.spread, total.spreadSkill, total.crps, total.fairCRPS, total.outlierFraction,
+                          total.pointwiseBestMemberRMSE, best.map { $0.error.squareRoot() } ?? .nan]
+            for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
+                try file.writeFromRoot("\(name)_\(metric)", [value], offset: [lead], count: [1], isRoot: isRoot)
+            }
+            try file.writeFromRoot("\(name)_members", [Int32(largest)], offset: [lead], count: [1], isRoot: isRoot)
+            try file.writeFromRoot("\(name)_best_member", [Int32(best?.index ?? -1)], offset: [lead], count: [1], isRoot: isRoot)
+            try file.writeFromRoot("\(name)_rank_histogram", total.rankHistogram.map(Int64.init), offset: [lead, 0],
+                                   count: [1, largest + 1], isRoot: isRoot)
+            if !thresholds.isEmpty {
+                let k = thresholds.count, bins = ScoreConfiguration.reliabilityBinCount
+                try file.writeFromRoot("\(name)_brier", thresholds.indices.map { total.brier(threshold: $0) }, offset: [0, lead],
+                                       count: [k, 1], isRoot: isRoot)
+                let table = thresholds.indices.flatMap { j in (0..<bins).map { total.reliability(threshold: j, bin: $0) } }
+                try file.writeFromRoot("\(name)_reliability_count", table.map { Int64($0.count) }, offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_reliability_observed", table.map(\.observed), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_reliability_forecast", table.map(\.forecast), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
+            }
+        }
+        try file.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
+    }
+}
