@@ -199,6 +199,16 @@ public struct EnsemblePlan: Sendable {
                 }
             }
         }
+        if configuration.statistics.enabled, let path = configuration.statistics.truth {
+            do {
+                let truth = try InitialConditionSource(location: .file(path), dhours: stepHours)
+                let time = initialTimes.first ?? Date(timeIntervalSince1970: 0)
+                let (file, index) = try truth.locate(time)
+                try truth.checkShape(path: file, index: index, channels: outputVariables.map { stateChannels[$0] }, nlat: nlat, nlon: nlon)
+            } catch {
+                problems.append("statistics.truth: \(error)")
+            }
+        }
         return problems
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 import MPI
 import SFNO
+import Sphere
+import Statistics
 import Storage
 
 /// How a run ended.
@@ -19,6 +21,11 @@ public struct RunSummary: Sendable {
     public let invalidMembers: [Int]
     public let seconds: Double
     public let memberStepsPerSecond: Double
+    /// Rank 0's wall-clock seconds in each part of the run: "steps" (the networks), "output" (member
+    /// writes), "statistics" (in-situ statistics and scores), "restart" (records).
+    public let timings: [(part: String, seconds: Double)]
+    /// The scores file (scores.csv) when scores were computed.
+    public let scoresCSV: String?
 }
 
 /// Runs an `EnsemblePlan` on every rank of `world`: loads this rank's checkpoints, builds its members'
@@ -36,8 +43,6 @@ public final class EnsembleRunner {
     public let resume: Bool
     private let log: (String) -> Void
     private let isRoot: Bool
-    /// Statistics of the run, when configured (set up by `makeStatistics`).
-    public var statisticsHook: StatisticsHook?
 
     public init(plan: EnsemblePlan, world: Communicator, directory: String, resume: Bool, log: @escaping (String) -> Void) {
         self.plan = plan
@@ -84,13 +89,18 @@ public final class EnsembleRunner {
 
         let output = plan.configuration.output.members
             ? try MemberOutput(plan: plan, directory: directory, communicator: world, resume: resume) : nil
-        try statisticsHook?.start(resume)
+        let statistics = try makeStatistics()
+        let truth = try plan.configuration.statistics.truth.map {
+            try InitialConditionSource(location: .file($0), dhours: plan.stepHours)
+        }
         let totalMemberSteps = plan.members.count * plan.steps
         let progress = isRoot ? RunProgress(totalMemberSteps: totalMemberSteps, doneBefore: max(firstStep - 1, 0) * plan.members.count,
                                             interval: plan.configuration.progressSeconds, write: log) : nil
         var written = firstStep == 0 ? 0 : plan.outputSteps.filter { $0 < firstStep }.count * plan.members.count * plan.outputBytesPerMemberStep
 
+        var timer = PartTimer()
         for step in firstStep...plan.steps {
+            timer.start("steps")
             if step > 0 {
                 for (j, member) in members.enumerated() where valid[j] {
                     let validTime = plan.initialTimes[member.time].addingTimeInterval(Double((step - 1) * plan.stepHours * 3600))
@@ -107,24 +117,30 @@ public final class EnsembleRunner {
                     models[members[j].checkpoint]!.denormalise(&x)
                     return x
                 }
+                timer.start("output")
                 try output?.write(slot: slot, members: members, states: physical)
-                try statisticsHook?.add(slot, members, physical, valid)
+                timer.start("statistics")
+                if let statistics {
+                    try addStatistics(statistics, slot: slot, step: step, members: members, states: physical, valid: valid, truth: truth)
+                }
                 written += plan.members.count * plan.outputBytesPerMemberStep
             }
+            timer.start("restart")
             let stopping = try world.allreduced(Int32(StopSignal.isRequested(afterStep: step) ? 1 : 0), .max) != 0
             let every = plan.configuration.restartEvery
             if (every > 0 && step % every == 0) || stopping {
                 try output?.flush()
-                try statisticsHook?.flush()
+                try statistics?.flush()
                 try record.write(step: step, fingerprint: fingerprint, plan: plan, offset: offset, states: states,
                                  valid: valid, communicator: world)
             }
+            timer.stop()
             progress?.update(step: step, steps: plan.steps, memberSteps: step * plan.members.count,
                              membersDone: step == plan.steps ? plan.members.count : 0, members: plan.members.count,
                              outputBytes: plan.configuration.output.members ? written : 0, force: step == plan.steps || stopping)
             if stopping && step < plan.steps {
                 output?.close()
-                try statisticsHook?.stop()
+                statistics?.closeForRestart()
                 if isRoot { log("stopped by a signal after step \(step) of \(plan.steps); restart record \(record.path) written. Resume with: myriad run \(plan.configuration.file) --resume") }
                 return .stopped(step: step)
             }
@@ -132,8 +148,11 @@ public final class EnsembleRunner {
 
         // Flags of every member (for the summary and the file).
         try output?.finish(members: members, valid: valid)
-        var files = try statisticsHook?.finish() ?? []
-        if output != nil { files.insert(MemberOutput.fileName, at: 0) }
+        var files: [String] = output != nil ? [MemberOutput.fileName] : []
+        if let statistics {
+            try statistics.finish()
+            files += [InSituStatistics.statisticsFileName] + (truth != nil ? [InSituStatistics.scoresFileName, InSituStatistics.scoresCSVName] : [])
+        }
         let localInvalid = zip(members, valid).filter { !$0.1 }.map { Int32($0.0.id) }
         let invalid = try world.allgatherv(localInvalid).values.map(Int.init).sorted()
         try world.barrier()
@@ -141,7 +160,49 @@ public final class EnsembleRunner {
         let seconds = Date().timeIntervalSince(clock)
         return .finished(RunSummary(directory: directory, files: files, members: plan.members.count, invalidMembers: invalid,
                                     seconds: seconds,
-                                    memberStepsPerSecond: Double(plan.members.count * (plan.steps - max(firstStep - 1, 0))) / seconds))
+                                    memberStepsPerSecond: Double(plan.members.count * (plan.steps - max(firstStep - 1, 0))) / seconds,
+                                    timings: timer.totals,
+                                    scoresCSV: statistics != nil && truth != nil ? "\(directory)/\(InSituStatistics.scoresCSVName)" : nil))
+    }
+
+    // MARK: - Statistics
+
+    /// The in-situ statistics of the output variables at the output lead times, on the whole grid.
+    private func makeStatistics() throws -> InSituStatistics? {
+        let c = plan.configuration.statistics
+        guard c.enabled else { return nil }
+        let weights = Quadrature(grid: plan.grid, nlat: plan.nlat).weights
+        let settings = StatisticsSettings(
+            thresholds: c.thresholds, quantileLevels: c.quantiles, kSigma: c.kSigma, spectra: c.spectra, grid: plan.grid,
+            seed: plan.configuration.seed, statistics: true, scores: c.truth != nil)
+        return try InSituStatistics(
+            variables: plan.outputVariables.map { plan.stateChannels[$0] }, nlat: plan.nlat, nlon: plan.nlon,
+            latitudes: plan.latitudes, longitudes: plan.longitudes,
+            pointWeights: (0..<plan.pointCount).map { weights[$0 / plan.nlon] }, initialTimes: plan.initialTimes,
+            leadHours: plan.outputSteps.map { Double($0 * plan.stepHours) }, membersPerTime: plan.membersPerTime,
+            settings: settings, communicator: world, directory: directory, resume: resume)
+    }
+
+    /// One output step's members into the statistics; the truth at each initial time's valid time, where
+    /// the truth file has it.
+    private func addStatistics(_ statistics: InSituStatistics, slot: Int, step: Int, members: [Member], states: [[Float]],
+                               valid: [Bool], truth: InitialConditionSource?) throws {
+        let variables = plan.outputVariables
+        let n = plan.pointCount
+        let inputs = members.indices.map { j -> StatisticsMember in
+            var fields = [Float]()
+            fields.reserveCapacity(variables.count * n)
+            for v in variables { fields += states[j][(v * n)..<((v + 1) * n)] }
+            return StatisticsMember(timeIndex: members[j].time, ensembleIndex: members[j].ensemble, fields: fields, isValid: valid[j])
+        }
+        let names = variables.map { plan.stateChannels[$0] }
+        try statistics.add(lead: slot, members: inputs) { t in
+            guard let truth else { return nil }
+            let time = self.plan.initialTimes[t].addingTimeInterval(Double(step * self.plan.stepHours * 3600))
+            // Past the end of the truth there is nothing to score; every rank reads the same file alike.
+            guard let (path, index) = try? truth.locate(time), index < (try? truth.shapeOfFields(path))?.first ?? 0 else { return nil }
+            return try truth.read(time: time, channels: names, nlat: self.plan.nlat, nlon: self.plan.nlon)
+        }
     }
 
     // MARK: - Initial states
@@ -177,23 +238,23 @@ public final class EnsembleRunner {
     }
 }
 
-/// The runner's calls into the in-situ statistics, each collective over the job.
-public struct StatisticsHook {
-    public var start: (_ resume: Bool) throws -> Void
-    /// (output slot, this rank's members, their physical states, validity)
-    public var add: (Int, [Member], [[Float]], [Bool]) throws -> Void
-    public var flush: () throws -> Void
-    public var stop: () throws -> Void
-    /// Renames the files; returns their names.
-    public var finish: () throws -> [String]
+/// Wall-clock seconds per named part of a loop: `start` ends the running part and begins another.
+struct PartTimer {
+    private(set) var totals: [(part: String, seconds: Double)] = []
+    private var running: (part: String, since: Date)?
 
-    public init(start: @escaping (Bool) throws -> Void, add: @escaping (Int, [Member], [[Float]], [Bool]) throws -> Void,
-                flush: @escaping () throws -> Void, stop: @escaping () throws -> Void, finish: @escaping () throws -> [String]) {
-        self.start = start
-        self.add = add
-        self.flush = flush
-        self.stop = stop
-        self.finish = finish
+    mutating func start(_ part: String) {
+        stop()
+        running = (part, Date())
+    }
+
+    mutating func stop() {
+        guard let running else { return }
+        let elapsed = Date().timeIntervalSince(running.since)
+        if let i = totals.firstIndex(where: { $0.part == running.part }) { totals[i].seconds += elapsed } else {
+            totals.append((running.part, elapsed))
+        }
+        self.running = nil
     }
 }
 

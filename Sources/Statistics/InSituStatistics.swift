@@ -184,3 +184,17 @@ public final class InSituStatistics: @unchecked Sendable {
         if failed != 0 { throw StatisticsFileError(path: directory, problem: "rank 0 could not finish the statistics files") }
     }
 }
+
+extension InSituStatistics {
+    /// Writes buffered data to disk (collective), so that the partial files agree with a restart record.
+    public func flush() throws {
+        try statisticsFile?.file?.flush()
+        try scoresFile?.file?.flush()
+    }
+
+    /// Closes the partial files without finishing them, for a run stopping to be resumed (collective).
+    public func closeForRestart() {
+        statisticsFile?.close()
+        scoresFile?.close()
+    }
+}

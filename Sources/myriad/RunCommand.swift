@@ -46,7 +46,6 @@ struct RunCommand: ParsableCommand {
             let runner = EnsembleRunner(plan: plan, world: world, directory: configuration.output.directory, resume: resume) {
                 logger.info("\($0)")
             }
-            runner.statisticsHook = try makeStatisticsHook(plan: plan, world: world)
             switch try runner.run() {
             case .stopped:
                 MPIEnvironment.finish()
@@ -95,11 +94,43 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunSummary {
-    /// Where the outputs are, and what went wrong, for the end of a run.
+    /// Where the outputs are, where the time went, what went wrong and the scores, for the end of a run.
     func report() -> String {
         var lines = ["run finished: \(members) members in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", memberStepsPerSecond)) member-steps/s); outputs in \(directory)/: \(files.joined(separator: ", "))"]
+        let stepping = timings.first { $0.part == "steps" }?.seconds ?? 0
+        lines.append("  time on rank 0: " + timings.map { part in
+            let share = stepping > 0 && part.part != "steps" ? String(format: " (%.1f %% of the steps)", 100 * part.seconds / stepping) : ""
+            return "\(part.part) \(String(format: "%.2f", part.seconds)) s\(share)"
+        }.joined(separator: ", "))
         if !invalidMembers.isEmpty {
             lines.append("  \(invalidMembers.count) member(s) turned non-finite and were left out of the statistics: \(invalidMembers.prefix(20).map(String.init).joined(separator: ", "))")
+        }
+        if let scoresCSV, let table = scoreTable(scoresCSV) { lines.append(table) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Ensemble-mean RMSE, spread and CRPS per variable and lead time, from scores.csv.
+    private func scoreTable(_ path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        var values: [String: Double] = [:]
+        var variables: [String] = [], leads: [String] = []
+        for row in text.split(separator: "\n").dropFirst() {
+            let fields = row.split(separator: ",").map(String.init)
+            guard fields.count == 4, ["rmse", "spread", "crps"].contains(fields[2]), let value = Double(fields[3]) else { continue }
+            if !variables.contains(fields[0]) { variables.append(fields[0]) }
+            if !leads.contains(fields[1]) { leads.append(fields[1]) }
+            values["\(fields[0])|\(fields[1])|\(fields[2])"] = value
+        }
+        guard !variables.isEmpty else { return nil }
+        func cell(_ v: String, _ lead: String) -> String {
+            ["rmse", "spread", "crps"].map { values["\(v)|\(lead)|\($0)"].map { String(format: "%.3g", $0) } ?? "–" }
+                .joined(separator: " / ").padding(toLength: 26, withPad: " ", startingAt: 0)
+        }
+        var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS",
+                     "    lead    " + variables.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined()]
+        for lead in leads {
+            let hours = Double(lead).map { String(format: "%5.0f h", $0) } ?? lead
+            lines.append(("    \(hours) " + variables.map { cell($0, lead) }.joined()).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
         }
         return lines.joined(separator: "\n")
     }

@@ -25,8 +25,9 @@ final class RunCommandTests: XCTestCase {
     }
 
     /// 2 checkpoints × 2 initial times × 4 bred-vector members (2 pairs, a control) = 16 members, 4 steps.
-    /// - output: extra keys of the output block (YAML lines indented by two spaces)
-    func configuration(in directory: URL, leadHours: Int = 24, output: String = "", extra: String = "") throws -> String {
+    /// - output, statistics: keys of those blocks (YAML lines indented by two spaces)
+    func configuration(in directory: URL, leadHours: Int = 24, output: String = "", statistics: String = "  enabled: false",
+                       extra: String = "") throws -> String {
         let yaml = """
             checkpoints: [\(Self.checkpoint(0)), \(Self.checkpoint(1))]
             initial_conditions:
@@ -44,12 +45,29 @@ final class RunCommandTests: XCTestCase {
               directory: \(directory.appendingPathComponent("out").path)
             \(output)
             statistics:
-              enabled: false
+            \(statistics)
             \(extra)
             """
         let path = directory.appendingPathComponent("run.yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// scores.csv of two runs agree: the same rows, values to float64 round-off (weighted sums are reduced
+    /// in another order at another rank count).
+    func assertScoresEqual(_ one: URL, _ other: URL, file: StaticString = #filePath, line: UInt = #line) {
+        let rows = { (url: URL) in
+            ((try? String(contentsOf: url.appendingPathComponent("scores.csv"), encoding: .utf8)) ?? "").split(separator: "\n")
+        }
+        let (a, b) = (rows(one), rows(other))
+        XCTAssertEqual(a.count, b.count, "scores.csv row counts", file: file, line: line)
+        XCTAssertGreaterThan(a.count, 1, "scores.csv is empty", file: file, line: line)
+        for (x, y) in zip(a, b) where x != y {
+            let (u, v) = (x.split(separator: ","), y.split(separator: ","))
+            XCTAssertEqual(u.prefix(3), v.prefix(3), file: file, line: line)
+            guard u.count == 4, v.count == 4, let p = Double(u[3]), let q = Double(v[3]) else { continue }
+            XCTAssertLessThanOrEqual(abs(p - q), 1e-12 * max(abs(p), abs(q)), "\(x) vs \(y)", file: file, line: line)
+        }
     }
 
     func members(_ directory: URL) throws -> Data {
@@ -96,7 +114,8 @@ final class RunCommandTests: XCTestCase {
 
     func testStopThenResumeOnOtherRanksGivesTheUninterruptedFile() throws {
         let scratch = try makeScratchDirectory("myriad-run-resume")
-        let config = try configuration(in: scratch, extra: "restart: {every_steps: 3}")
+        let config = try configuration(in: scratch, statistics: "  truth: \(try initialStates())\n  quantiles: [0.5]",
+                                       extra: "restart: {every_steps: 3}")
         let reference = scratch.appendingPathComponent("reference"), out = scratch.appendingPathComponent("out")
         try MPIJob.succeed(ranks: 1, ["run", config, "--output-directory", reference.path])
         // The stop the signal handlers ask for, at a chosen step: finish step 2, write the record, exit 85.
@@ -106,9 +125,11 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("members.h5.partial").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("members.h5").path),
                        "a stopped run must not leave a file under the final name")
-        let resumed = try MPIJob.succeed(ranks: 4, ["run", config, "--resume"])
-        _ = resumed
+        try MPIJob.succeed(ranks: 4, ["run", config, "--resume"])
         XCTAssertEqual(try members(out), try members(reference), "resumed run's members file differs from the uninterrupted run's")
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("statistics.h5")),
+                       try Data(contentsOf: reference.appendingPathComponent("statistics.h5")), "resumed run's statistics.h5 differs")
+        assertScoresEqual(out, reference)
         // A finished run is not resumed again: its files stay as they are.
         let again = try MPIJob.run(ranks: 1, ["run", config, "--resume"])
         XCTAssertNotEqual(again.status, 0)
@@ -191,6 +212,35 @@ final class RunCommandTests: XCTestCase {
             print("ok", ds.encoding.get("source", "")[-10:])
             """, arguments: [scratch.appendingPathComponent("out/members.h5").path])
         XCTAssertTrue(output.hasPrefix("ok"), output)
+    }
+
+    func testInSituStatisticsEqualOfflineScoresOfTheMembersFile() throws {
+        let scratch = try makeScratchDirectory("myriad-run-statistics")
+        let truth = try initialStates()
+        let config = try configuration(in: scratch, output: "  variables: [height]", statistics: """
+              truth: \(truth)
+              thresholds: {height: [10000, 10020]}
+              quantiles: [0.1, 0.5, 0.9]
+              spectra: true
+            """)
+        let out = scratch.appendingPathComponent("out"), offline = scratch.appendingPathComponent("offline")
+        try MPIJob.succeed(ranks: 2, ["run", config])
+        try FileManager.default.createDirectory(at: offline, withIntermediateDirectories: true)
+        try MPIJob.succeed(ranks: 1, ["score", "--forecast", out.appendingPathComponent("members.h5").path, "--truth", truth,
+                                      "--output-directory", offline.path, "--thresholds", "10000,10020", "--quantiles", "0.1,0.5,0.9",
+                                      "--spectra", "--seed", "7"])
+        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("statistics.h5")),
+                       try Data(contentsOf: offline.appendingPathComponent("statistics.h5")),
+                       "statistics.h5: in-situ (2 ranks) and offline myriad score (1 rank) differ")
+        assertScoresEqual(out, offline)
+        // Scores exist for every lead (the truth covers 24 h from both initial times) and are sane.
+        let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
+        let rmse = csv.split(separator: "\n").filter { $0.hasPrefix("height,") && $0.contains(",rmse,") }
+        XCTAssertEqual(rmse.count, 5, csv)
+        for row in rmse {
+            let value = Double(row.split(separator: ",")[3])!
+            XCTAssertTrue(value >= 0 && value < 50, "height RMSE \(value) m out of range: \(row)")
+        }
     }
 
     func testConfigurationProblemsAreReportedTogetherBeforeAnyWork() throws {
