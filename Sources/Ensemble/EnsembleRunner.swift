@@ -42,14 +42,18 @@ public final class EnsembleRunner {
     public let directory: String
     public let resume: Bool
     private let log: (String) -> Void
+    private let warn: (String) -> Void
     private let isRoot: Bool
 
-    public init(plan: EnsemblePlan, world: Communicator, directory: String, resume: Bool, log: @escaping (String) -> Void) {
+    /// - log: progress and messages (printed by rank 0); warn: problems of single members (printed by any rank)
+    public init(plan: EnsemblePlan, world: Communicator, directory: String, resume: Bool, log: @escaping (String) -> Void,
+                warn: @escaping (String) -> Void) {
         self.plan = plan
         self.world = world
         self.directory = directory
         self.resume = resume
         self.log = log
+        self.warn = warn
         isRoot = world.rank == 0
     }
 
@@ -105,11 +109,12 @@ public final class EnsembleRunner {
                 for (j, member) in members.enumerated() where valid[j] {
                     let validTime = plan.initialTimes[member.time].addingTimeInterval(Double((step - 1) * plan.stepHours * 3600))
                     try models[member.checkpoint]!.stepNormalised(&states[j], validTime: validTime)
-                    if !states[j].allSatisfy(\.isFinite) {
-                        valid[j] = false
-                        log("\(member) turned non-finite at step \(step); it is flagged in member_valid and left out of the statistics")
-                    }
+                    if Self.poisoned.contains(member.id) && step == 1 { states[j][0] = .nan }
                 }
+            }
+            for (j, member) in members.enumerated() where valid[j] && !states[j].allSatisfy(\.isFinite) {
+                valid[j] = false
+                warn("\(member) is not finite at step \(step); it is flagged in member_valid and left out of the statistics")
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
                 let physical = members.indices.map { j -> [Float] in
@@ -164,6 +169,11 @@ public final class EnsembleRunner {
                                     timings: timer.totals,
                                     scoresCSV: statistics != nil && truth != nil ? "\(directory)/\(InSituStatistics.scoresCSVName)" : nil))
     }
+
+    /// Members whose state the tests make non-finite after the first step (`MYRIAD_TEST_NONFINITE_MEMBERS`,
+    /// ids comma-separated), to check that a blown-up member is flagged and left out while the run goes on.
+    static let poisoned: Set<Int> = Set((ProcessInfo.processInfo.environment["MYRIAD_TEST_NONFINITE_MEMBERS"] ?? "")
+        .split(separator: ",").compactMap { Int($0) })
 
     // MARK: - Statistics
 

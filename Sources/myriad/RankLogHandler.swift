@@ -2,19 +2,22 @@ import Foundation
 import Logging
 import MPI
 
-/// swift-log handler for SPMD runs: rank 0 logs at info level; with `--verbose` every rank logs at
-/// debug level with a `[rank r/n]` prefix. Lines go to standard error, results to standard output.
+/// swift-log handler for SPMD runs: rank 0 logs at info level, every rank its warnings and errors; with
+/// `--verbose` every rank logs at debug level. Lines from ranks other than 0 carry a `[rank r/n]` prefix.
+/// Lines go to standard error, results to standard output.
 struct RankLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
     let prefix: String
     let enabled: Bool
+    let warningPrefix: String
 
     static func bootstrap(rank: Int, size: Int, verbose: Bool) {
         LoggingSystem.bootstrap { _ in
             RankLogHandler(logLevel: verbose ? .debug : .info,
                            prefix: verbose && size > 1 ? "[rank \(rank)/\(size)] " : "",
-                           enabled: verbose || rank == 0)
+                           enabled: verbose || rank == 0,
+                           warningPrefix: size > 1 ? "[rank \(rank)/\(size)] " : "")
         }
     }
 
@@ -24,8 +27,9 @@ struct RankLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        guard enabled else { return }
-        let level = event.level >= .warning ? "\(event.level): " : ""
-        writeStandardError("\(prefix)\(level)\(event.message)\n")
+        let warning = event.level >= .warning
+        guard enabled || warning else { return }
+        let level = warning ? "\(event.level): " : ""
+        writeStandardError("\(warning && prefix.isEmpty ? warningPrefix : prefix)\(level)\(event.message)\n")
     }
 }

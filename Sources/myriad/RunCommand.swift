@@ -43,9 +43,8 @@ struct RunCommand: ParsableCommand {
             let plan = try EnsemblePlan(configuration: configuration, groupCount: world.size / configuration.layout.size,
                                         selection: selection)
             if world.isRoot { logger.info("\(plan.summary(ranks: world.size))") }
-            let runner = EnsembleRunner(plan: plan, world: world, directory: configuration.output.directory, resume: resume) {
-                logger.info("\($0)")
-            }
+            let runner = EnsembleRunner(plan: plan, world: world, directory: configuration.output.directory, resume: resume,
+                                        log: { logger.info("\($0)") }, warn: { logger.warning("\($0)") })
             switch try runner.run() {
             case .stopped:
                 MPIEnvironment.finish()

@@ -243,6 +243,33 @@ final class RunCommandTests: XCTestCase {
         }
     }
 
+    func testNonFiniteMembersAreFlaggedAndLeftOutWhileTheRunGoesOn() throws {
+        let scratch = try makeScratchDirectory("myriad-run-nonfinite")
+        let config = try configuration(in: scratch, statistics: "  truth: \(try initialStates())")
+        let out = scratch.appendingPathComponent("out")
+        // Members 3 (time 0, ensemble 3) and 12 (time 1, ensemble 4) blow up in the first step.
+        let result = try MPIJob.run(ranks: 2, ["run", config], environment: ["MYRIAD_TEST_NONFINITE_MEMBERS": "3,12"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("member 3 (time 0, checkpoint 0, #3) is not finite at step 1"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("member 12 (time 1, checkpoint 1, #0) is not finite at step 1"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("2 member(s) turned non-finite"), result.stderr)
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr
+            m = xr.open_dataset(sys.argv[1] + "/members.h5"); s = xr.open_dataset(sys.argv[1] + "/statistics.h5")
+            valid = m.member_valid.values
+            assert valid[3, 0] == 0 and valid[4, 1] == 0 and valid.sum() == 14, valid
+            counts = s.members.values            # [time, lead_time]: members in the statistics
+            assert (counts[:, 0] == 8).all() and (counts[:, 1:] == 7).all(), counts
+            h = m.height.values
+            good = [e for e in range(8) if e != 3]
+            mean = h[good, 0, 2].astype(np.float64).mean(axis=0)
+            assert np.abs(s.height_mean.values[0, 2] - mean).max() < 1e-3, "mean of the 7 finite members"
+            assert np.isfinite(s.height_std.values).all()
+            print("ok")
+            """, arguments: [out.path])
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
     func testConfigurationProblemsAreReportedTogetherBeforeAnyWork() throws {
         let scratch = try makeScratchDirectory("myriad-run-config")
         let path = scratch.appendingPathComponent("bad.yaml").path
