@@ -88,8 +88,27 @@ public struct RunConfiguration: Sendable {
     /// Seconds between progress log lines when standard error is not a terminal.
     public var progressSeconds: Double = 30
 
-    static let topLevelKeys = ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control",
-                               "perturbation", "seed", "parallel", "output", "statistics", "restart", "progress"]
+    /// The keys of each mapping of the configuration, by key path ("" is the top level): what the reader
+    /// accepts, and what docs/configuration.md documents (a test holds the two together).
+    public static let keys: [String: [String]] = [
+        "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
+             "parallel", "output", "statistics", "restart", "progress"],
+        "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices"],
+        "initial_conditions.range": ["start", "end", "step_hours"],
+        "perturbation": ["kind", "amplitude", "target_rmse", "seeded_variables", "integration_steps", "length_scale_km",
+                         "time_scale_hours", "non_negative", "centred_pairs"],
+        "parallel": ["h", "w", "channel"],
+        "output": ["directory", "members", "variables", "region", "lead_hours", "compression"],
+        "output.region": ["lat", "lon"],
+        "statistics": ["enabled", "truth", "thresholds", "quantiles", "k_sigma", "spectra"],
+        "restart": ["every_steps"],
+        "progress": ["log_every_seconds"],
+    ]
+
+    /// Every key path, e.g. `perturbation.amplitude`.
+    public static var allKeyPaths: [String] {
+        keys.flatMap { section, names in names.map { section.isEmpty ? $0 : "\(section).\($0)" } }.sorted()
+    }
 
     /// Reads and checks `yaml` (the contents of `file`). Relative paths are taken relative to the working
     /// directory, as on the command line.
@@ -105,7 +124,7 @@ public struct RunConfiguration: Sendable {
                                                                                  message: "not valid YAML: \(error)")])
         }
         let reader = ConfigurationReader()
-        let top = reader.mapping(document, path: "", known: Self.topLevelKeys)
+        let top = reader.mapping(document, path: "", known: Self.keys[""]!)
         read(top, reader)
         if reader.problems.isEmpty { validate(reader) }
         guard reader.problems.isEmpty else { throw ConfigurationError(file: file, problems: reader.problems) }
@@ -141,21 +160,20 @@ public struct RunConfiguration: Sendable {
             }
         }
         readInitialConditions(r.mapping(top["initial_conditions"], path: "initial_conditions",
-                                        known: ["file", "directory", "dhours", "times", "range", "indices"]), r)
+                                        known: Self.keys["initial_conditions"]!), r)
         readPerturbation(r.mapping(top["perturbation"], path: "perturbation",
-                                   known: ["kind", "amplitude", "target_rmse", "seeded_variables", "integration_steps",
-                                           "length_scale_km", "time_scale_hours", "non_negative", "centred_pairs"]), r)
-        let parallel = r.mapping(top["parallel"], path: "parallel", known: ["h", "w", "channel"])
+                                   known: Self.keys["perturbation"]!), r)
+        let parallel = r.mapping(top["parallel"], path: "parallel", known: Self.keys["parallel"]!)
         layout = ModelLayout(h: r.int(parallel["h"], path: "parallel.h", range: 1...4096) ?? 1,
                              w: r.int(parallel["w"], path: "parallel.w", range: 1...4096) ?? 1,
                              channel: r.int(parallel["channel"], path: "parallel.channel", range: 1...4096) ?? 1)
         readOutput(r.mapping(top["output"], path: "output",
-                             known: ["directory", "members", "variables", "region", "lead_hours", "compression"]), r)
+                             known: Self.keys["output"]!), r)
         readStatistics(r.mapping(top["statistics"], path: "statistics",
-                                 known: ["enabled", "truth", "thresholds", "quantiles", "k_sigma", "spectra"]), r)
-        let restart = r.mapping(top["restart"], path: "restart", known: ["every_steps"])
+                                 known: Self.keys["statistics"]!), r)
+        let restart = r.mapping(top["restart"], path: "restart", known: Self.keys["restart"]!)
         restartEvery = r.int(restart["every_steps"], path: "restart.every_steps", range: 0...1_000_000) ?? restartEvery
-        let progress = r.mapping(top["progress"], path: "progress", known: ["log_every_seconds"])
+        let progress = r.mapping(top["progress"], path: "progress", known: Self.keys["progress"]!)
         progressSeconds = r.double(progress["log_every_seconds"], path: "progress.log_every_seconds", positive: true) ?? progressSeconds
     }
 
@@ -166,7 +184,7 @@ public struct RunConfiguration: Sendable {
         initialConditions.dhours = r.int(keys["dhours"], path: "\(path).dhours", range: 1...8760)
         var times = (r.list(keys["times"], path: "\(path).times") ?? []).compactMap { r.time($0.node, path: $0.path) }
         if let rangeNode = keys["range"] {
-            let range = r.mapping(rangeNode, path: "\(path).range", known: ["start", "end", "step_hours"])
+            let range = r.mapping(rangeNode, path: "\(path).range", known: Self.keys["initial_conditions.range"]!)
             let start = r.time(range["start"], path: "\(path).range.start")
             let end = r.time(range["end"], path: "\(path).range.end")
             let step = r.int(range["step_hours"], path: "\(path).range.step_hours", range: 1...100_000)
@@ -220,7 +238,7 @@ public struct RunConfiguration: Sendable {
         output.members = r.bool(keys["members"], path: "\(path).members") ?? output.members
         output.variables = r.strings(keys["variables"], path: "\(path).variables")
         if let regionNode = keys["region"] {
-            let region = r.mapping(regionNode, path: "\(path).region", known: ["lat", "lon"])
+            let region = r.mapping(regionNode, path: "\(path).region", known: Self.keys["output.region"]!)
             func bounds(_ key: String, _ limits: ClosedRange<Double>) -> ClosedRange<Double>? {
                 guard let node = region[key] else { return nil }
                 guard let values = r.doubles(node, path: "\(path).region.\(key)") else { return nil }

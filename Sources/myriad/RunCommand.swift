@@ -126,7 +126,8 @@ extension RunSummary {
                 .joined(separator: " / ").padding(toLength: 26, withPad: " ", startingAt: 0)
         }
         var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS",
-                     "    lead    " + variables.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined()]
+                     ("    lead    " + variables.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined())
+                        .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)]
         for lead in leads {
             let hours = Double(lead).map { String(format: "%5.0f h", $0) } ?? lead
             lines.append(("    \(hours) " + variables.map { cell($0, lead) }.joined()).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
