@@ -23,7 +23,7 @@ public struct RunSummary: Sendable {
     public let memberStepsPerSecond: Double
     /// Rank 0's wall-clock seconds in each part of the run: "steps" (the networks), "output" (member
     /// writes), "statistics" (in-situ statistics and scores), "restart" (records).
-    public let timings: [(part: String, seconds: Double)]
+    public let timings: [(part: String, seconds: Double, cpuSeconds: Double)]
     /// The scores file (scores.csv) when scores were computed.
     public let scoresCSV: String?
 }
@@ -248,23 +248,35 @@ public final class EnsembleRunner {
     }
 }
 
-/// Wall-clock seconds per named part of a loop: `start` ends the running part and begins another.
+/// Wall-clock and CPU seconds per named part of a loop: `start` ends the running part and begins another.
+/// CPU time (of the whole process) says what a part costs when the machine is shared; wall time includes
+/// waiting for other ranks in collectives.
 struct PartTimer {
-    private(set) var totals: [(part: String, seconds: Double)] = []
-    private var running: (part: String, since: Date)?
+    private(set) var totals: [(part: String, seconds: Double, cpuSeconds: Double)] = []
+    private var running: (part: String, since: Date, cpu: Double)?
 
     mutating func start(_ part: String) {
         stop()
-        running = (part, Date())
+        running = (part, Date(), Self.cpuSeconds())
     }
 
     mutating func stop() {
         guard let running else { return }
         let elapsed = Date().timeIntervalSince(running.since)
-        if let i = totals.firstIndex(where: { $0.part == running.part }) { totals[i].seconds += elapsed } else {
-            totals.append((running.part, elapsed))
+        let cpu = Self.cpuSeconds() - running.cpu
+        if let i = totals.firstIndex(where: { $0.part == running.part }) {
+            totals[i].seconds += elapsed
+            totals[i].cpuSeconds += cpu
+        } else {
+            totals.append((running.part, elapsed, cpu))
         }
         self.running = nil
+    }
+
+    static func cpuSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 }
 

@@ -96,10 +96,14 @@ extension RunSummary {
     /// Where the outputs are, where the time went, what went wrong and the scores, for the end of a run.
     func report() -> String {
         var lines = ["run finished: \(members) members in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", memberStepsPerSecond)) member-steps/s); outputs in \(directory)/: \(files.joined(separator: ", "))"]
-        let stepping = timings.first { $0.part == "steps" }?.seconds ?? 0
-        lines.append("  time on rank 0: " + timings.map { part in
-            let share = stepping > 0 && part.part != "steps" ? String(format: " (%.1f %% of the steps)", 100 * part.seconds / stepping) : ""
-            return "\(part.part) \(String(format: "%.2f", part.seconds)) s\(share)"
+        let stepping = timings.first { $0.part == "steps" }
+        lines.append("  time on rank 0 (wall / CPU): " + timings.map { part in
+            var share = ""
+            if let stepping, part.part != "steps", stepping.seconds > 0, stepping.cpuSeconds > 0 {
+                share = String(format: " (%.1f %% / %.1f %% of the steps)", 100 * part.seconds / stepping.seconds,
+                               100 * part.cpuSeconds / stepping.cpuSeconds)
+            }
+            return "\(part.part) \(String(format: "%.2f / %.2f", part.seconds, part.cpuSeconds)) s\(share)"
         }.joined(separator: ", "))
         if !invalidMembers.isEmpty {
             lines.append("  \(invalidMembers.count) member(s) turned non-finite and were left out of the statistics: \(invalidMembers.prefix(20).map(String.init).joined(separator: ", "))")
