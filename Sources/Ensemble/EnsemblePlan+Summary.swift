@@ -15,6 +15,13 @@ extension EnsemblePlan {
         return maximumCheckpointsPerGroup * weights + maximumMembersPerGroup * stateBytes * 3
     }
 
+    private var modelName: String {
+        switch model.kind {
+        case .sfno: checkpoints.first?.architecture.rawValue ?? "sfno"
+        case let .shallowWater(dt, lmax, _, _): "shallow-water (lmax \(lmax), dt \(dt) s)"
+        }
+    }
+
     /// What the run will do, printed by rank 0 before any work.
     public func summary(ranks: Int) -> String {
         let c = configuration
@@ -23,9 +30,9 @@ extension EnsemblePlan {
         let selected = selection.map { " (rerunning \($0.count) of them: \($0.sorted().prefix(10).map(String.init).joined(separator: ", ")))" } ?? ""
         return """
             run: \(c.file)
-              members      \(totalMembers) = \(checkpoints.count) checkpoint(s) × \(initialTimes.count) initial time(s) × \(c.membersPerCheckpoint) per checkpoint\(selected)
+              members      \(totalMembers) = \(checkpoints.isEmpty ? "1 model" : "\(checkpoints.count) checkpoint(s)") × \(initialTimes.count) initial time(s) × \(c.membersPerCheckpoint) per checkpoint\(selected)
               perturbation \(perturbation), seed \(c.seed)
-              model        \(checkpoints.first.map { "\($0.architecture.rawValue)" } ?? "?") on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)
+              model        \(modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)
               layout       \(ranks) rank(s) = \(groupCount) ensemble group(s) × \(c.layout.size) model rank(s) \(c.layout); ≤ \(maximumMembersPerGroup) member(s) and ≤ \(maximumCheckpointsPerGroup) checkpoint(s) per group
               memory       ≈ \(formatBytes(memoryPerRank)) per rank (weights + states)
               output       \(c.output.members ? "\(formatBytes(outputBytes)) of members (\(outputVariables.count) variable(s), \(outputSteps.count) lead time(s), \(latitudeIndices.count) × \(longitudeIndices.count))" : "no member fields"), statistics \(c.statistics.enabled ? "on" : "off")\(c.statistics.truth.map { ", scores against \($0)" } ?? "") → \(c.output.directory)/

@@ -28,7 +28,9 @@ public struct Member: Hashable, Sendable, CustomStringConvertible {
 /// layout, so any member can be rerun alone (`--members`).
 public struct EnsemblePlan: Sendable {
     public let configuration: RunConfiguration
-    /// Descriptions (no weights) of the checkpoints, in configuration order.
+    /// What the members run: the checkpoints' descriptions (no weights) or the shallow-water model.
+    public let model: ModelDescription
+    /// Descriptions (no weights) of the checkpoints, in configuration order (none for shallow water).
     public let checkpoints: [Checkpoint]
     public let stateChannels: [String]
     public let nlat: Int
@@ -57,47 +59,22 @@ public struct EnsemblePlan: Sendable {
         self.groupCount = groupCount
         var problems: [String] = []
         let c = configuration
-        guard c.model == .sfno else {
-            throw RunError("model: shallow-water runs are not supported by `myriad run` yet; use model: sfno with the demo checkpoints (data/demo) or `myriad swe` for shallow-water trajectories")
+        let description: ModelDescription
+        switch c.model {
+        case .sfno: description = try ModelDescription(checkpoints: c.checkpoints)
+        case .shallowWater: description = try ModelDescription(shallowWaterStates: c.initialConditions)
         }
-        // Checkpoints: all describe the same grid, channels and step.
-        var loaded: [Checkpoint] = []
-        for (i, path) in c.checkpoints.enumerated() {
-            do {
-                let checkpoint = try Checkpoint(path: path, weights: false)
-                if checkpoint.architecture == .torchHarmonics && checkpoint.inChannels != checkpoint.outChannels {
-                    problems.append("checkpoints[\(i)] \(path): the network maps \(checkpoint.inChannels) channels to \(checkpoint.outChannels), so it cannot be rolled out")
-                }
-                loaded.append(checkpoint)
-            } catch {
-                problems.append("checkpoints[\(i)]: \(error)")
-            }
-        }
-        guard problems.isEmpty, let first = loaded.first else { throw RunError(problems: problems) }
-        let channels = first.architecture == .makani ? first.stateChannelNames : first.outputChannelNames
-        for (i, other) in loaded.enumerated().dropFirst() {
-            let otherChannels = other.architecture == .makani ? other.stateChannelNames : other.outputChannelNames
-            if other.nlat != first.nlat || other.nlon != first.nlon || other.grid != first.grid {
-                problems.append("checkpoints[\(i)] \(other.path): grid \(other.nlat) × \(other.nlon) \(other.grid.rawValue) differs from checkpoints[0]'s \(first.nlat) × \(first.nlon) \(first.grid.rawValue); every checkpoint of a run must share the grid")
-            }
-            if otherChannels != channels {
-                problems.append("checkpoints[\(i)] \(other.path): channels \(otherChannels) differ from checkpoints[0]'s \(channels)")
-            }
-            if other.dhours != first.dhours {
-                problems.append("checkpoints[\(i)] \(other.path): step \(other.dhours) h differs from checkpoints[0]'s \(first.dhours) h")
-            }
-        }
-        checkpoints = loaded
-        stateChannels = channels
-        (nlat, nlon, grid) = (first.nlat, first.nlon, first.grid)
-        (latitudes, longitudes) = (first.latitudes, first.longitudes)
-        stepHours = first.dhours
-        if stepHours <= 0 {
-            problems.append("checkpoints[0] \(first.path): the step (dhours) is \(stepHours); reconvert with --dhours")
-        } else if c.leadHours % stepHours != 0 {
+        model = description
+        let channels = description.channels
+        checkpoints = description.checkpoints
+        stateChannels = description.channels
+        (nlat, nlon, grid) = (description.nlat, description.nlon, description.grid)
+        (latitudes, longitudes) = (description.latitudes, description.longitudes)
+        stepHours = description.stepHours
+        if c.leadHours % stepHours != 0 {
             problems.append("lead_hours: \(c.leadHours) is not a whole number of \(stepHours)-h model steps")
         }
-        steps = stepHours > 0 ? c.leadHours / stepHours : 0
+        steps = c.leadHours / stepHours
 
         // Initial times (from indices through the file's metadata when given so).
         let source: InitialConditionSource?
@@ -112,7 +89,7 @@ public struct EnsemblePlan: Sendable {
         } else {
             initialTimes = c.initialConditions.times
         }
-        membersPerTime = c.checkpoints.count * c.membersPerCheckpoint
+        membersPerTime = description.modelCount * c.membersPerCheckpoint
 
         // Output selection.
         if let names = c.output.variables {
@@ -127,7 +104,7 @@ public struct EnsemblePlan: Sendable {
             outputVariables = Array(channels.indices)
         }
         if let leads = c.output.leadHours {
-            let step = first.dhours
+            let step = description.stepHours
             var chosen: [Int] = []
             for hours in leads.sorted() {
                 if step > 0, hours % step == 0 { chosen.append(hours / step) } else {

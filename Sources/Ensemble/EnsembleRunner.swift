@@ -75,7 +75,7 @@ public final class EnsembleRunner {
         // Models: only the checkpoints of this rank's members.
         var models: [Int: any ForecastModel] = [:]
         for checkpoint in Set(members.map(\.checkpoint)).sorted() {
-            models[checkpoint] = try loadForecastModel(checkpoint: plan.configuration.checkpoints[checkpoint])
+            models[checkpoint] = try plan.model.makeModel(checkpoint, configuration: plan.configuration)
         }
         let record = RestartRecord(directory: directory)
         var states: [[Float]]

@@ -64,7 +64,7 @@ final class MemberPerturbation {
             let pairs = p.effectiveCentredPairs
             let key = pairs ? member.ensemble / 2 : member.ensemble
             let sign: Float = pairs ? CentredPair(member: member.perturbation).sign : 1
-            let dx = try perturbation(member, key: key, model: model)
+            let dx = try perturbation(member, key: key, x0: x0, model: model)
             for i in x.indices { x[i] += sign * dx[i] }
             clipNonNegative(&x)
         }
@@ -73,7 +73,7 @@ final class MemberPerturbation {
     }
 
     /// The perturbation `dx` (physical units) of key `key` (a pair or a member) at the member's initial time.
-    private func perturbation(_ member: Member, key: Int, model: any ForecastModel) throws -> [Float] {
+    private func perturbation(_ member: Member, key: Int, x0: [Float], model: any ForecastModel) throws -> [Float] {
         let cacheKey = [member.time, member.checkpoint, key]
         if let lastPair, lastPair.key == cacheKey { return lastPair.dx }
         let p = plan.configuration.perturbation
@@ -104,14 +104,14 @@ final class MemberPerturbation {
                 try model.step(&$0, validTime: $1)
             }
         case .gaussian, .sphericalGaussian:
-            let stds = plan.checkpoints[member.checkpoint].stds
+            let stds = plan.model.channelScales(model: member.checkpoint, state: x0)
             let a = Float(p.effectiveAmplitude)
             for c in plan.stateChannels.indices {
                 let stream = RandomStream.stream(member: key, step: member.time, purpose: .gaussianNoise, channel: c)
                 let field = p.kind == .gaussian
                     ? SphericalNoise.gaussian(count: size, seed: seed, stream: stream)
                     : spherical!.field(seed: seed, stream: stream)
-                let scale = a * (stds?[c] ?? 1)
+                let scale = a * stds[c]
                 for i in 0..<size { dx[c * size + i] = scale * field[i] }
             }
         case .none:

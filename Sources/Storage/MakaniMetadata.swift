@@ -12,6 +12,10 @@ public struct MakaniMetadata: Sendable {
     /// coords.lat, coords.lon in degrees, when given.
     public let latitudes: [Double]?
     public let longitudes: [Double]?
+    /// coords.grid_type (`equiangular`, `legendre-gauss`), when given.
+    public let gridType: String?
+    /// The numeric entries of attrs (`myriad swe` records its solver's settings there).
+    public let numericAttributes: [String: Double]
 
     /// The data.json in the directory of `file` (or in `file` itself when it is a directory), or nil if
     /// there is none.
@@ -37,6 +41,8 @@ public struct MakaniMetadata: Sendable {
         } else {
             channels = nil
         }
+        gridType = coords?["grid_type"] as? String
+        numericAttributes = ((document["attrs"] as? [String: Any]) ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
         latitudes = (coords?["lat"] as? [NSNumber])?.map(\.doubleValue)
         longitudes = (coords?["lon"] as? [NSNumber])?.map(\.doubleValue)
         startTime = (document["start_time"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }

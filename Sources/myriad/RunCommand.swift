@@ -127,14 +127,17 @@ extension RunSummary {
         guard !variables.isEmpty else { return nil }
         func cell(_ v: String, _ lead: String) -> String {
             ["rmse", "spread", "crps"].map { values["\(v)|\(lead)|\($0)"].map { String(format: "%.3g", $0) } ?? "–" }
-                .joined(separator: " / ").padding(toLength: 26, withPad: " ", startingAt: 0)
+                .joined(separator: " / ")
         }
-        var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS",
-                     ("    lead    " + variables.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined())
-                        .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)]
-        for lead in leads {
-            let hours = Double(lead).map { String(format: "%5.0f h", $0) } ?? lead
-            lines.append(("    \(hours) " + variables.map { cell($0, lead) }.joined()).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+        let cells = leads.map { lead in variables.map { cell($0, lead) } }
+        let width = (cells.flatMap { $0 } + variables).map(\.count).max()! + 3
+        func row(_ head: String, _ items: [String]) -> String {
+            ("    " + head + items.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined())
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS", row("lead     ", variables)]
+        for (lead, items) in zip(leads, cells) {
+            lines.append(row(Double(lead).map { String(format: "%5.0f h   ", $0) } ?? lead, items))
         }
         return lines.joined(separator: "\n")
     }

@@ -270,6 +270,41 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
     }
 
+    /// `model: shallow-water` runs the built-in world's own physics: its unperturbed member reproduces the
+    /// `myriad swe` truth it started from (to float32 rounding of the restarts), its perturbed members spread.
+    func testShallowWaterModelReproducesItsTruthFile() throws {
+        let scratch = try makeScratchDirectory("myriad-run-swe")
+        let truth = try initialStates()
+        let path = scratch.appendingPathComponent("swe.yaml").path
+        try """
+            model: shallow-water
+            initial_conditions: {file: \(truth), times: ["2000-01-02T00:00:00Z"]}
+            lead_hours: 24
+            members: 4
+            control: true
+            perturbation: {kind: spherical-gaussian, amplitude: 0.05, centred_pairs: true}
+            output: {directory: \(scratch.path)/out}
+            statistics: {truth: \(truth)}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try MPIJob.succeed(ranks: 2, ["run", path])
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr, h5py
+            m = xr.open_dataset(sys.argv[1]); t = h5py.File(sys.argv[2])["fields"]
+            worst = 0
+            for k, name in enumerate(["height", "u", "v", "vorticity"]):
+                x = m[name].values[0, 0]                     # the control member
+                for lead in range(5):
+                    y = t[4 + lead, k]
+                    anomaly = y - (y.mean() if name == "height" else 0)
+                    worst = max(worst, np.linalg.norm(x[lead] - y) / np.linalg.norm(anomaly))
+            assert worst < 1e-4, worst
+            spread = m["height"].values[:, 0, 4].std(axis=0).mean()
+            assert spread > 0.05, spread                     # 4 members: the control and three perturbed
+            print("ok %.1e" % worst)
+            """, arguments: [scratch.appendingPathComponent("out/members.h5").path, truth])
+        XCTAssertTrue(output.hasPrefix("ok"), output)
+    }
+
     func testConfigurationProblemsAreReportedTogetherBeforeAnyWork() throws {
         let scratch = try makeScratchDirectory("myriad-run-config")
         let path = scratch.appendingPathComponent("bad.yaml").path
