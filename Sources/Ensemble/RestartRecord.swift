@@ -57,6 +57,10 @@ struct RestartRecord {
     func read(fingerprint: String, plan: EnsemblePlan, offset: Int, count: Int)
         throws -> (step: Int, states: [[Float]], valid: [Bool]) {
         guard FileManager.default.fileExists(atPath: path) else {
+            let finished = ["members.h5", "statistics.h5"].map { "\(directory)/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+            if !finished.isEmpty {
+                throw RunError("--resume: the run in \(directory) has finished (\(finished.joined(separator: ", ")) complete, no restart record); nothing to resume — its files are left as they are")
+            }
             throw RunError("--resume: no restart record \(path); the run stopped before its first record (start it again without --resume)")
         }
         let file = try HDF5File.open(path)

@@ -133,7 +133,7 @@ final class RunCommandTests: XCTestCase {
         // A finished run is not resumed again: its files stay as they are.
         let again = try MPIJob.run(ranks: 1, ["run", config, "--resume"])
         XCTAssertNotEqual(again.status, 0)
-        XCTAssertTrue(again.stderr.contains("no restart record"), again.stderr)
+        XCTAssertTrue(again.stderr.contains("has finished"), again.stderr)
         XCTAssertEqual(try members(out), try members(reference))
     }
 
@@ -268,6 +268,41 @@ final class RunCommandTests: XCTestCase {
             print("ok")
             """, arguments: [out.path])
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
+    /// Initial conditions in makani's yearly layout (a folder of `YYYY.h5`, index i = YYYY-01-01 + i·dhours)
+    /// give the same members as the same states in one file.
+    func testYearlyFilesGiveTheSameMembersAsOneFile() throws {
+        let scratch = try makeScratchDirectory("myriad-run-yearly")
+        let states = URL(fileURLWithPath: try initialStates())
+        let folder = scratch.appendingPathComponent("era")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: states, to: folder.appendingPathComponent("2000.h5"))
+        try FileManager.default.copyItem(at: states.deletingLastPathComponent().appendingPathComponent("data.json"),
+                                         to: folder.appendingPathComponent("data.json"))
+        let fromFile = try configuration(in: scratch)
+        let yearly = scratch.appendingPathComponent("yearly.yaml").path
+        try (try String(contentsOfFile: fromFile, encoding: .utf8))
+            .replacingOccurrences(of: "file: \(states.path)", with: "directory: \(folder.path)")
+            .replacingOccurrences(of: "\(scratch.path)/out", with: "\(scratch.path)/yearly")
+            .write(toFile: yearly, atomically: true, encoding: .utf8)
+        try MPIJob.succeed(ranks: 2, ["run", fromFile])
+        try MPIJob.succeed(ranks: 2, ["run", yearly])
+        let output = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr
+            a = xr.open_dataset(sys.argv[1] + "/out/members.h5"); b = xr.open_dataset(sys.argv[1] + "/yearly/members.h5")
+            for name in ["height", "u", "v", "vorticity"]:
+                assert np.array_equal(a[name].values, b[name].values), name
+            print("ok")
+            """, arguments: [scratch.path])
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+        // A time the folder has no file for is caught before the first step, naming the file.
+        try (try String(contentsOfFile: yearly, encoding: .utf8))
+            .replacingOccurrences(of: "2000-01-02T12:00:00Z", with: "2001-03-01T00:00:00Z")
+            .write(toFile: yearly, atomically: true, encoding: .utf8)
+        let missing = try MPIJob.run(ranks: 1, ["run", yearly])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("\(folder.path)/2001.h5"), missing.stderr)
     }
 
     /// `model: shallow-water` runs the built-in world's own physics: its unperturbed member reproduces the
