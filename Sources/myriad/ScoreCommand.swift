@@ -12,16 +12,16 @@ struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Ensemble verification scores (CRPS, RMSE, spread–skill, ranks, Brier, reliability) against a truth file.",
         discussion: """
-            MEMBERS.h5 holds the dataset fields[member, time, channel, lat, lon] (float32), optionally
-            channels (strings, [channel]), lead_time (hours, float64 [time]) and lat (degrees, [lat]);
-            TRUTH.h5 is in the makani layout, fields[time, channel, lat, lon], time t verifying members'
-            time t. Members are shared out over the ranks and moved to grid-point slabs by the ensemble
-            transpose; the numbers do not depend on the rank count (counts exactly, weighted means to
+            MEMBERS.h5 holds the dataset fields[member, time, channel, lat, lon] (float32), optionally \
+            channels (strings, [channel]), lead_time (hours, float64 [time]) and lat (degrees, [lat]); \
+            TRUTH.h5 is in the makani layout, fields[time, channel, lat, lon], time t verifying members' \
+            time t. Members are shared out over the ranks and moved to grid-point slabs by the ensemble \
+            transpose; the numbers do not depend on the rank count (counts exactly, weighted means to \
             float64 round-off). Output: CSV variable,lead_time,metric,value (docs/statistics.md).
 
-            The runner's members file (<name>[ensemble, time, lead_time, lat, lon], member_valid[ensemble,
-            time]) is read too (--members-format auto detects it); its truth is matched through the data.json
-            beside TRUTH.h5. With --output-directory, statistics.h5, scores.h5 and scores.csv are written by
+            The runner's members file (<name>[ensemble, time, lead_time, lat, lon], member_valid[ensemble, \
+            time]) is read too (--members-format auto detects it); its truth is matched through the data.json \
+            beside TRUTH.h5. With --output-directory, statistics.h5, scores.h5 and scores.csv are written by \
             the same engine the runner uses in-situ (InSituStatistics), so offline = in-situ.
             """)
 

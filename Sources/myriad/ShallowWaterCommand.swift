@@ -13,14 +13,14 @@ struct ShallowWaterCommand: ParsableCommand {
         commandName: "swe",
         abstract: "Run the shallow-water model and write the trajectories as a makani-layout HDF5 file.",
         discussion: """
-            The solver is torch-harmonics 0.9.3's ShallowWaterSolver in float64 (docs/shallow-water.md).
-            Output: dataset fields[time, channel, lat, lon] float32 with the channels height (m), u, v
-            (m/s, eastward, northward) and vorticity (1/s), latitudes north → south, times 0, H, 2H, …
-            (H = --output-every) up to --days; and data.json in the same directory. With several
-            trajectories they follow one another along the time axis: trajectory k holds rows
-            k·T ..< (k+1)·T, T = 24·days/H + 1. Under mpirun the trajectories are shared out over the
-            ranks (balanced split) and written collectively into the one file; the file is the same
-            bit for bit at any rank count. Random trajectory k starts from the draws of stream k of
+            The solver is torch-harmonics 0.9.3's ShallowWaterSolver in float64 (docs/shallow-water.md). \
+            Output: dataset fields[time, channel, lat, lon] float32 with the channels height (m), u, v \
+            (m/s, eastward, northward) and vorticity (1/s), latitudes north → south, times 0, H, 2H, … \
+            (H = --output-every) up to --days; and data.json in the same directory. With several \
+            trajectories they follow one another along the time axis: trajectory k holds rows \
+            k·T ..< (k+1)·T, T = 24·days/H + 1. Under mpirun the trajectories are shared out over the \
+            ranks (balanced split) and written collectively into the one file; the file is the same \
+            bit for bit at any rank count. Random trajectory k starts from the draws of stream k of \
             Philox4x32-10 keyed by --seed.
             """)
 

@@ -9,10 +9,10 @@ struct Spectrum: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Angular power spectra E(l) = Σ_m c_m |a_lm|² of the fields in an HDF5 dataset.",
         discussion: """
-            The dataset's last two axes are (lat, lon), latitudes north → south; all leading axes are
-            flattened in C order into fields. The transform is torch-harmonics' orthonormal real SHT in
-            float64 with lmax = mmax = L. Under mpirun the fields are shared out over the ranks; the numbers
-            do not depend on the rank count. Output: CSV with the header field,l,power, one row per field
+            The dataset's last two axes are (lat, lon), latitudes north → south; all leading axes are \
+            flattened in C order into fields. The transform is torch-harmonics' orthonormal real SHT in \
+            float64 with lmax = mmax = L. Under mpirun the fields are shared out over the ranks; the numbers \
+            do not depend on the rank count. Output: CSV with the header field,l,power, one row per field \
             and degree l < L.
             """)
 
