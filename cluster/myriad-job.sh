@@ -8,7 +8,7 @@
 #   myriad_array_job TEMPLATE START STEP_HOURS OUTPUT_ROOT [MYRIAD RUN OPTIONS...]
 #       One task of a job array over initial times: task i runs the initial time START + i × STEP_HOURS, with
 #       the configuration TEMPLATE whose @INITIAL_TIME@ is replaced by that time, written to and run in
-#       OUTPUT_ROOT/<time>/ (run.yaml, members.h5, statistics.h5, …).
+#       OUTPUT_ROOT/<time>/ (run.yaml, members.h5, statistics.h5, …), <time> written as 2023-06-01T0000Z.
 #
 # Exit status of `myriad run`: 0 done; 85 stopped by SIGUSR1/SIGTERM after writing restart.h5 — then this
 # job asks Slurm to requeue it (`scontrol requeue $SLURM_JOB_ID`; for an array task that is the task's own
@@ -124,10 +124,17 @@ myriad_array_job() {
     echo "myriad-job: the template $template has no @INITIAL_TIME@ to replace" >&2
     return 2
   fi
-  local epoch time
+  if ! [[ $step =~ ^[0-9]+$ ]]; then
+    echo "myriad-job: STEP_HOURS must be a whole number of hours, got '$step'" >&2
+    return 2
+  fi
+  local epoch time seconds
   epoch=$(date -u -d "$start" +%s) || { echo "myriad-job: cannot read the start time '$start'" >&2; return 2; }
-  time=$(date -u -d "@$((epoch + SLURM_ARRAY_TASK_ID * step * 3600))" +%Y-%m-%dT%H:%M:%SZ)
-  local directory="$root/$time"
+  seconds=$((epoch + SLURM_ARRAY_TASK_ID * step * 3600))
+  time=$(date -u -d "@$seconds" +%Y-%m-%dT%H:%M:%SZ)
+  # The directory is named without colons (2023-06-01T0000Z): MPI-IO (ROMIO) reads "name:" as a file-system prefix.
+  local directory
+  directory="$root/$(date -u -d "@$seconds" +%Y-%m-%dT%H%MZ)"
   mkdir -p "$directory"
   # The same template and time give the same file, so a requeued task's --resume finds its configuration
   # unchanged (myriad checks the record's fingerprint against the configuration's text).

@@ -112,7 +112,7 @@ final class ClusterScriptTests: XCTestCase {
                                               extra: "restart: {every_steps: 1}")
         let time = "2000-01-02T12:00:00Z"
         let roots = scratch.appendingPathComponent("array")
-        let task = roots.appendingPathComponent(time)
+        let task = roots.appendingPathComponent("2000-01-02T1200Z")     // no colons in paths: MPI-IO prefixes
         let log = scratch.appendingPathComponent("slurm").path
         let environment = ["SLURM_JOB_ID": "5001", "SLURM_ARRAY_JOB_ID": "5000", "SLURM_ARRAY_TASK_ID": "1", "SLURM_NTASKS": "2"]
         let arguments = [template, "2000-01-02T00:00:00Z", "12", roots.path]
