@@ -10,9 +10,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run an ensemble: checkpoints × initial times × perturbations, with member output, statistics and scores.",
         discussion: """
-            CONFIG is a YAML run configuration (every key: docs/configuration.md). Without CONFIG, the built-in
-            demo runs (data/demo/run.yaml: 4 demo SFNOs × 16 bred-vector members on the shallow-water world,
-            5 days; its initial states are made first when missing). SIGTERM or SIGUSR1 stops the run after the
+            CONFIG is a YAML run configuration (every key: docs/configuration.md). Without CONFIG, the built-in \
+            demo runs (data/demo/run.yaml: 4 demo SFNOs × 16 bred-vector members on the shallow-water world, \
+            5 days; its initial states are made first when missing). SIGTERM or SIGUSR1 stops the run after the \
             current step with a restart record (exit status 85); --resume carries on with identical results.
             """)
 
