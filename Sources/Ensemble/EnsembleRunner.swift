@@ -146,7 +146,7 @@ public final class EnsembleRunner {
             if stopping && step < plan.steps {
                 output?.close()
                 statistics?.closeForRestart()
-                if isRoot { log("stopped by a signal after step \(step) of \(plan.steps); restart record \(record.path) written. Resume with: myriad run \(plan.configuration.file) --resume") }
+                if isRoot { log("stopped by a signal after step \(step) of \(plan.steps); restart record \(record.path) written. Resume with: myriad run \(plan.configuration.file) --resume --output-directory \(directory)\(plan.selection.map { " --members " + $0.sorted().map(String.init).joined(separator: ",") } ?? "")") }
                 return .stopped(step: step)
             }
         }

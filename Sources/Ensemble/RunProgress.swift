@@ -47,12 +47,11 @@ func formatDuration(_ seconds: Double) -> String {
         : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
 }
 
+/// Decimal units (1 MB = 10⁶ bytes), as disks and quotas count.
 func formatBytes(_ bytes: Int) -> String {
     let b = Double(bytes)
-    let (kB, MB, GB, TB) = (1024.0, 1024.0 * 1024, 1024.0 * 1024 * 1024, 1024.0 * 1024 * 1024 * 1024)
-    if b >= TB { return String(format: "%.2f TB", b / TB) }
-    if b >= GB { return String(format: "%.2f GB", b / GB) }
-    if b >= MB { return String(format: "%.1f MB", b / MB) }
-    _ = kB
-    return String(format: "%.1f kB", b / 1024)
+    if b >= 1e12 { return String(format: "%.2f TB", b / 1e12) }
+    if b >= 1e9 { return String(format: "%.2f GB", b / 1e9) }
+    if b >= 1e6 { return String(format: "%.1f MB", b / 1e6) }
+    return String(format: "%.1f kB", b / 1e3)
 }
