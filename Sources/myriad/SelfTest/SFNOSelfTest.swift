@@ -1,0 +1,87 @@
+import Foundation
+import MPI
+import SFNO
+
+/// The model-parallel SFNO against the serial one: every rank runs the serial network on the whole input
+/// and the distributed network on its slab, for a few autoregressive steps, and the relative L2 error of
+/// the whole output (summed over the model group) must stay below 1e-5; on one rank the two must agree
+/// bit for bit. Also checks `ModelDecomposition.scatter` / `gather` against local slicing.
+enum SFNOSelfTest {
+    static let bound = 1e-5
+
+    static func run(_ checks: SelfTestChecks, layout: ModelLayout, checkpoint path: String, steps: Int) throws {
+        let grid = try ProcessGrid(world: checks.world, layout: layout)
+        let description = try Checkpoint(path: path, weights: false)
+        let name = "\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) layout \(layout)"
+        switch description.architecture {
+        case .torchHarmonics:
+            let serial = try TorchHarmonicsSFNO(Checkpoint(path: path))
+            let distributed = try DistributedTorchHarmonicsSFNO(checkpoint: path, grid: grid)
+            report(grid, "\(name): \(distributed.weightBytes) bytes of weights on this rank")
+            let steps = serial.inChannels == serial.outChannels ? steps : 1
+            var full = input(channels: serial.inChannels, points: serial.nlat * serial.nlon, seed: 1 + grid.ensembleIndex)
+            var slab = try distributed.decomposition.scatter(grid.model.rank == 0 ? full : nil, channels: serial.inChannels)
+            checks.expectEqual(slab, distributed.decomposition.slab(of: full, channels: serial.inChannels), "\(name) scatter")
+            for k in 1...steps {
+                let clock = Date()
+                slab = try distributed.forward(slab)
+                let seconds = Date().timeIntervalSince(clock)
+                full = serial.forward(full)
+                try compare(checks, grid, name: "\(name) step \(k)", slab: slab,
+                            reference: distributed.decomposition.slab(of: full, channels: serial.outChannels), seconds: seconds)
+            }
+            let gathered = try distributed.decomposition.gather(slab, channels: serial.outChannels)
+            if grid.model.rank == 0 {
+                checks.expect(gathered?.count == full.count, "\(name) gather: wrong size")
+                if let gathered {
+                    let error = relativeL2(gathered, full)
+                    checks.expect(error <= bound, "\(name) gather: relative L2 \(error)")
+                }
+            }
+        case .makani:
+            checks.expect(false, "\(name): the makani network has no model-parallel path yet")
+        }
+    }
+
+    /// Reproducible values of unit order, the same on every rank of a model group.
+    static func input(channels: Int, points: Int, seed: Int) -> [Float] {
+        var state = UInt64(seed)
+        return (0..<(channels * points)).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Double(state >> 11) / Double(1 << 53) * 2 - 1)
+        }
+    }
+
+    static func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+        var difference = 0.0, norm = 0.0
+        for (x, y) in zip(a, b) {
+            difference += (Double(x) - Double(y)) * (Double(x) - Double(y))
+            norm += Double(y) * Double(y)
+        }
+        return (difference / max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    /// The relative L2 error of the whole output over the model group (ranks with channelIndex 0 count).
+    static func compare(_ checks: SelfTestChecks, _ grid: ProcessGrid, name: String, slab: [Float], reference: [Float],
+                        seconds: Double) throws {
+        checks.expect(slab.count == reference.count, "\(name): slab holds \(slab.count) values, expected \(reference.count)")
+        var sums = [0.0, 0.0]
+        if grid.coordinates.channel == 0 {
+            for (x, y) in zip(slab, reference) {
+                sums[0] += (Double(x) - Double(y)) * (Double(x) - Double(y))
+                sums[1] += Double(y) * Double(y)
+            }
+        }
+        let total = try grid.model.allreduced(sums, .sum)
+        let error = (total[0] / max(total[1], .leastNormalMagnitude)).squareRoot()
+        let slowest = try grid.model.allreduced(seconds, .max)
+        checks.expect(error <= bound, "\(name): relative L2 error \(error) > \(bound)")
+        if grid.layout.size == 1 { checks.expect(slab == reference, "\(name): one rank differs from the serial network (error \(error))") }
+        report(grid, "\(name): relative L2 error \(String(format: "%.2e", error)), \(String(format: "%.4f", slowest)) s")
+    }
+
+    /// Printed by world rank 0 only.
+    static func report(_ grid: ProcessGrid, _ line: String) {
+        if grid.world.isRoot { print("selftest sfno \(line)") }
+    }
+}
