@@ -3,9 +3,10 @@ import XCTest
 /// Acceptance (issue 5): the model-parallel SFNO equals the serial one to ≤ 1e-5 relative L2 over three
 /// autoregressive steps (bit for bit on one rank), for the torch-harmonics fixtures (instance norm and
 /// learnable-lat embedding; layer norm, spectral embedding and hard thresholding on Legendre–Gauss; a
-/// 7 → 5 channel projection) under the spatial layouts (h, w) ∈ {(1,1), (2,1), (1,2), (2,2), (4,1)}.
+/// 7 → 5 channel projection) and the makani fixtures (HENS-like dhconv with cos zenith and static channels;
+/// diagonal filter, split by l and m) under the spatial layouts (h, w) ∈ {(1,1), (2,1), (1,2), (2,2), (4,1)}.
 final class DistributedSFNOTests: XCTestCase {
-    static let torchHarmonics = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64"]
+    static let networks = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64", "makani-hens-33x64", "makani-diag-33x64"]
 
     func testOneRank() throws { try run(ranks: 1, "h=1,w=1,channel=1") }
     func testTwoRanksLatitudeSplit() throws { try run(ranks: 2, "h=2,w=1,channel=1") }
@@ -22,7 +23,7 @@ final class DistributedSFNOTests: XCTestCase {
     }
 
     private func run(ranks: Int, _ layout: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        for name in Self.torchHarmonics {
+        for name in Self.networks {
             let out = try MPIJob.succeed(ranks: ranks, ["selftest", "sfno", "--layout", layout, "--steps", "3",
                                                         "--checkpoint", SFNOFixtureTests.path("\(name).h5")],
                                          file: file, line: line)

@@ -13,33 +13,43 @@ enum SFNOSelfTest {
         let grid = try ProcessGrid(world: checks.world, layout: layout)
         let description = try Checkpoint(path: path, weights: false)
         let name = "\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) layout \(layout)"
-        switch description.architecture {
-        case .torchHarmonics:
-            let serial = try TorchHarmonicsSFNO(Checkpoint(path: path))
-            let distributed = try DistributedTorchHarmonicsSFNO(checkpoint: path, grid: grid)
-            report(grid, "\(name): \(distributed.weightBytes) bytes of weights on this rank")
-            let steps = serial.inChannels == serial.outChannels ? steps : 1
-            var full = input(channels: serial.inChannels, points: serial.nlat * serial.nlon, seed: 1 + grid.ensembleIndex)
-            var slab = try distributed.decomposition.scatter(grid.model.rank == 0 ? full : nil, channels: serial.inChannels)
-            checks.expectEqual(slab, distributed.decomposition.slab(of: full, channels: serial.inChannels), "\(name) scatter")
-            for k in 1...steps {
-                let clock = Date()
-                slab = try distributed.forward(slab)
-                let seconds = Date().timeIntervalSince(clock)
-                full = serial.forward(full)
-                try compare(checks, grid, name: "\(name) step \(k)", slab: slab,
-                            reference: distributed.decomposition.slab(of: full, channels: serial.outChannels), seconds: seconds)
+        let serial = try loadForecastModel(checkpoint: path)
+        let distributed = try loadDistributedForecastModel(checkpoint: path, grid: grid)
+        let d = distributed.decomposition
+        let weights = try grid.model.allgather([Int64(distributed.weightBytes)])
+        report(grid, "\(name): weight bytes per model rank \(weights.map(String.init).joined(separator: ", "))")
+        // A torch-harmonics network with more inputs than outputs runs once (forward), others step.
+        let projection = (serial as? TorchHarmonicsSFNO).map { $0.inChannels != $0.outChannels } ?? false
+        let channels = projection ? description.inChannels : serial.stateChannels.count
+        let outChannels = serial.stateChannels.count
+        var full = input(channels: channels, points: serial.nlat * serial.nlon, seed: 1 + grid.ensembleIndex)
+        var slab = try d.scatter(grid.model.rank == 0 ? full : nil, channels: channels)
+        checks.expectEqual(slab, d.slab(of: full, channels: channels), "\(name) scatter")
+        let start = Date(timeIntervalSince1970: 1_685_577_600)   // 2023-06-01T00:00Z
+        for k in 1...(projection ? 1 : steps) {
+            let valid = start.addingTimeInterval(Double((k - 1) * 6 * 3600))
+            let clock = Date()
+            if projection, let th = distributed as? DistributedTorchHarmonicsSFNO {
+                slab = try th.forward(slab)
+            } else {
+                try distributed.stepNormalised(&slab, validTime: valid)
             }
-            let gathered = try distributed.decomposition.gather(slab, channels: serial.outChannels)
-            if grid.model.rank == 0 {
-                checks.expect(gathered?.count == full.count, "\(name) gather: wrong size")
-                if let gathered {
-                    let error = relativeL2(gathered, full)
-                    checks.expect(error <= bound, "\(name) gather: relative L2 \(error)")
-                }
+            let seconds = Date().timeIntervalSince(clock)
+            if projection, let th = serial as? TorchHarmonicsSFNO {
+                full = th.forward(full)
+            } else {
+                try serial.stepNormalised(&full, validTime: valid)
             }
-        case .makani:
-            checks.expect(false, "\(name): the makani network has no model-parallel path yet")
+            try compare(checks, grid, name: "\(name) step \(k)", slab: slab,
+                        reference: d.slab(of: full, channels: outChannels), seconds: seconds)
+        }
+        let gathered = try d.gather(slab, channels: outChannels)
+        if grid.model.rank == 0 {
+            checks.expect(gathered?.count == full.count, "\(name) gather: wrong size")
+            if let gathered {
+                let error = relativeL2(gathered, full)
+                checks.expect(error <= bound, "\(name) gather: relative L2 \(error)")
+            }
         }
     }
 
