@@ -43,6 +43,8 @@ public func loadForecastModel(checkpoint path: String) throws -> any ForecastMod
 /// model group (every rank of the group calls them for the same member, in the same order).
 /// `decomposition.scatter` / `gather` move a whole state between the group's root and the slabs.
 public protocol DistributedForecastModel: ForecastModel {
+    /// The checkpoint's description (no weights).
+    var checkpoint: Checkpoint { get }
     /// This rank's slab of the model grid and the state movers.
     var decomposition: ModelDecomposition { get }
     /// Bytes of weights this rank read from the checkpoint and holds.
