@@ -73,21 +73,28 @@ final class CheckpointShardReader {
         return values
     }
 
-    /// The 1×1 convolution `<prefix>.weight` `[out, in, 1, 1]` (and `<prefix>.bias` `[out]`), whole.
-    func conv(_ prefix: String, bias: Bool) throws -> Conv1x1 {
+    /// The 1×1 convolution `<prefix>.weight` `[out, in, 1, 1]` (and `<prefix>.bias` `[out]`), whole or the
+    /// rows `outputs` and columns `inputs` of its weight (a channel-parallel shard; the bias follows the rows).
+    func conv(_ prefix: String, bias: Bool, outputs: Range<Int>? = nil, inputs: Range<Int>? = nil) throws -> Conv1x1 {
         let shape = shape("\(prefix).weight")
-        return Conv1x1(weight: try read("\(prefix).weight"), bias: bias ? try read("\(prefix).bias") : nil,
-                       outChannels: shape[0], inChannels: shape[1])
+        return Conv1x1(weight: try read("\(prefix).weight", [outputs, inputs, nil, nil]),
+                       bias: bias ? try read("\(prefix).bias", [outputs]) : nil,
+                       outChannels: outputs?.count ?? shape[0], inChannels: inputs?.count ?? shape[1])
     }
 
-    /// The spectral filter `key` restricted to `degrees` (and, diagonal, `orders`): the hyperslab of the
-    /// stored `[·][·][lmax]([mmax])[2]` array, repacked for `SpectralConvolution.apply(_:into:firstDegree:firstOrder:)`.
-    func spectralConvolution(_ key: String, degrees: Range<Int>, orders: Range<Int>) throws -> SpectralConvolution {
+    /// The spectral filter `key` restricted to `degrees` (and, diagonal, `orders`) and to the output channels
+    /// `outputs` (all when nil): the hyperslab of the stored `[·][·][lmax]([mmax])[2]` array, repacked for
+    /// `SpectralConvolution.apply(_:into:firstDegree:firstOrder:)`.
+    func spectralConvolution(_ key: String, degrees: Range<Int>, orders: Range<Int>,
+                             outputs: Range<Int>? = nil) throws -> SpectralConvolution {
         let c = checkpoint
         let diagonal = c.operatorType == .diagonal
-        let ranges: [Range<Int>?] = diagonal ? [nil, nil, degrees, orders, nil] : [nil, nil, degrees, nil]
+        let inputFirst = c.architecture == .makani
+        let channels: [Range<Int>?] = inputFirst ? [nil, outputs] : [outputs, nil]
+        let ranges: [Range<Int>?] = channels + (diagonal ? [degrees, orders, nil] : [degrees, nil])
         return SpectralConvolution(kind: c.operatorType, stored: try read(key, ranges),
-                                   order: c.architecture == .makani ? .inputFirst : .outputFirst,
-                                   inChannels: c.embedDim, outChannels: c.embedDim, lmax: degrees.count, mmax: orders.count)
+                                   order: inputFirst ? .inputFirst : .outputFirst,
+                                   inChannels: c.embedDim, outChannels: outputs?.count ?? c.embedDim,
+                                   lmax: degrees.count, mmax: orders.count)
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Kernels
 import MPI
 
-/// `MakaniSFNO` (the HENS network) split over the spatial group of a model-parallel process grid (layout
-/// h × w × 1), as makani's spatial model parallelism. Every rank holds its slab of every activation and
+/// `MakaniSFNO` (the HENS network) split over a model-parallel process grid (layout h × w × channel), as
+/// makani's spatial and channel model parallelism. Every rank holds its slab of every activation and
 /// only its shard of the spectral weights, read as HDF5 hyperslabs (`weightBytes`).
 ///
 /// Distribution scheme (rank (hIndex, wIndex); docs/sfno.md, "Model parallelism"):
@@ -17,15 +17,19 @@ import MPI
 ///    weights of this rank's degrees (and, diagonal, orders) only: no communication;
 /// 6. instance norms: per-channel (count, mean, M2) allgathered over the spatial group and merged.
 ///
+/// 7. channel group (layout channel > 1): activations replicated over it; the spectral filter's output
+///    channels split over it (one allgather of the filtered coefficients per block), the MLP's hidden layer
+///    split (`DistributedMLP`, one allreduce per block), encoder and decoder with one hidden layer split the
+///    same way (one allreduce each); outer skips and the residual transform replicated.
+///
 /// On a model group of one rank every layer is the serial one: the numbers are `MakaniSFNO`'s.
-/// Channel splits (layout channel > 1) are refused.
 public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
     struct Block {
         let transforms: DistributedBlockTransforms
         let filter: SpectralConvolution
         let norm0: DistributedNormalisation?
         let norm1: DistributedNormalisation?
-        let mlp: MLP?
+        let mlp: DistributedMLP?
         let outerSkip: Conv1x1
     }
 
@@ -35,11 +39,12 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
     public let decomposition: ModelDecomposition
     /// Bytes of weights this rank read and holds.
     public let weightBytes: Int
-    let encoder: EncoderDecoder
+    let encoder: DistributedEncoderDecoder
     let embedding: PositionEmbedding?
     let blocks: [Block]
-    let decoder: EncoderDecoder
+    let decoder: DistributedEncoderDecoder
     let residualTransform: Conv1x1?
+    let channel: Communicator
     /// This rank's slab of the grid features, orography and land-sea mask: `[channels][latitudes][longitudes]`.
     public let staticChannels: [Float]
     let scratch = ScratchPool()
@@ -59,18 +64,16 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
         guard c.zscore else {
             throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
         }
-        try DistributedTorchHarmonicsSFNO.refuseChannelSplit(grid, path: path)
         checkpoint = c
+        channel = grid.channel
         let d = ModelDecomposition(grid: grid, nlat: c.nlat, nlon: c.nlon)
         decomposition = d
         let reader = try CheckpointShardReader(c)
-        func encoderDecoder(_ name: String, hiddenLayers: Int) throws -> EncoderDecoder {
-            let hidden = try (0..<hiddenLayers).map { try reader.conv("model.\(name).fwd.\(2 * $0)", bias: true) }
-            return EncoderDecoder(hidden: hidden, output: try reader.conv("model.\(name).fwd.\(2 * hiddenLayers)", bias: false),
-                                  activation: c.activation)
-        }
-        encoder = try encoderDecoder("encoder", hiddenLayers: c.encoderHiddenLayers)
-        decoder = try encoderDecoder("decoder", hiddenLayers: c.decoderHiddenLayers)
+        encoder = try DistributedEncoderDecoder(reader: reader, makani: "encoder", hiddenLayers: c.encoderHiddenLayers,
+                                                activation: c.activation, channel: grid.channel)
+        decoder = try DistributedEncoderDecoder(reader: reader, makani: "decoder", hiddenLayers: c.decoderHiddenLayers,
+                                                activation: c.activation, channel: grid.channel)
+        let filterOutputs = grid.channel.size > 1 ? splitRange(c.embedDim, parts: grid.channel.size, index: grid.channel.rank) : nil
         embedding = c.posEmbed == "direct"
             ? PositionEmbedding(values: try reader.read("model.pos_embed", [nil, nil, d.latitudes, d.longitudes]),
                                 channels: c.embedDim, nlat: d.latitudes.count, nlon: d.longitudes.count, latitudeOnly: false)
@@ -88,10 +91,11 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
         blocks = try transforms.enumerated().map { i, t in
             let b = "model.blocks.\(i)"
             return Block(transforms: t,
-                         filter: try reader.spectralConvolution("\(b).filter.filter.weight", degrees: t.degrees, orders: t.orders),
+                         filter: try reader.spectralConvolution("\(b).filter.filter.weight", degrees: t.degrees, orders: t.orders,
+                                                                outputs: filterOutputs),
                          norm0: try norm("\(b).norm0"), norm1: try norm("\(b).norm1"),
-                         mlp: c.useMLP ? MLP(fc1: try reader.conv("\(b).mlp.fwd.0", bias: true),
-                                             fc2: try reader.conv("\(b).mlp.fwd.3", bias: true), activation: c.activation) : nil,
+                         mlp: c.useMLP ? try DistributedMLP(reader: reader, fc1: "\(b).mlp.fwd.0", fc2: "\(b).mlp.fwd.3", fc2Bias: true,
+                                                            activation: c.activation, channel: grid.channel) : nil,
                          outerSkip: try reader.conv("\(b).outer_skip", bias: false))
         }
         weightBytes = reader.bytesRead
@@ -128,21 +132,21 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
         let slabPoints = blocks.reduce(points) { max($0, $1.transforms.inputPoints, $1.transforms.outputPoints) }
         return try scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, points: slabPoints)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
+            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {
                 let outPoints = block.transforms.outputPoints
-                let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
+                let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w, channel: channel)
                 try block.norm0?.apply(w.y, channels: e, points: outPoints)
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
-                block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: Workspace.tile)
+                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: Workspace.tile)
                 try block.norm1?.apply(w.y, channels: e, points: outPoints)
                 block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
-            output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
+            try output.withUnsafeMutableBufferPointer { out in
+                try decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
                         residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)

@@ -2,8 +2,8 @@ import Foundation
 import Kernels
 import MPI
 
-/// `TorchHarmonicsSFNO` split over the spatial group of a model-parallel process grid (layout h × w × 1),
-/// after makani's spatial model parallelism. Every rank holds its slab of every activation and only its
+/// `TorchHarmonicsSFNO` split over a model-parallel process grid (layout h × w × channel), after makani's
+/// spatial and channel model parallelism. Every rank holds its slab of every activation and only its
 /// shard of the spectral weights, read as HDF5 hyperslabs (`weightBytes`).
 ///
 /// Distribution scheme (rank (hIndex, wIndex); docs/sfno.md, "Model parallelism"):
@@ -17,8 +17,11 @@ import MPI
 ///    weights of this rank's degrees only (split by l over h, replicated over w): no communication;
 /// 6. instance / layer norm: per-channel (count, mean, M2) allgathered over the spatial group and merged.
 ///
+/// 7. channel group (layout channel > 1): activations replicated over it; the spectral filter's output
+///    channels split over it (one allgather of the filtered coefficients per block), the MLP's hidden layer
+///    split (`DistributedMLP`, one allreduce per block); encoder, decoder (single convolutions) replicated.
+///
 /// On a model group of one rank every layer is the serial one: the numbers are `TorchHarmonicsSFNO`'s.
-/// Channel splits (layout channel > 1) are refused.
 public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
     struct Block {
         let transforms: DistributedBlockTransforms
@@ -26,7 +29,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
         let filter: SpectralConvolution
         let spectralBias: [Float]?
         let norm: DistributedNormalisation?
-        let mlp: MLP?
+        let mlp: DistributedMLP?
     }
 
     /// The checkpoint's description (no weights).
@@ -35,11 +38,12 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
     public let decomposition: ModelDecomposition
     /// Bytes of weights this rank read and holds.
     public let weightBytes: Int
-    let encoder: EncoderDecoder
+    let encoder: DistributedEncoderDecoder
     let embedding: PositionEmbedding?
     let blocks: [Block]
-    let decoder: EncoderDecoder
+    let decoder: DistributedEncoderDecoder
     let residualProjection: Conv1x1?
+    let channel: Communicator
     let scratch = ScratchPool()
 
     public var stateChannels: [String] { checkpoint.outputChannelNames }
@@ -57,13 +61,15 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
         guard c.architecture == .torchHarmonics else {
             throw SFNOError(file: path, object: "@architecture", "DistributedTorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         }
-        try Self.refuseChannelSplit(grid, path: path)
         checkpoint = c
+        channel = grid.channel
         decomposition = ModelDecomposition(grid: grid, nlat: c.nlat, nlon: c.nlon)
         let reader = try CheckpointShardReader(c)
         let d = decomposition
-        encoder = EncoderDecoder(hidden: [], output: try reader.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
-        decoder = EncoderDecoder(hidden: [], output: try reader.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
+        encoder = try DistributedEncoderDecoder(reader: reader, conv: "encoder.0", bias: c.encoderBias, activation: c.activation, channel: grid.channel)
+        decoder = try DistributedEncoderDecoder(reader: reader, conv: "decoder.0", bias: c.decoderBias, activation: c.activation, channel: grid.channel)
+        // The spectral filters' output channels of this rank of the channel group.
+        let filterOutputs = grid.channel.size > 1 ? splitRange(c.embedDim, parts: grid.channel.size, index: grid.channel.rank) : nil
         if c.posEmbed == "none" {
             embedding = nil
         } else {
@@ -93,21 +99,14 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
             }
             return Block(
                 transforms: t,
-                filter: try reader.spectralConvolution("\(b).global_conv.weight", degrees: t.degrees, orders: t.orders),
+                filter: try reader.spectralConvolution("\(b).global_conv.weight", degrees: t.degrees, orders: t.orders,
+                                                       outputs: filterOutputs),
                 spectralBias: c.spectralBias ? try reader.read("\(b).global_conv.bias") : nil,
                 norm: norm,
-                mlp: c.useMLP ? MLP(fc1: try reader.conv("\(b).mlp.fwd.0", bias: true),
-                                    fc2: try reader.conv("\(b).mlp.fwd.\(c.mlpFC2Index)", bias: c.mlpOutputBias),
-                                    activation: c.activation) : nil)
+                mlp: c.useMLP ? try DistributedMLP(reader: reader, fc1: "\(b).mlp.fwd.0", fc2: "\(b).mlp.fwd.\(c.mlpFC2Index)",
+                                                   fc2Bias: c.mlpOutputBias, activation: c.activation, channel: grid.channel) : nil)
         }
         weightBytes = reader.bytesRead
-    }
-
-    static func refuseChannelSplit(_ grid: ProcessGrid, path: String) throws {
-        guard grid.layout.channel == 1 else {
-            throw SFNOError(file: path, "model layout \(grid.layout) splits channels, which is not supported yet (issue 5, step 2: channel model parallelism)",
-                            fix: "use a layout with channel=1, e.g. --layout h=\(grid.layout.h),w=\(grid.layout.w),channel=1")
-        }
     }
 
     /// The largest slab of the network's grids on this rank.
@@ -124,22 +123,22 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
         let e = checkpoint.embedDim
         return try scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, points: slabPoints)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
+            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {
                 let outPoints = block.transforms.outputPoints
-                let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
+                let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w, channel: channel)
                 if let bias = block.spectralBias {
                     for c in 0..<e { for p in 0..<outPoints { w.y[c * outPoints + p] += bias[c] } }
                 }
                 try block.norm?.apply(w.y, channels: e, points: outPoints)
-                block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: Workspace.tile)
+                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: Workspace.tile)
                 addInPlace(w.y, residual, count: e * outPoints)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: outChannels * points)
-            output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
+            try output.withUnsafeMutableBufferPointer { out in
+                try decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: out.baseAddress!)
                 guard checkpoint.bigSkip else { return }
                 input.withUnsafeBufferPointer { input in
                     if let projection = residualProjection {

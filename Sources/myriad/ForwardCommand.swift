@@ -19,9 +19,9 @@ struct ForwardCommand: ParsableCommand {
             input, by position otherwise; its coords.lat and coords.lon, when given, must be the checkpoint's. The valid time of the state is --time, else data.json's
             start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs
             are refused. Without --layout rank 0 computes and writes; other ranks only check the inputs. With
-            --layout h=H,w=W,channel=1 the first H·W ranks run the network model-parallel (each its slab
-            of latitudes and longitudes and its shard of the weights) and rank 0 gathers and writes the
-            same file. The output is written to a temporary name and renamed: on error no output file is left.
+            --layout h=H,w=W,channel=C the first H·W·C ranks run the network model-parallel (each its slab
+            of latitudes and longitudes and its shard of the weights, docs/sfno.md) and rank 0 gathers and
+            writes the same file. The output is written to a temporary name and renamed: on error no output file is left.
             """)
 
     @Option(name: .long, help: "Myriad SFNO checkpoint (.h5, tools/convert_checkpoint.py).")

@@ -4,7 +4,8 @@ import XCTest
 /// autoregressive steps (bit for bit on one rank), for the torch-harmonics fixtures (instance norm and
 /// learnable-lat embedding; layer norm, spectral embedding and hard thresholding on Legendre–Gauss; a
 /// 7 → 5 channel projection) and the makani fixtures (HENS-like dhconv with cos zenith and static channels;
-/// diagonal filter, split by l and m) under the spatial layouts (h, w) ∈ {(1,1), (2,1), (1,2), (2,2), (4,1)}.
+/// diagonal filter, split by l and m) under the layouts (h, w, channel) ∈ {(1,1,1), (2,1,1), (1,2,1), (2,2,1),
+/// (4,1,1), (1,1,2), (2,1,2), (1,2,2), (1,1,4)} and with two model groups beside each other.
 final class DistributedSFNOTests: XCTestCase {
     static let networks = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64", "makani-hens-33x64", "makani-diag-33x64"]
 
@@ -14,13 +15,10 @@ final class DistributedSFNOTests: XCTestCase {
     func testFourRanksBothSplits() throws { try run(ranks: 4, "h=2,w=2,channel=1") }
     func testFourRanksLatitudeSplit() throws { try run(ranks: 4, "h=4,w=1,channel=1") }
     func testFourRanksTwoModelGroups() throws { try run(ranks: 4, "h=2,w=1,channel=1") }
-
-    func testChannelSplitIsRefused() throws {
-        let result = try MPIJob.run(ranks: 2, ["selftest", "sfno", "--layout", "h=1,w=1,channel=2",
-                                               "--checkpoint", SFNOFixtureTests.path("th-sfno-eq33x64.h5")])
-        XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("splits channels") && result.stderr.contains("issue 5"), result.stderr)
-    }
+    func testTwoRanksChannelSplit() throws { try run(ranks: 2, "h=1,w=1,channel=2") }
+    func testFourRanksLatitudeAndChannelSplit() throws { try run(ranks: 4, "h=2,w=1,channel=2") }
+    func testFourRanksLongitudeAndChannelSplit() throws { try run(ranks: 4, "h=1,w=2,channel=2") }
+    func testFourRanksChannelSplit() throws { try run(ranks: 4, "h=1,w=1,channel=4") }
 
     private func run(ranks: Int, _ layout: String, file: StaticString = #filePath, line: UInt = #line) throws {
         for name in Self.networks {

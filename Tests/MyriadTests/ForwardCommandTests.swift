@@ -86,7 +86,8 @@ final class ForwardCommandTests: XCTestCase {
             try MPIJob.succeed(ranks: 1, ["forward", "--checkpoint", checkpoint, "--output", serialPath] + options)
             let serialFile = try HDF5File.open(serialPath)
             let serial = try serialFile.openDataset("fields").read(Float.self)
-            for (ranks, layout) in [(2, "h=2,w=1,channel=1"), (2, "h=1,w=2,channel=1"), (4, "h=2,w=2,channel=1"), (4, "h=4,w=1,channel=1")] {
+            for (ranks, layout) in [(2, "h=2,w=1,channel=1"), (2, "h=1,w=2,channel=1"), (4, "h=2,w=2,channel=1"), (4, "h=4,w=1,channel=1"),
+                                  (2, "h=1,w=1,channel=2"), (4, "h=2,w=1,channel=2")] {
                 let path = folder.appendingPathComponent("\(name)-\(layout).h5").path
                 try MPIJob.succeed(ranks: ranks, ["forward", "--checkpoint", checkpoint, "--output", path, "--layout", layout] + options)
                 let file = try HDF5File.open(path)
