@@ -5,7 +5,9 @@ import XCTest
 /// learnable-lat embedding; layer norm, spectral embedding and hard thresholding on Legendre–Gauss; a
 /// 7 → 5 channel projection) and the makani fixtures (HENS-like dhconv with cos zenith and static channels;
 /// diagonal filter, split by l and m) under the layouts (h, w, channel) ∈ {(1,1,1), (2,1,1), (1,2,1), (2,2,1),
-/// (4,1,1), (1,1,2), (2,1,2), (1,2,2), (1,1,4)} and with two model groups beside each other.
+/// (4,1,1), (1,1,2), (2,1,2), (1,2,2), (1,1,4)} and with two model groups beside each other. Each step's
+/// counted bytes equal docs/sfno.md's communication-volume formula where the splits divide evenly (within
+/// 5 % otherwise).
 final class DistributedSFNOTests: XCTestCase {
     static let networks = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64", "makani-hens-33x64", "makani-diag-33x64"]
 

@@ -28,6 +28,8 @@ enum SFNOSelfTest {
         let start = Date(timeIntervalSince1970: 1_685_577_600)   // 2023-06-01T00:00Z
         for k in 1...(projection ? 1 : steps) {
             let valid = start.addingTimeInterval(Double((k - 1) * 6 * 3600))
+            let communicators = [grid.h, grid.w, grid.spatial, grid.channel]
+            let sentBefore = communicators.map(\.bytesSent).reduce(0, +)
             let clock = Date()
             if projection, let th = distributed as? DistributedTorchHarmonicsSFNO {
                 slab = try th.forward(slab)
@@ -35,6 +37,8 @@ enum SFNOSelfTest {
                 try distributed.stepNormalised(&slab, validTime: valid)
             }
             let seconds = Date().timeIntervalSince(clock)
+            let sent = try grid.model.allreduced(Int64(communicators.map(\.bytesSent).reduce(0, +) - sentBefore), .sum)
+            try checkVolume(checks, grid, name: "\(name) step \(k)", description: description, measured: Int(sent))
             if projection, let th = serial as? TorchHarmonicsSFNO {
                 full = th.forward(full)
             } else {
@@ -88,6 +92,27 @@ enum SFNOSelfTest {
         checks.expect(error <= bound, "\(name): relative L2 error \(error) > \(bound)")
         if grid.layout.size == 1 { checks.expect(slab == reference, "\(name): one rank differs from the serial network (error \(error))") }
         report(grid, "\(name): relative L2 error \(String(format: "%.2e", error)), \(String(format: "%.4f", slowest)) s")
+    }
+
+    /// The bytes one step sent against `ModelCommunication.bytesPerStep`: equal where every split divides
+    /// evenly, within 5 % otherwise (`splitRange` rounding).
+    static func checkVolume(_ checks: SelfTestChecks, _ grid: ProcessGrid, name: String, description: Checkpoint,
+                            measured: Int) throws {
+        let predicted = ModelCommunication.bytesPerStep(description, layout: grid.layout)
+        let difference = abs(Double(measured) - predicted) / max(predicted, 1)
+        let even = evenSplits(description, grid.layout)
+        checks.expect(even ? Double(measured) == predicted : difference <= 0.05,
+                      "\(name): sent \(measured) bytes, the formula says \(predicted) (splits \(even ? "even" : "uneven"))")
+        report(grid, "\(name): sent \(measured) bytes, formula \(Int(predicted)) (\(even ? "even splits" : String(format: "uneven splits, %.2f %%", 100 * difference)))")
+    }
+
+    /// Whether every split of the network's transforms divides evenly under `layout`.
+    static func evenSplits(_ c: Checkpoint, _ layout: ModelLayout) -> Bool {
+        let (h, w, e) = (layout.h, layout.w, c.embedDim)
+        let grids = [(c.nlat, c.nlon), (c.internalShape.nlat, c.internalShape.nlon)]
+        return grids.allSatisfy { $0.0 % h == 0 && $0.1 % w == 0 && (e * $0.0 / h) % w == 0 }
+            && c.lmax % h == 0 && c.mmax % w == 0 && (c.mmax / w) % h == 0 && e % layout.channel == 0
+            && (!c.useMLP || c.mlpHiddenDim % layout.channel == 0)
     }
 
     /// Printed by world rank 0 only.
