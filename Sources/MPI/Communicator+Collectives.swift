@@ -61,6 +61,7 @@ extension Communicator {
 
     /// Element-wise reduction over all ranks, in place on a buffer (no allocation).
     public func allreduce<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReductionOperation) throws {
+        bytesSent += 2 * (size - 1) * buffer.count * MemoryLayout<T>.stride / size
         try check(MPI_Allreduce(myriad_mpi_in_place(), buffer.baseAddress,
                                 try mpiCount(buffer.count, "MPI_Allreduce"), T.mpiDatatype,
                                 operation.handle, handle), "MPI_Allreduce")
@@ -113,6 +114,11 @@ extension Communicator {
 
     /// Every rank's `values` (all of the same count) concatenated in rank order, on every rank.
     public func allgather<T: MPIScalar>(_ values: [T]) throws -> [T] {
+        bytesSent += (size - 1) * values.count * MemoryLayout<T>.stride
+        return try allgatherUncounted(values)
+    }
+
+    private func allgatherUncounted<T: MPIScalar>(_ values: [T]) throws -> [T] {
         let n = try mpiCount(values.count, "MPI_Allgather")
         let total = values.count * size
         return try values.withUnsafeBufferPointer { send in
@@ -126,7 +132,8 @@ extension Communicator {
 
     /// Every rank's `values` (counts may differ) concatenated in rank order, with the counts, on every rank.
     public func allgatherv<T: MPIScalar>(_ values: [T]) throws -> (values: [T], counts: [Int]) {
-        let counts = try allgather([Int64(values.count)]).map { Int($0) }
+        bytesSent += (size - 1) * values.count * MemoryLayout<T>.stride
+        let counts = try allgatherUncounted([Int64(values.count)]).map { Int($0) }
         let displacements = try exclusivePrefixSum(counts, "MPI_Allgatherv")
         let total = counts.reduce(0, +)
         let counts32 = try counts.map { try mpiCount($0, "MPI_Allgatherv") }

@@ -22,6 +22,7 @@ extension Communicator {
             send.withUnsafeBufferPointer { unpack(0, $0) }
             return
         }
+        bytesSent += (sendTotal - sendCounts[rank]) * MemoryLayout<T>.stride
         let received = try [T](unsafeUninitializedCapacity: receiveTotal) { buffer, n in
             try send.withUnsafeBufferPointer { s in
                 try alltoallv(send: s, sendCounts: sendCounts, sendDisplacements: Array(sendOffsets.dropLast()),

@@ -11,6 +11,13 @@ public enum CosZenith {
 
     /// - Returns: `[nlat][nlon]`
     public static func field(at time: Date, nlat: Int, nlon: Int) -> [Float] {
+        field(at: time, nlat: nlat, nlon: nlon, latitudes: 0..<nlat, longitudes: 0..<nlon)
+    }
+
+    /// The rows `latitudes` and columns `longitudes` of the `nlat × nlon` field (a model-parallel rank's
+    /// slab), each point computed exactly as in the whole field.
+    /// - Returns: `[latitudes.count][longitudes.count]`
+    public static func field(at time: Date, nlat: Int, nlon: Int, latitudes: Range<Int>, longitudes: Range<Int>) -> [Float] {
         let degree = Float(Double.pi / 180)   // numpy's float32 deg2rad multiplies by (float)(π/180)
         // Whole microseconds since J2000, divided in float64, then float32 (the "days" array).
         let microseconds = ((time.timeIntervalSince1970 - j2000) * 1e6).rounded()
@@ -49,15 +56,15 @@ public enum CosZenith {
         let sinDec = sinf(declination)
         let cosDec = cosf(declination)
 
-        var field = [Float](repeating: 0, count: nlat * nlon)
-        let lonRadians = (0..<nlon).map { Float(360.0 * Double($0) / Double(nlon)) * degree }
-        for i in 0..<nlat {
+        var field = [Float](repeating: 0, count: latitudes.count * longitudes.count)
+        let lonRadians = longitudes.map { Float(360.0 * Double($0) / Double(nlon)) * degree }
+        for (row, i) in latitudes.enumerated() {
             let lat = Float(90.0 - 180.0 * Double(i) / Double(nlat - 1)) * degree
             let sinLat = sinf(lat)
             let cosLat = cosf(lat)
-            for j in 0..<nlon {
+            for j in 0..<longitudes.count {
                 let hourAngle = (gmst + lonRadians[j]) - rightAscension
-                field[i * nlon + j] = sinLat * sinDec + cosLat * cosDec * cosf(hourAngle)
+                field[row * longitudes.count + j] = sinLat * sinDec + cosLat * cosDec * cosf(hourAngle)
             }
         }
         return field

@@ -1,4 +1,5 @@
 import Foundation
+import MPI
 
 /// A network that advances a forecast state by one step, in physical units.
 ///
@@ -34,4 +35,36 @@ public func loadForecastModel(checkpoint path: String) throws -> any ForecastMod
     case .makani: return try MakaniSFNO(checkpoint)
     case .torchHarmonics: return try TorchHarmonicsSFNO(checkpoint)
     }
+}
+
+/// A `ForecastModel` split over the ranks of a model group (`ProcessGrid.model`, layout h × w × channel):
+/// `step`, `stepNormalised`, `normalise` and `denormalise` take and return this rank's slab of the state,
+/// `[stateChannels.count][decomposition.latitudes][decomposition.longitudes]`, and are collective over the
+/// model group (every rank of the group calls them for the same member, in the same order).
+/// `decomposition.scatter` / `gather` move a whole state between the group's root and the slabs.
+public protocol DistributedForecastModel: ForecastModel {
+    /// The checkpoint's description (no weights).
+    var checkpoint: Checkpoint { get }
+    /// This rank's slab of the model grid and the state movers.
+    var decomposition: ModelDecomposition { get }
+    /// Bytes of weights this rank read from the checkpoint and holds.
+    var weightBytes: Int { get }
+}
+
+extension DistributedTorchHarmonicsSFNO: DistributedForecastModel {}
+extension DistributedMakaniSFNO: DistributedForecastModel {}
+
+/// The model-parallel network of a checkpoint on `grid` (a one-rank model group runs the serial layers).
+/// Every rank reads only its shard of the weights. Not collective.
+public func loadDistributedForecastModel(checkpoint path: String, grid: ProcessGrid) throws -> any DistributedForecastModel {
+    switch try Checkpoint(path: path, weights: false).architecture {
+    case .makani: return try DistributedMakaniSFNO(checkpoint: path, grid: grid)
+    case .torchHarmonics: return try DistributedTorchHarmonicsSFNO(checkpoint: path, grid: grid)
+    }
+}
+
+/// The serial model (`loadForecastModel(checkpoint:)`) when the model group has one rank, else the
+/// model-parallel one (`DistributedForecastModel`, whose methods work on the rank's slab).
+public func loadForecastModel(checkpoint path: String, grid: ProcessGrid) throws -> any ForecastModel {
+    grid.model.size == 1 ? try loadForecastModel(checkpoint: path) : try loadDistributedForecastModel(checkpoint: path, grid: grid)
 }

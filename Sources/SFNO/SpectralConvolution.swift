@@ -55,20 +55,33 @@ public struct SpectralConvolution: Sendable {
     /// - x: `[inChannels][lmax][mmax]`
     /// - y: `[outChannels][lmax][mmax]`, overwritten (zero where `m > l`)
     public func apply(_ x: UnsafePointer<Complex<Float>>, into y: UnsafeMutablePointer<Complex<Float>>) {
+        apply(x, into: y, firstDegree: 0, firstOrder: 0)
+    }
+
+    /// The filter on one rank's block of coefficients (`DistributedRealSHT`'s spectral layout): this
+    /// convolution holds the weights of the degrees `firstDegree ..< firstDegree + lmax` (and, diagonal, the
+    /// orders `firstOrder ..< firstOrder + mmax`), and `x`, `y` the coefficients of those degrees and orders.
+    /// With both offsets 0 it is the serial filter.
+    /// - x: `[inChannels][lmax][mmax]` (local degrees, local orders)
+    /// - y: `[outChannels][lmax][mmax]`, overwritten (zero where the absolute `m > l`)
+    public func apply(_ x: UnsafePointer<Complex<Float>>, into y: UnsafeMutablePointer<Complex<Float>>,
+                      firstDegree: Int, firstOrder: Int) {
         y.update(repeating: .zero, count: outChannels * lmax * mmax)
         let stride = lmax * mmax
         weights.withUnsafeBufferPointer { w in
             switch kind {
             case .perDegree:
                 for l in 0..<lmax {
-                    let orders = min(l + 1, mmax)
+                    // Orders m ≤ l of this block (absolute l = firstDegree + l).
+                    let orders = min(firstDegree + l + 1, firstOrder + mmax) - firstOrder
+                    guard orders > 0 else { continue }
                     complexGEMM(m: outChannels, n: orders, k: inChannels,
                                 a: w.baseAddress! + l * outChannels * inChannels, lda: inChannels,
                                 b: x + l * mmax, ldb: stride, c: y + l * mmax, ldc: stride)
                 }
             case .diagonal:
                 for l in 0..<lmax {
-                    for m in 0..<min(l + 1, mmax) {
+                    for m in 0..<max(0, min(firstDegree + l + 1, firstOrder + mmax) - firstOrder) {
                         let matrix = w.baseAddress! + (l * mmax + m) * outChannels * inChannels
                         for o in 0..<outChannels {
                             var sum = Complex<Float>.zero

@@ -60,6 +60,8 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     /// - fields: `[batch][latitudes.count][longitudes.count]`
     /// - returns: `[batch][degrees.count][orders.count]`
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] {
         let nlatL = latitudes.count, nlonL = longitudes.count
         precondition(fields.count == batch * nlatL * nlonL,
@@ -79,7 +81,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             unpack: { q, buffer in
                 let lon = splitRange(nlon, parts: w.size, index: q)
                 var i = 0
-                for r in 0..<myRows.count { for j in lon { full[r * nlon + j] = buffer[i]; i += 1 } }
+                for r in 0..<myRows.count { for j in lon { full.pointer[r * nlon + j] = buffer[i]; i += 1 } }
             })
 
         // 2. FFT of my rows.
@@ -97,7 +99,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                 let m = splitRange(serial.mmax, parts: w.size, index: q)
                 var i = 0
                 for r in 0..<myRows.count {
-                    for c in m { buffer[i] = spectrum[r * mlen + c].real; buffer[i + 1] = spectrum[r * mlen + c].imaginary; i += 2 }
+                    for c in m { buffer[i] = spectrum.pointer[r * mlen + c].real; buffer[i + 1] = spectrum.pointer[r * mlen + c].imaginary; i += 2 }
                 }
             },
             unpack: { q, buffer in
@@ -167,6 +169,8 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     /// - coefficients: `[batch][degrees.count][orders.count]`
     /// - returns: `[batch][latitudes.count][longitudes.count]`
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
         let lL = degrees.count, mL = orders.count
         precondition(coefficients.count == batch * lL * mL,
@@ -240,7 +244,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             unpack: { q, buffer in
                 var i = 0
                 for r in 0..<myRows.count { for c in splitRange(serial.mmax, parts: w.size, index: q) {
-                    spectrum[r * mlen + c] = Complex(buffer[i], buffer[i + 1]); i += 2
+                    spectrum.pointer[r * mlen + c] = Complex(buffer[i], buffer[i + 1]); i += 2
                 } }
             })
 
@@ -255,7 +259,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
             pack: { q, buffer in
                 var i = 0
-                for r in 0..<myRows.count { for j in splitRange(nlon, parts: w.size, index: q) { buffer[i] = full[r * nlon + j]; i += 1 } }
+                for r in 0..<myRows.count { for j in splitRange(nlon, parts: w.size, index: q) { buffer[i] = full.pointer[r * nlon + j]; i += 1 } }
             },
             unpack: { q, buffer in
                 var i = 0

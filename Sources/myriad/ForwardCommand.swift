@@ -18,8 +18,10 @@ struct ForwardCommand: ParsableCommand {
             Channels are matched by name when a data.json (makani layout, coords.channel) sits beside the
             input, by position otherwise; its coords.lat and coords.lon, when given, must be the checkpoint's. The valid time of the state is --time, else data.json's
             start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs
-            are refused. Rank 0 computes and writes; other ranks only check the inputs. The output is
-            written to a temporary name and renamed: on error no output file is left.
+            are refused. Without --layout rank 0 computes and writes; other ranks only check the inputs. With
+            --layout h=H,w=W,channel=C the first H·W·C ranks run the network model-parallel (each its slab
+            of latitudes and longitudes and its shard of the weights, docs/sfno.md) and rank 0 gathers and
+            writes the same file. The output is written to a temporary name and renamed: on error no output file is left.
             """)
 
     @Option(name: .long, help: "Myriad SFNO checkpoint (.h5, tools/convert_checkpoint.py).")
@@ -40,16 +42,28 @@ struct ForwardCommand: ParsableCommand {
     @Option(name: .long, help: "HDF5 file to write.")
     var output: String
 
+    @Option(name: .long, help: "Model-parallel layout h=H,w=W,channel=C (default: one rank computes the whole network).",
+            transform: ModelLayout.init(parsing:))
+    var layout = ModelLayout()
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         runSPMD(global) { world, logger in
             guard steps >= 1 else { throw UsageError("--steps must be at least 1, got \(steps)") }
-            let model = try loadForecastModel(checkpoint: checkpoint)
+            let grid = try ProcessGrid(world: world, layout: layout)
+            let model = layout.size > 1
+                ? try loadDistributedForecastModel(checkpoint: checkpoint, grid: grid) : try loadForecastModel(checkpoint: checkpoint)
             let plan = try makePlan(model)
             let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: directory) else {
                 throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+            }
+            if let distributed = model as? any DistributedForecastModel {
+                // The first model group computes; other groups (if any) only checked the inputs.
+                guard grid.ensembleIndex == 0 else { return }
+                try runDistributed(distributed, plan: plan, grid: grid, logger: logger)
+                return
             }
             guard world.isRoot else { return }
             logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon)")
@@ -58,7 +72,7 @@ struct ForwardCommand: ParsableCommand {
             var outputs = [Float]()
             var validTimes = [String]()
             let formatter = ISO8601DateFormatter()
-            let projection = (model as? TorchHarmonicsSFNO).map { $0.inChannels != $0.outChannels } ?? false
+            let projection = plan.projection
             if !projection { model.normalise(&state) }   // carried normalised from step to step
             for k in 0..<steps {
                 let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
@@ -81,6 +95,45 @@ struct ForwardCommand: ParsableCommand {
         }
     }
 
+    /// Every rank of the first model group steps its slab; rank 0 gathers each step and writes.
+    func runDistributed(_ model: any DistributedForecastModel, plan: Plan, grid: ProcessGrid, logger: Logger) throws {
+        let d = model.decomposition
+        let weightBytes = try grid.model.gather([Int64(model.weightBytes)])
+        if grid.model.rank == 0 {
+            let mib = weightBytes.map { String(format: "%.2f", Double($0) / 1_048_576) }.joined(separator: ", ")
+            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon), layout \(layout); weights per model rank (MiB): \(mib)")
+        }
+        let clock = Date()
+        let inputChannels = plan.state.count / (model.nlat * model.nlon)
+        var state = d.slab(of: plan.state, channels: inputChannels)
+        var outputs = [Float]()
+        var validTimes = [String]()
+        let formatter = ISO8601DateFormatter()
+        if !plan.projection { model.normalise(&state) }
+        for k in 0..<steps {
+            let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
+            var physical: [Float]
+            if plan.projection, let th = model as? DistributedTorchHarmonicsSFNO {
+                state = try th.forward(state)
+                physical = state
+            } else {
+                try model.stepNormalised(&state, validTime: valid)
+                physical = state
+                model.denormalise(&physical)
+            }
+            if let whole = try d.gather(physical, channels: plan.outputChannels.count) { outputs += whole }
+            validTimes.append(formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
+        }
+        // Rank 0 decides whether the forecast is finite; every rank of the group agrees.
+        let finite = try grid.model.broadcast(Int32(grid.model.rank != 0 || outputs.allSatisfy(\.isFinite) ? 1 : 0))
+        guard finite == 1 else {
+            throw UsageError("the forecast from '\(input)' index \(index) is not finite (NaN or infinity); no output written")
+        }
+        guard grid.model.rank == 0 else { return }
+        try write(outputs, channels: plan.outputChannels, validTimes: validTimes, plan: plan, model: model)
+        logger.info("forward: wrote \(output) (\(steps) × \(plan.outputChannels.count) × \(model.nlat) × \(model.nlon)) in \(String(format: "%.2f", Date().timeIntervalSince(clock))) s")
+    }
+
     // MARK: - Plan
 
     struct Plan {
@@ -90,23 +143,27 @@ struct ForwardCommand: ParsableCommand {
         let outputChannels: [String]
         let start: Date
         let dhours: Int
+        /// A torch-harmonics network with more inputs than outputs: applied once, not stepped.
+        let projection: Bool
     }
 
     /// Reads and checks everything before any work: shapes, channels, time, finite values.
     func makePlan(_ model: any ForecastModel) throws -> Plan {
         let checkpointFile: Checkpoint
-        let inputChannels: [String]
         if let m = model as? MakaniSFNO {
             checkpointFile = m.checkpoint
-            inputChannels = m.checkpoint.stateChannelNames
         } else if let t = model as? TorchHarmonicsSFNO {
             checkpointFile = t.checkpoint
-            inputChannels = t.checkpoint.inputChannelNames
-            guard steps == 1 || t.inChannels == t.outChannels else {
-                throw UsageError("\(checkpoint): the network maps \(t.inChannels) channels to \(t.outChannels), so it runs one step only; use --steps 1")
-            }
+        } else if let d = model as? any DistributedForecastModel {
+            checkpointFile = d.checkpoint
         } else {
             preconditionFailure("forward: unknown model type")
+        }
+        let c = checkpointFile
+        let inputChannels = c.architecture == .makani ? c.stateChannelNames : c.inputChannelNames
+        let projection = c.architecture == .torchHarmonics && c.inChannels != c.outChannels
+        guard steps == 1 || !projection else {
+            throw UsageError("\(checkpoint): the network maps \(c.inChannels) channels to \(c.outChannels), so it runs one step only; use --steps 1")
         }
         let (nlat, nlon) = (model.nlat, model.nlon)
         let file: HDF5File
@@ -179,7 +236,8 @@ struct ForwardCommand: ParsableCommand {
             start = Date(timeIntervalSince1970: 0)
         }
         return Plan(architecture: checkpointFile.architecture.rawValue, state: state,
-                    outputChannels: checkpointFile.outputChannelNames, start: start, dhours: model.stepHours)
+                    outputChannels: checkpointFile.outputChannelNames, start: start, dhours: model.stepHours,
+                    projection: projection)
     }
 
     func parseTime(_ text: String) -> Date? {

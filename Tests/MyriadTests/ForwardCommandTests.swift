@@ -68,6 +68,48 @@ final class ForwardCommandTests: XCTestCase {
         XCTAssertTrue(first == second, "a rerun of myriad forward differs from the first run")
     }
 
+    /// Acceptance (issue 5): `myriad forward --layout` on 2 and 4 ranks writes the serial forecast (≤ 1e-5
+    /// relative L2 over the whole file; same channels, valid times and attributes), for the HENS-like network
+    /// over three steps and the torch-harmonics projection network.
+    func testModelParallelLayoutsMatchSerial() throws {
+        let hens = try SFNOFixtureTests.Reference("makani-hens-33x64")
+        let names = try HDF5File.open(hens.checkpoint).openDataset("channels/state").readStrings()
+        let hensInput = try writeInput("hens", fields: try hens.floats("input"), shape: [1, names.count, 33, 64], names: names)
+        let projection = try SFNOFixtureTests.Reference("th-sfno-proj-eq33x64")
+        let projectionInput = try writeInput("proj", fields: try projection.floats("input"), shape: [1, 7, 33, 64], names: nil)
+        let cases: [(String, String, [String])] = [
+            ("hens", hens.checkpoint, ["--input", hensInput, "--time", "2023-06-01T00:00:00Z", "--steps", "3"]),
+            ("proj", projection.checkpoint, ["--input", projectionInput]),
+        ]
+        for (name, checkpoint, options) in cases {
+            let serialPath = folder.appendingPathComponent("\(name)-serial.h5").path
+            try MPIJob.succeed(ranks: 1, ["forward", "--checkpoint", checkpoint, "--output", serialPath] + options)
+            let serialFile = try HDF5File.open(serialPath)
+            let serial = try serialFile.openDataset("fields").read(Float.self)
+            for (ranks, layout) in [(2, "h=2,w=1,channel=1"), (2, "h=1,w=2,channel=1"), (4, "h=2,w=2,channel=1"), (4, "h=4,w=1,channel=1"),
+                                  (2, "h=1,w=1,channel=2"), (4, "h=2,w=1,channel=2")] {
+                let path = folder.appendingPathComponent("\(name)-\(layout).h5").path
+                try MPIJob.succeed(ranks: ranks, ["forward", "--checkpoint", checkpoint, "--output", path, "--layout", layout] + options)
+                let file = try HDF5File.open(path)
+                let fields = try file.openDataset("fields")
+                XCTAssertEqual(fields.shape, try serialFile.openDataset("fields").shape, "\(name) \(layout)")
+                let values = try fields.read(Float.self)
+                var difference = 0.0, norm = 0.0
+                for (x, y) in zip(values, serial) {
+                    difference += (Double(x) - Double(y)) * (Double(x) - Double(y))
+                    norm += Double(y) * Double(y)
+                }
+                let error = (difference / norm).squareRoot()
+                print("myriad forward \(name) --layout \(layout) on \(ranks) ranks: relative L2 error against the serial run \(error)")
+                XCTAssertLessThanOrEqual(error, 1e-5, "\(name) \(layout)")
+                XCTAssertEqual(try file.openDataset("channel").readStrings(), try serialFile.openDataset("channel").readStrings())
+                XCTAssertEqual(try file.openDataset("valid_time").readStrings(), try serialFile.openDataset("valid_time").readStrings())
+                let initial: String = try file.attribute("initial_time")
+                XCTAssertEqual(initial, try serialFile.attribute("initial_time") as String)
+            }
+        }
+    }
+
     /// A torch-harmonics network with 7 inputs and 5 outputs, channels by position (no data.json).
     func testTorchHarmonicsProjectionByPosition() throws {
         let reference = try SFNOFixtureTests.Reference("th-sfno-proj-eq33x64")

@@ -227,7 +227,8 @@ final class InSituStatisticsTests: XCTestCase {
             assert float(c["z500_rank_histogram"].isel(lead_time=0).sum()) == 2 * 9 * 16
             print(engine, "ok")
         """
-        XCTAssertEqual(try PythonReader.run(script, arguments: [output.path]).split(separator: "\n"), ["netcdf4 ok", "h5netcdf ok"])
+        let lines = try PythonReader.run(script, arguments: [output.path]).split(separator: "\n")   // skips without xarray
+        XCTAssertEqual(lines, ["netcdf4 ok", "h5netcdf ok"])
     }
 
     /// earthkit-meteo 1.2.1 `efi` on the cases of tools/fixtures/efi.py.

@@ -11,14 +11,14 @@ struct SelfTest: ParsableCommand {
         shouldDisplay: false)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case collectives, grid, hdf5, sht, statistics, fail
+        case collectives, grid, hdf5, sht, sfno, statistics, fail
         case statisticsInSitu = "statistics-insitu"
     }
 
-    @Argument(help: "collectives | grid | hdf5 | sht | statistics | statistics-insitu | fail")
+    @Argument(help: "collectives | grid | hdf5 | sht | sfno | statistics | statistics-insitu | fail")
     var suite: Suite
 
-    @Option(name: .long, help: "Model layout for the grid and sht suites.", transform: ModelLayout.init(parsing:))
+    @Option(name: .long, help: "Model layout for the grid, sht and sfno suites.", transform: ModelLayout.init(parsing:))
     var layout = ModelLayout()
 
     @Option(name: .long, help: "Folder for the files the hdf5 suite writes.")
@@ -26,6 +26,12 @@ struct SelfTest: ParsableCommand {
 
     @Option(name: .long, help: "Reference file of the statistics suite (Tests/MyriadTests/Fixtures/scores/scores.h5).")
     var fixture: String = "Tests/MyriadTests/Fixtures/scores/scores.h5"
+
+    @Option(name: .long, help: "sfno: the checkpoint to run serially and model-parallel.")
+    var checkpoint = "Tests/MyriadTests/Fixtures/sfno/th-sfno-eq33x64.h5"
+
+    @Option(name: .long, help: "sfno: autoregressive steps to compare.")
+    var steps = 2
 
     @Option(name: .long, help: "Fixture case of the statistics-insitu suite.")
     var fixtureCase = "m50"
@@ -64,6 +70,7 @@ struct SelfTest: ParsableCommand {
             case .grid: try GridSelfTest.run(checks, layout: layout)
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
             case .sht: try SHTSelfTest.run(checks, layout: layout)
+            case .sfno: try SFNOSelfTest.run(checks, layout: layout, checkpoint: checkpoint, steps: steps)
             case .statistics: try StatisticsSelfTest.run(checks, fixture: fixture)
             case .statisticsInSitu:
                 func indices(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }

@@ -26,8 +26,11 @@ func random(_ count: Int, bound: Float, stream: UInt64) -> [Float] {
     return (0..<count).map { _ in (Float(generator.uniform()) * 2 - 1) * bound }
 }
 
-let path = FileManager.default.temporaryDirectory.appendingPathComponent("sfno-benchmark-\(getpid()).h5").path
-defer { try? FileManager.default.removeItem(atPath: path) }
+// SFNO_BENCHMARK_CHECKPOINT=PATH keeps the checkpoint there (e.g. for `myriad selftest sfno --checkpoint PATH
+// --layout …`, which times the model-parallel step by layout).
+let kept = ProcessInfo.processInfo.environment["SFNO_BENCHMARK_CHECKPOINT"]
+let path = kept ?? FileManager.default.temporaryDirectory.appendingPathComponent("sfno-benchmark-\(getpid()).h5").path
+defer { if kept == nil { try? FileManager.default.removeItem(atPath: path) } }
 do {
     let file = try HDF5File.create(path)
     let strings: [(String, String)] = [

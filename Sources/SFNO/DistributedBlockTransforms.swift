@@ -1,0 +1,99 @@
+import ComplexModule
+import Kernels
+import MPI
+import Sphere
+
+/// `BlockTransforms` with the fields split over the spatial group (latitudes over `h`, longitudes over
+/// `w`), through `DistributedRealSHT`. On a spatial group of one rank it runs the serial transforms, so
+/// that a one-rank model is the serial model bit for bit.
+///
+/// Layouts (rank (hIndex, wIndex)):
+/// - fields on the block's input grid: `[E][forward.latitudes][forward.longitudes]`;
+/// - coefficients: `[E][degrees][orders]`, `degrees = splitRange(lmax, h, hIndex)`,
+///   `orders = splitRange(mmax, w, wIndex)` (both grids share `lmax`, `mmax`, so forward and inverse agree);
+/// - fields on the block's output grid: `[E][inverse.latitudes][inverse.longitudes]`.
+struct DistributedBlockTransforms: Sendable {
+    let serial: BlockTransforms
+    let forward: DistributedRealSHT<Float>
+    let inverse: DistributedRealSHT<Float>
+    /// Whether the spatial group has more than one rank (else the serial transforms run).
+    let distributed: Bool
+
+    init(_ serial: BlockTransforms, grid: ProcessGrid) {
+        self.serial = serial
+        forward = DistributedRealSHT(serial.forward, grid: grid)
+        inverse = DistributedRealSHT(serial.inverse, grid: grid)
+        distributed = grid.spatial.size > 1
+    }
+
+    /// The one entry per block of `BlockTransforms.make`, distributed.
+    static func make(for checkpoint: Checkpoint, grid: ProcessGrid) throws -> [DistributedBlockTransforms] {
+        try BlockTransforms.make(for: checkpoint).map { DistributedBlockTransforms($0, grid: grid) }
+    }
+
+    /// This rank's degrees and orders of the coefficients.
+    var degrees: Range<Int> { forward.degrees }
+    var orders: Range<Int> { forward.orders }
+    /// This rank's grid points of the input and output grids.
+    var inputPoints: Int { forward.latitudes.count * forward.longitudes.count }
+    var outputPoints: Int { inverse.latitudes.count * inverse.longitudes.count }
+
+    /// `BlockTransforms.spectralPath` on this rank's slab: `w.x` (`[E]` input-grid slabs) → distributed SHT
+    /// → `filter` (this rank's degrees, and output channels when the channel group is split) → distributed
+    /// inverse SHT into `w.y` (output-grid slabs). Returns the block's skip input (`w.x`, or `w.x` carried to
+    /// the output grid in `w.residual`).
+    /// - filter: the weights of `degrees` (and `orders`, diagonal) for the output channels
+    ///   `splitRange(E, channel.size, channel.rank)`
+    /// - channel: the channel group; with more than one rank each computes its share of the filter's
+    ///   output channels and one allgather over the group assembles all E
+    func spectralPath(filter: SpectralConvolution, channels e: Int, work w: Workspace,
+                      channel: Communicator) throws -> UnsafePointer<Float> {
+        guard distributed || channel.size > 1 else { return serial.spectralPath(filter: filter, channels: e, work: w) }
+        let spectrumCount = e * degrees.count * orders.count
+        // 1. SHT. After this: [E][degrees][orders] in w.coefficients.
+        try transform(forward, serial.forward, w.x, count: e * inputPoints, into: w.coefficients, batch: e)
+        var residual = UnsafePointer(w.x)
+        if serial.transformsResidual {
+            // 2. The skip path to the output grid. After this: [E][output latitudes][output longitudes].
+            try transform(inverse, serial.inverse, w.coefficients, count: spectrumCount, into: w.residual, batch: e)
+            residual = UnsafePointer(w.residual)
+        }
+        // 3. The filter on this rank's degrees and orders (weights split by l over h): no communication.
+        //    After this: [E / channel][degrees][orders].
+        filter.apply(w.coefficients, into: w.filtered, firstDegree: degrees.lowerBound, firstOrder: orders.lowerBound)
+        if channel.size > 1 {
+            // 4. Output channels split over the channel group: one allgather. After this: [E][degrees][orders].
+            let mine = Array(UnsafeBufferPointer(start: w.filtered, count: filter.outChannels * degrees.count * orders.count))
+            let (all, _) = try channel.allgatherv(mine)
+            precondition(all.count == spectrumCount, "DistributedBlockTransforms: the channel group's filters do not cover \(e) channels")
+            all.withUnsafeBufferPointer { w.filtered.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        // 5. Inverse SHT. After this: [E][output latitudes][output longitudes] in w.y.
+        try transform(inverse, serial.inverse, w.filtered, count: spectrumCount, into: w.y, batch: e)
+        return residual
+    }
+
+    /// Fields → coefficients through `distributedSHT` (or the serial transform on one spatial rank).
+    private func transform(_ distributedSHT: DistributedRealSHT<Float>, _ serialSHT: RealSHT<Float>,
+                           _ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Complex<Float>>, batch: Int) throws {
+        if distributed {
+            let out = try distributedSHT.forward(Array(UnsafeBufferPointer(start: x, count: count)), batch: batch)
+            out.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: $0.count) }
+        } else {
+            serialSHT.forward(UnsafeBufferPointer(start: x, count: count),
+                              UnsafeMutableBufferPointer(start: y, count: batch * serialSHT.lmax * serialSHT.mmax), batch: batch)
+        }
+    }
+
+    /// Coefficients → fields through `distributedSHT` (or the serial transform on one spatial rank).
+    private func transform(_ distributedSHT: DistributedRealSHT<Float>, _ serialSHT: RealSHT<Float>,
+                           _ x: UnsafePointer<Complex<Float>>, count: Int, into y: UnsafeMutablePointer<Float>, batch: Int) throws {
+        if distributed {
+            let out = try distributedSHT.inverse(Array(UnsafeBufferPointer(start: x, count: count)), batch: batch)
+            out.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: $0.count) }
+        } else {
+            serialSHT.inverse(UnsafeBufferPointer(start: x, count: count),
+                              UnsafeMutableBufferPointer(start: y, count: batch * serialSHT.nlat * serialSHT.nlon), batch: batch)
+        }
+    }
+}
