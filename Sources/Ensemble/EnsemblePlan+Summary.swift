@@ -6,13 +6,13 @@ extension EnsemblePlan {
         (0..<groupCount).map { Set(members(ofGroup: $0).map(\.checkpoint)).count }.max() ?? 0
     }
 
-    /// Bytes a rank holds: the checkpoints it loads (their file sizes), its members' states with the
+    /// Bytes a rank holds: its share of the checkpoints it loads (file sizes / ranks per member), its members' states with the
     /// physical copies made at output steps, and the restart buffer.
     public var memoryPerRank: Int {
         let weights = configuration.checkpoints.map { path in
             ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
         }.max() ?? 0
-        return maximumCheckpointsPerGroup * weights + maximumMembersPerGroup * stateBytes * 3
+        return maximumCheckpointsPerGroup * weights / configuration.layout.size + maximumMembersPerGroup * stateBytes * 3
     }
 
     private var modelName: String {

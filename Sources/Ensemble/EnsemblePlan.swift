@@ -143,8 +143,8 @@ public struct EnsemblePlan: Sendable {
         for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
             problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
         }
-        if c.layout.size > 1 {
-            problems.append("parallel: model parallelism (h × w × channel = \(c.layout.size) ranks per member) is not available in `myriad run` yet; use h: 1, w: 1, channel: 1 (ensemble parallelism, HENS's production layout)")
+        if c.layout.size > 1, case .shallowWater = description.kind {
+            problems.append("parallel: the shallow-water model runs on one rank per member; use h: 1, w: 1, channel: 1")
         }
         if let selection {
             let total = initialTimes.count * membersPerTime

@@ -67,15 +67,23 @@ public final class EnsembleRunner {
     public func run() throws -> RunOutcome {
         let clock = Date()
         StopSignal.install()
-        let group = world.rank          // ensemble parallel: one rank per member group (layout 1 × 1 × 1)
-        let members = plan.members(ofGroup: group)
+        // Ensemble groups of h × w × channel ranks; every rank of a group holds the group's members whole
+        // and steps them together (`ModelGroupForecastModel`); the group's root alone writes them.
+        let grid = try ProcessGrid(world: world, layout: plan.configuration.layout)
+        let members = plan.members(ofGroup: grid.ensembleIndex)
+        let writes = grid.model.rank == 0
+        let ownMembers = writes ? members : []
         let offset = plan.members.firstIndex(of: members.first ?? Member(time: 0, checkpoint: 0, perturbation: 0, ensemble: 0, id: 0)) ?? 0
         try prepareDirectory()
 
-        // Models: only the checkpoints of this rank's members.
+        // Models: only the checkpoints of this group's members.
         var models: [Int: any ForecastModel] = [:]
         for checkpoint in Set(members.map(\.checkpoint)).sorted() {
-            models[checkpoint] = try plan.model.makeModel(checkpoint, configuration: plan.configuration)
+            models[checkpoint] = try plan.model.makeModel(checkpoint, configuration: plan.configuration, processGrid: grid)
+        }
+        if isRoot, grid.model.size > 1, let model = models.values.first as? ModelGroupForecastModel {
+            log(String(format: "model parallel: %d rank(s) per member %@, %.1f MB of weights per rank and checkpoint",
+                       grid.model.size, plan.configuration.layout.description, Double(model.weightBytes) / 1e6))
         }
         let record = RestartRecord(directory: directory)
         var states: [[Float]]
@@ -123,10 +131,10 @@ public final class EnsembleRunner {
                     return x
                 }
                 timer.start("output")
-                try output?.write(slot: slot, members: members, states: physical)
+                try output?.write(slot: slot, members: ownMembers, states: physical)
                 timer.start("statistics")
                 if let statistics {
-                    try addStatistics(statistics, slot: slot, step: step, members: members, states: physical, valid: valid, truth: truth)
+                    try addStatistics(statistics, slot: slot, step: step, members: ownMembers, states: physical, valid: valid, truth: truth)
                 }
                 written += plan.members.count * plan.outputBytesPerMemberStep
             }
@@ -136,8 +144,8 @@ public final class EnsembleRunner {
             if (every > 0 && step % every == 0) || stopping {
                 try output?.flush()
                 try statistics?.flush()
-                try record.write(step: step, fingerprint: fingerprint, plan: plan, offset: offset, states: states,
-                                 valid: valid, communicator: world)
+                try record.write(step: step, fingerprint: fingerprint, plan: plan, offset: offset,
+                                 states: writes ? states : [], valid: writes ? valid : [], communicator: world)
             }
             timer.stop()
             progress?.update(step: step, steps: plan.steps, memberSteps: step * plan.members.count,
@@ -152,13 +160,13 @@ public final class EnsembleRunner {
         }
 
         // Flags of every member (for the summary and the file).
-        try output?.finish(members: members, valid: valid)
+        try output?.finish(members: ownMembers, valid: valid)
         var files: [String] = output != nil ? [MemberOutput.fileName] : []
         if let statistics {
             try statistics.finish()
             files += [InSituStatistics.statisticsFileName] + (truth != nil ? [InSituStatistics.scoresFileName, InSituStatistics.scoresCSVName] : [])
         }
-        let localInvalid = zip(members, valid).filter { !$0.1 }.map { Int32($0.0.id) }
+        let localInvalid = zip(ownMembers, valid).filter { !$0.1 }.map { Int32($0.0.id) }
         let invalid = try world.allgatherv(localInvalid).values.map(Int.init).sorted()
         try world.barrier()
         if isRoot { try? FileManager.default.removeItem(atPath: record.path) }

@@ -1,4 +1,5 @@
 import Foundation
+import MPI
 import SFNO
 import ShallowWater
 import Sphere
@@ -114,10 +115,14 @@ public struct ModelDescription: Sendable {
     }
 
     /// The model of model index `index` (a checkpoint's network, or the shallow-water model).
-    func makeModel(_ index: Int, configuration: RunConfiguration) throws -> any ForecastModel {
+    /// With a model group of several ranks the network is the model-parallel one, each rank reading its
+    /// shard of the weights.
+    func makeModel(_ index: Int, configuration: RunConfiguration, processGrid: ProcessGrid) throws -> any ForecastModel {
         switch kind {
         case .sfno:
-            return try loadForecastModel(checkpoint: configuration.checkpoints[index])
+            guard processGrid.model.size > 1 else { return try loadForecastModel(checkpoint: configuration.checkpoints[index]) }
+            return ModelGroupForecastModel(try loadDistributedForecastModel(checkpoint: configuration.checkpoints[index],
+                                                                            grid: processGrid))
         case let .shallowWater(dt, lmax, mmax, parameters):
             let solver = try ShallowWaterSolver(nlat: nlat, nlon: nlon, dt: dt, lmax: lmax, mmax: mmax, grid: grid,
                                                 parameters: parameters)

@@ -1,3 +1,4 @@
+import RealModule
 import ComplexModule
 import Kernels
 import MPI
@@ -60,9 +61,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     /// - fields: `[batch][latitudes.count][longitudes.count]`
     /// - returns: `[batch][degrees.count][orders.count]`
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
-    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] {
+    func forwardTransform(_ fields: [T], batch: Int) throws -> [Complex<T>] {
         let nlatL = latitudes.count, nlonL = longitudes.count
         precondition(fields.count == batch * nlatL * nlonL,
                      "DistributedRealSHT.forward: \(fields.count) values, expected \(batch) × \(nlatL) × \(nlonL)")
@@ -169,9 +168,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     /// - coefficients: `[batch][degrees.count][orders.count]`
     /// - returns: `[batch][latitudes.count][longitudes.count]`
-    @_specialize(exported: true, where T == Float)
-    @_specialize(exported: true, where T == Double)
-    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
+    func inverseTransform(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
         let lL = degrees.count, mL = orders.count
         precondition(coefficients.count == batch * lL * mL,
                      "DistributedRealSHT.inverse: \(coefficients.count) values, expected \(batch) × \(lL) × \(mL)")
@@ -266,5 +263,36 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                 for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { result[r * nlonL + j] = buffer[i]; i += 1 } }
             })
         return result
+    }
+}
+
+// MARK: - Entry points
+
+extension DistributedRealSHT {
+    /// Generic callers' entry (unspecialised across modules); Float and Double callers get the overloads below.
+    /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] { try forwardTransform(fields, batch: batch) }
+    /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] { try inverseTransform(coefficients, batch: batch) }
+}
+
+// The transforms are generic, and a generic method called from another module runs unspecialised (about
+// three times slower here). `@_specialize(exported:)` on them broke the release build's link, so each
+// precision gets concrete entry points, which the module specialises itself.
+extension DistributedRealSHT where T == Float {
+    /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: [Float], batch: Int) throws -> [Complex<Float>] { try forwardTransform(fields, batch: batch) }
+    /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: [Complex<Float>], batch: Int) throws -> [Float] {
+        try inverseTransform(coefficients, batch: batch)
+    }
+}
+
+extension DistributedRealSHT where T == Double {
+    /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: [Double], batch: Int) throws -> [Complex<Double>] { try forwardTransform(fields, batch: batch) }
+    /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: [Complex<Double>], batch: Int) throws -> [Double] {
+        try inverseTransform(coefficients, batch: batch)
     }
 }
