@@ -111,7 +111,8 @@ public final class EnsembleRunner {
         var written = firstStep == 0 ? 0 : plan.outputSteps.filter { $0 < firstStep }.count * plan.members.count * plan.outputBytesPerMemberStep
 
         var timer = PartTimer()
-        for step in firstStep...plan.steps {
+        // (A record of the last step, left by a run killed before it finished, leaves nothing to step.)
+        for step in stride(from: firstStep, through: plan.steps, by: 1) {
             timer.start("steps")
             if step > 0 {
                 for (j, member) in members.enumerated() where valid[j] {
@@ -122,10 +123,10 @@ public final class EnsembleRunner {
             }
             for (j, member) in members.enumerated() where valid[j] && !states[j].allSatisfy(\.isFinite) {
                 valid[j] = false
-                warn("\(member) is not finite at step \(step); it is flagged in member_valid and left out of the statistics")
+                if writes { warn("\(member) is not finite at step \(step); it is flagged in member_valid and left out of the statistics") }
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
-                let physical = members.indices.map { j -> [Float] in
+                let physical = ownMembers.indices.map { j -> [Float] in
                     var x = states[j]
                     models[members[j].checkpoint]!.denormalise(&x)
                     return x
