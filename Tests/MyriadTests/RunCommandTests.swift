@@ -10,19 +10,7 @@ final class RunCommandTests: XCTestCase {
         .deletingLastPathComponent()
     static func checkpoint(_ k: Int) -> String { root.appendingPathComponent("data/demo/demo-sfno-\(k).h5").path }
 
-    /// Trajectory 0 of the demo's held-out truth, 2 days (9 states), made once for the class.
-    nonisolated(unsafe) static var states: String?
-
-    func initialStates() throws -> String {
-        if let states = Self.states, FileManager.default.fileExists(atPath: states) { return states }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-run-states-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("truth.h5").path
-        try MPIJob.succeed(ranks: 1, ["swe", "--grid", "64x128", "--latitudes", "equiangular", "--initial", "random", "--seed", "2",
-                                      "--trajectories", "1", "--days", "3", "--output-every", "6", "--output", path])
-        Self.states = path
-        return path
-    }
+    func initialStates() throws -> String { try DemoStates.path() }
 
     /// 2 checkpoints × 2 initial times × 4 bred-vector members (2 pairs, a control) = 16 members, 4 steps.
     /// - output, statistics: keys of those blocks (YAML lines indented by two spaces)
