@@ -72,7 +72,7 @@ final class ClusterScriptTests: XCTestCase {
         try MPIJob.succeed(ranks: 1, ["run", config, "--output-directory", reference.path])
         let log = scratch.appendingPathComponent("slurm").path
 
-        let first = try BatchJob(script: "cluster/multi-node.sh", arguments: [config, out.path], log: log,
+        let first = try batchJob(script: "cluster/multi-node.sh", arguments: [config, out.path], log: log,
                                  environment: ["SLURM_JOB_ID": "4242", "SLURM_NTASKS": "2", "SLURM_JOB_NUM_NODES": "2",
                                                "MYRIAD_STOP_AFTER_STEP": "2"])
         XCTAssertEqual(first.wait(), 85, first.output())
@@ -81,7 +81,7 @@ final class ClusterScriptTests: XCTestCase {
         XCTAssertTrue(first.output().contains("requeued job 4242"), first.output())
 
         // The requeued job: same job id, SLURM_RESTART_COUNT set, no stop this time.
-        let second = try BatchJob(script: "cluster/multi-node.sh", arguments: [config, out.path], log: log,
+        let second = try batchJob(script: "cluster/multi-node.sh", arguments: [config, out.path], log: log,
                                   environment: ["SLURM_JOB_ID": "4242", "SLURM_NTASKS": "2", "SLURM_JOB_NUM_NODES": "2",
                                                 "SLURM_RESTART_COUNT": "1"])
         XCTAssertEqual(second.wait(), 0, second.output())
@@ -116,7 +116,7 @@ final class ClusterScriptTests: XCTestCase {
         let log = scratch.appendingPathComponent("slurm").path
         let environment = ["SLURM_JOB_ID": "5001", "SLURM_ARRAY_JOB_ID": "5000", "SLURM_ARRAY_TASK_ID": "1", "SLURM_NTASKS": "2"]
         let arguments = [template, "2000-01-02T00:00:00Z", "12", roots.path]
-        let first = try BatchJob(script: "cluster/array.sh", arguments: arguments, log: log, environment: environment)
+        let first = try batchJob(script: "cluster/array.sh", arguments: arguments, log: log, environment: environment)
         try first.waitFor(file: task.appendingPathComponent("restart.h5").path)
         kill(first.process.processIdentifier, SIGUSR1)
         XCTAssertEqual(first.wait(), 85, first.output())
@@ -126,7 +126,7 @@ final class ClusterScriptTests: XCTestCase {
 
         var again = environment
         again["SLURM_RESTART_COUNT"] = "1"
-        let second = try BatchJob(script: "cluster/array.sh", arguments: arguments, log: log, environment: again)
+        let second = try batchJob(script: "cluster/array.sh", arguments: arguments, log: log, environment: again)
         XCTAssertEqual(second.wait(timeout: 300), 0, second.output())
         XCTAssertTrue(try lines(log + ".srun").last?.hasSuffix("--resume") ?? false)
         // The uninterrupted run of the task's configuration (members.h5 names its configuration file, so the same file).
@@ -143,7 +143,7 @@ final class ClusterScriptTests: XCTestCase {
         let scratch = try makeScratchDirectory("myriad-launch-ensemble")
         let config = try writeConfiguration(in: scratch, times: ["2000-01-02T00:00:00Z"], leadHours: 12)
         let out = scratch.appendingPathComponent("out")
-        let job = try BatchJob(script: "launch/ensemble", arguments: [config, "2", "--output-directory", out.path],
+        let job = try batchJob(script: "launch/ensemble", arguments: [config, "2", "--output-directory", out.path],
                                log: scratch.appendingPathComponent("log").path, environment: [:])
         XCTAssertEqual(job.wait(), 0, job.output())
         XCTAssertTrue(job.output().contains("2 rank(s) = 2 ensemble group(s)"), job.output())
@@ -205,66 +205,19 @@ final class ClusterScriptTests: XCTestCase {
     }
 }
 
-/// A batch script run as Slurm would run its body: `bash SCRIPT ARGUMENTS` from the repository root (the
-/// submit directory), with the stub srun and scontrol first on PATH, SLURM_* variables of one job (any from
-/// the test's own environment removed), one CPU per task, and MYRIAD pointing at the built executable.
-final class BatchJob {
-    let process = Process()
-    private let logFile: URL
-
-    init(script: String, arguments: [String], log: String, environment extra: [String: String]) throws {
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-batch-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        process.currentDirectoryURL = ClusterScriptTests.root
+extension ClusterScriptTests {
+    /// A batch script run as Slurm would run its body: `bash SCRIPT ARGUMENTS` from the repository root (the
+    /// submit directory), with the stub srun and scontrol first on PATH, SLURM_* variables of one job (any
+    /// from the test's own environment removed), one CPU per task, and MYRIAD pointing at the built executable.
+    func batchJob(script: String, arguments: [String], log: String, environment extra: [String: String]) throws -> BackgroundProcess {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") }
-        environment["PATH"] = ClusterScriptTests.fakeSlurm.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["SLURM_SUBMIT_DIR"] = ClusterScriptTests.root.path
+        environment["PATH"] = Self.fakeSlurm.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["SLURM_SUBMIT_DIR"] = Self.root.path
         environment["SLURM_CPUS_PER_TASK"] = "1"
         environment["MYRIAD"] = MPIJob.executable
         environment["FAKE_SLURM_LOG"] = log
         environment.merge(extra) { $1 }
-        process.environment = environment
-        let handle = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        return try BackgroundProcess(executable: "/bin/bash", arguments: [script] + arguments, environment: environment,
+                                     directory: Self.root)
     }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: logFile)
-    }
-
-    /// The exit status; SIGKILLs the script and fails after `timeout` seconds.
-    func wait(timeout: Double = 180) -> Int32 {
-        let start = Date()
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                kill(process.processIdentifier, SIGTERM)
-                Thread.sleep(forTimeInterval: 5)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                XCTFail("batch script timed out after \(timeout) s:\n\(output())")
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// Waits until `file` exists, failing after `timeout` seconds.
-    func waitFor(file: String, timeout: Double = 180) throws {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout && process.isRunning {
-            if FileManager.default.fileExists(atPath: file) { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("\(file) did not appear within \(timeout) s:\n\(output())")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    func output() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 }

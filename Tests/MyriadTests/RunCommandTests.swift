@@ -134,15 +134,15 @@ final class RunCommandTests: XCTestCase {
         let record = out.appendingPathComponent("restart.h5").path
 
         // SIGUSR1 to mpirun (which forwards it to every rank, as srun --signal does): clean stop, status 85.
-        let job = try BackgroundJob(ranks: 2, ["run", config])
-        try job.waitFor(file: record)
+        let job = try BackgroundProcess.mpirun(ranks: 2, ["run", config])
+        try job.waitFor(file: record, timeout: 120)
         kill(job.process.processIdentifier, SIGUSR1)
         XCTAssertEqual(job.wait(), 85, job.output())
 
         // SIGKILL of one rank mid-run: mpirun tears the job down; the last record survives.
-        let killed = try BackgroundJob(ranks: 2, ["run", config, "--resume"])
-        try killed.waitFor(file: record, newerThan: Date())
-        let ranks = killed.rankProcesses()
+        let killed = try BackgroundProcess.mpirun(ranks: 2, ["run", config, "--resume"])
+        try killed.waitFor(file: record, newerThan: Date(), timeout: 120)
+        let ranks = killed.children()
         XCTAssertEqual(ranks.count, 2, "rank processes of the job: \(ranks)")
         if let victim = ranks.last { kill(victim, SIGKILL) }
         XCTAssertNotEqual(killed.wait(), 0)
@@ -414,57 +414,4 @@ final class RunCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch.path)/out"))
     }
-}
-
-/// A `myriad` job under mpirun in the background, for tests that signal it.
-final class BackgroundJob {
-    let process = Process()
-    private let log: URL
-
-    init(ranks: Int, _ arguments: [String]) throws {
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("myriad-job-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["mpirun", "--oversubscribe", "-np", "\(ranks)"] + (MPIJob.isRoot ? ["--allow-run-as-root"] : [])
-            + [MPIJob.executable] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        process.environment = environment
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: log)
-    }
-
-    /// Waits until `file` exists (modified after `newerThan`), failing after `timeout` seconds.
-    func waitFor(file: String, newerThan: Date = .distantPast, timeout: Double = 120) throws {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout && process.isRunning {
-            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
-               modified > newerThan { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("\(file) did not appear within \(timeout) s:\n\(output())")
-        throw CocoaError(.fileNoSuchFile)
-    }
-
-    /// The rank processes: mpirun's children running myriad.
-    func rankProcesses() -> [pid_t] {
-        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
-                                    encoding: .utf8)) ?? ""
-        return children.split(separator: " ").compactMap { pid_t($0) }
-    }
-
-    func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 }
