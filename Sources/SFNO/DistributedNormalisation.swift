@@ -55,15 +55,7 @@ func spatialMoments(_ x: UnsafePointer<Float>, channels: Int, points: Int, eps: 
     // 1. This slab's (count, mean, M2) per channel.
     var local = [Double](repeating: 0, count: 3 * channels)
     for c in 0..<channels where points > 0 {
-        let row = x + c * points
-        var sum = 0.0
-        for p in 0..<points { sum += Double(row[p]) }
-        let mean = sum / Double(points)
-        var squares = 0.0
-        for p in 0..<points {
-            let d = Double(row[p]) - mean
-            squares += d * d
-        }
+        let (mean, squares) = meanAndSquares(x + c * points, points: points)
         local[3 * c] = Double(points)
         local[3 * c + 1] = mean
         local[3 * c + 2] = squares

@@ -32,6 +32,14 @@ public struct InstanceNorm: Sendable {
 
 /// Mean and `1/√(biased variance + eps)` of `points` values (accumulated in Double).
 func normalisation(_ row: UnsafePointer<Float>, points: Int, eps: Float) -> (mean: Float, scale: Float) {
+    let (mean, squares) = meanAndSquares(row, points: points)
+    let variance = squares / Double(points)
+    return (Float(mean), Float(1 / (variance + Double(eps)).squareRoot()))
+}
+
+/// Mean and sum of squared deviations (M2) of `points` values, two passes in Double: the serial norms use
+/// them directly, the distributed ones merge them over ranks.
+func meanAndSquares(_ row: UnsafePointer<Float>, points: Int) -> (mean: Double, squares: Double) {
     var sum = 0.0
     for p in 0..<points { sum += Double(row[p]) }
     let mean = sum / Double(points)
@@ -40,6 +48,5 @@ func normalisation(_ row: UnsafePointer<Float>, points: Int, eps: Float) -> (mea
         let d = Double(row[p]) - mean
         squares += d * d
     }
-    let variance = squares / Double(points)
-    return (Float(mean), Float(1 / (variance + Double(eps)).squareRoot()))
+    return (mean, squares)
 }
