@@ -97,11 +97,7 @@ public struct HemisphericCentredBredVector: Sendable {
         self.seededChannels = seeded.sorted()
         self.cycles = cycles
         self.stepHours = stepHours
-        self.nonNegativeChannels = channels.indices.filter { c in
-            nonNegativeChannels.contains { pattern in
-                pattern.hasSuffix("*") ? channels[c].hasPrefix(pattern.dropLast()) : channels[c] == pattern
-            }
-        }
+        self.nonNegativeChannels = NonNegativeChannels(patterns: nonNegativeChannels, channels: channels).indices
         noise = try SphericalNoise(grid: grid, nlat: latitudes.count, nlon: nlon, lmax: lmax, lengthScale: lengthScale,
                                    timeScale: timeScale, stepHours: stepHours)
         norm = HemisphericNorm(latitudes: latitudes, extratropicalRows: extratropicalRows)
@@ -227,9 +223,6 @@ public struct HemisphericCentredBredVector: Sendable {
     public func clipNonNegative(_ state: inout [Float]) {
         precondition(state.count == stateCount,
                      "HemisphericCentredBredVector.clipNonNegative: \(state.count) values, expected \(stateCount)")
-        let size = nlat * nlon
-        for c in nonNegativeChannels {
-            for i in (c * size)..<((c + 1) * size) where state[i] < 0 { state[i] = 0 }
-        }
+        NonNegativeChannels(indices: nonNegativeChannels).clip(&state, points: nlat * nlon)
     }
 }

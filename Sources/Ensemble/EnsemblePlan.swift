@@ -51,6 +51,9 @@ public struct EnsemblePlan: Sendable {
     public let groupCount: Int
     /// Members rerun alone (`--members`), or nil for all.
     public let selection: Set<Int>?
+    /// Every member of the run (or of the selection), in checkpoint-major order; made once, since the
+    /// runner asks for it every step.
+    public private(set) var members: [Member] = []
 
     public var totalMembers: Int { initialTimes.count * membersPerTime }
 
@@ -137,8 +140,8 @@ public struct EnsemblePlan: Sendable {
                 problems.append("perturbation.target_rmse: '\(name)' is not a channel of the model")
             }
         }
-        for name in p.nonNegative ?? [] where !channels.contains(name) {
-            problems.append("perturbation.non_negative: '\(name)' is not a channel of the model")
+        for pattern in p.nonNegative ?? [] where !channels.contains(where: { NonNegativeChannels.matches(pattern, $0) }) {
+            problems.append("perturbation.non_negative: '\(pattern)' matches no channel of the model (channels: \(channels.joined(separator: ", ")); 'q*' matches every name starting with q)")
         }
         for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
             problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
@@ -156,6 +159,8 @@ public struct EnsemblePlan: Sendable {
         self.selection = selection
         if let source { problems += initialConditionProblems(source) }
         guard problems.isEmpty else { throw RunError(problems: problems) }
+        let all = (0..<totalMembers).map(member(atOrder:))
+        members = selection.map { chosen in all.filter { chosen.contains($0.id) } } ?? all
     }
 
     /// Every initial state (and, for bred vectors, the state breeding starts from) exists, on the model's
@@ -201,13 +206,6 @@ public struct EnsemblePlan: Sendable {
         let ensemble = checkpoint * k + perturbation
         return Member(time: time, checkpoint: checkpoint, perturbation: perturbation, ensemble: ensemble,
                       id: time * membersPerTime + ensemble)
-    }
-
-    /// Every member of the run (or of the selection), in checkpoint-major order.
-    public var members: [Member] {
-        let all = (0..<totalMembers).map(member(atOrder:))
-        guard let selection else { return all }
-        return all.filter { selection.contains($0.id) }
     }
 
     /// The members of ensemble group `group`.

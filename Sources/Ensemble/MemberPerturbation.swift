@@ -42,14 +42,10 @@ final class MemberPerturbation {
         case .gaussian, .none:
             break
         }
-        nonNegativeChannels = plan.stateChannels.indices.filter { c in
-            nonNegative.contains { pattern in
-                pattern.hasSuffix("*") ? plan.stateChannels[c].hasPrefix(pattern.dropLast()) : plan.stateChannels[c] == pattern
-            }
-        }
+        nonNegativeChannels = NonNegativeChannels(patterns: nonNegative, channels: plan.stateChannels)
     }
 
-    private let nonNegativeChannels: [Int]
+    private let nonNegativeChannels: NonNegativeChannels
 
     /// Whether `member` is HENS's unperturbed control (member 0 of checkpoint 0, when configured).
     func isControl(_ member: Member) -> Bool {
@@ -66,7 +62,7 @@ final class MemberPerturbation {
             let sign: Float = pairs ? CentredPair(member: member.perturbation).sign : 1
             let dx = try perturbation(member, key: key, x0: x0, model: model)
             for i in x.indices { x[i] += sign * dx[i] }
-            clipNonNegative(&x)
+            nonNegativeChannels.clip(&x, points: plan.pointCount)
         }
         model.normalise(&x)
         return x
@@ -119,12 +115,5 @@ final class MemberPerturbation {
         }
         lastPair = (cacheKey, dx)
         return dx
-    }
-
-    private func clipNonNegative(_ state: inout [Float]) {
-        let size = plan.pointCount
-        for c in nonNegativeChannels {
-            for i in (c * size)..<((c + 1) * size) where state[i] < 0 { state[i] = 0 }
-        }
     }
 }

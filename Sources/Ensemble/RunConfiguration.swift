@@ -304,7 +304,7 @@ public struct RunConfiguration: Sendable {
         if perturbation.kind == .bredVector && perturbation.targetRMSE.isEmpty {
             r.problem("perturbation.target_rmse", nil, "bred vectors need the RMSE at 48 h of a reference forecast per channel (HENS: T = amplitude × RMSE)")
         }
-        if perturbation.kind == .none && membersPerCheckpoint > 1 && !(control && membersPerCheckpoint == 1) {
+        if perturbation.kind == .none && membersPerCheckpoint > 1 {
             r.problem("members", nil, "\(membersPerCheckpoint) members per checkpoint without a perturbation would be identical; set perturbation.kind or members: 1")
         }
         if perturbation.effectiveCentredPairs && perturbation.kind != .none && membersPerCheckpoint % 2 != 0 {
