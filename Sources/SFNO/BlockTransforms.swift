@@ -36,21 +36,20 @@ public struct BlockTransforms: Sendable {
 
 extension BlockTransforms {
     /// The spectral path every SFNO block shares: `w.x` (`[E]` fields on the block's input grid) → SHT →
-    /// `filter` → inverse SHT into `w.y` on the output grid. Returns the block's skip input: `w.x` itself, or,
-    /// where the grids differ, `w.x` carried to the output grid through the same transforms (in `w.residual`).
+    /// `filter` → inverse SHT into `w.y` on the output grid. Returns the block's skip input, `w.x`: the input
+    /// itself, or, where the grids differ, the input carried to the output grid through the same transforms,
+    /// written over it (the SHT has consumed it; a third grid-sized array would be 2.6 GB at HENS size).
     func spectralPath(filter: SpectralConvolution, channels e: Int, work w: Workspace) -> UnsafePointer<Float> {
         let spectrumCount = e * forward.lmax * forward.mmax
         forward.forward(UnsafeBufferPointer(start: w.x, count: e * inputPoints),
                         UnsafeMutableBufferPointer(start: w.coefficients, count: spectrumCount), batch: e)
-        var residual = UnsafePointer(w.x)
         if transformsResidual {
             inverse.inverse(UnsafeBufferPointer(start: w.coefficients, count: spectrumCount),
-                            UnsafeMutableBufferPointer(start: w.residual, count: e * outputPoints), batch: e)
-            residual = UnsafePointer(w.residual)
+                            UnsafeMutableBufferPointer(start: w.x, count: e * outputPoints), batch: e)
         }
         filter.apply(w.coefficients, into: w.filtered)
         inverse.inverse(UnsafeBufferPointer(start: w.filtered, count: spectrumCount),
                         UnsafeMutableBufferPointer(start: w.y, count: e * outputPoints), batch: e)
-        return residual
+        return UnsafePointer(w.x)
     }
 }

@@ -40,8 +40,8 @@ struct DistributedBlockTransforms: Sendable {
 
     /// `BlockTransforms.spectralPath` on this rank's slab: `w.x` (`[E]` input-grid slabs) → distributed SHT
     /// → `filter` (this rank's degrees, and output channels when the channel group is split) → distributed
-    /// inverse SHT into `w.y` (output-grid slabs). Returns the block's skip input (`w.x`, or `w.x` carried to
-    /// the output grid in `w.residual`).
+    /// inverse SHT into `w.y` (output-grid slabs). Returns the block's skip input, `w.x` (the input, or the input
+    /// carried to the output grid and written over it, as `BlockTransforms.spectralPath` does).
     /// - filter: the weights of `degrees` (and `orders`, diagonal) for the output channels
     ///   `splitRange(E, channel.size, channel.rank)`
     /// - channel: the channel group; with more than one rank each computes its share of the filter's
@@ -52,11 +52,9 @@ struct DistributedBlockTransforms: Sendable {
         let spectrumCount = e * degrees.count * orders.count
         // 1. SHT. After this: [E][degrees][orders] in w.coefficients.
         try transform(forward, serial.forward, w.x, count: e * inputPoints, into: w.coefficients, batch: e)
-        var residual = UnsafePointer(w.x)
         if serial.transformsResidual {
-            // 2. The skip path to the output grid. After this: [E][output latitudes][output longitudes].
-            try transform(inverse, serial.inverse, w.coefficients, count: spectrumCount, into: w.residual, batch: e)
-            residual = UnsafePointer(w.residual)
+            // 2. The skip path to the output grid, over the consumed input. After this: [E][output latitudes][output longitudes].
+            try transform(inverse, serial.inverse, w.coefficients, count: spectrumCount, into: w.x, batch: e)
         }
         // 3. The filter on this rank's degrees and orders (weights split by l over h): no communication.
         //    After this: [E / channel][degrees][orders].
@@ -70,15 +68,16 @@ struct DistributedBlockTransforms: Sendable {
         }
         // 5. Inverse SHT. After this: [E][output latitudes][output longitudes] in w.y.
         try transform(inverse, serial.inverse, w.filtered, count: spectrumCount, into: w.y, batch: e)
-        return residual
+        return UnsafePointer(w.x)
     }
 
     /// Fields → coefficients through `distributedSHT` (or the serial transform on one spatial rank).
     private func transform(_ distributedSHT: DistributedRealSHT<Float>, _ serialSHT: RealSHT<Float>,
                            _ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Complex<Float>>, batch: Int) throws {
         if distributed {
-            let out = try distributedSHT.forward(Array(UnsafeBufferPointer(start: x, count: count)), batch: batch)
-            out.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: $0.count) }
+            try distributedSHT.forward(UnsafeBufferPointer(start: x, count: count),
+                                       into: UnsafeMutableBufferPointer(start: y, count: batch * distributedSHT.degrees.count * distributedSHT.orders.count),
+                                       batch: batch)
         } else {
             serialSHT.forward(UnsafeBufferPointer(start: x, count: count),
                               UnsafeMutableBufferPointer(start: y, count: batch * serialSHT.lmax * serialSHT.mmax), batch: batch)
@@ -89,11 +88,23 @@ struct DistributedBlockTransforms: Sendable {
     private func transform(_ distributedSHT: DistributedRealSHT<Float>, _ serialSHT: RealSHT<Float>,
                            _ x: UnsafePointer<Complex<Float>>, count: Int, into y: UnsafeMutablePointer<Float>, batch: Int) throws {
         if distributed {
-            let out = try distributedSHT.inverse(Array(UnsafeBufferPointer(start: x, count: count)), batch: batch)
-            out.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: $0.count) }
+            try distributedSHT.inverse(UnsafeBufferPointer(start: x, count: count),
+                                       into: UnsafeMutableBufferPointer(start: y, count: batch * distributedSHT.latitudes.count * distributedSHT.longitudes.count),
+                                       batch: batch)
         } else {
             serialSHT.inverse(UnsafeBufferPointer(start: x, count: count),
                               UnsafeMutableBufferPointer(start: y, count: batch * serialSHT.nlat * serialSHT.nlon), batch: batch)
         }
+    }
+}
+
+extension Workspace {
+    /// The work arrays of a model-parallel rank: its largest slab of the network's grids and its share of the
+    /// coefficients, not the whole grid's.
+    /// - points: this rank's slab of the model grid
+    init(arena: ScratchArena, checkpoint: Checkpoint, slab points: Int, transforms: [DistributedBlockTransforms]) {
+        let largest = transforms.reduce(points) { max($0, $1.inputPoints, $1.outputPoints) }
+        let coefficients = transforms.map { $0.degrees.count * $0.orders.count }.max() ?? checkpoint.lmax * checkpoint.mmax
+        self.init(arena: arena, checkpoint: checkpoint, points: largest, coefficientsPerChannel: coefficients)
     }
 }

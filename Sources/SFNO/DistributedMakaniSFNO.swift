@@ -129,9 +129,8 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
         precondition(input.count == checkpoint.inChannels * points, "DistributedMakaniSFNO.forward: input has the wrong size")
         let e = checkpoint.embedDim
         let activation = checkpoint.activation
-        let slabPoints = blocks.reduce(points) { max($0, $1.transforms.inputPoints, $1.transforms.outputPoints) }
         return try scratch.withArena { arena in
-            var w = Workspace(arena: arena, checkpoint: checkpoint, points: slabPoints)
+            var w = Workspace(arena: arena, checkpoint: checkpoint, slab: points, transforms: blocks.map(\.transforms))
             try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {

@@ -109,11 +109,6 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
         weightBytes = reader.bytesRead
     }
 
-    /// The largest slab of the network's grids on this rank.
-    private var slabPoints: Int {
-        blocks.reduce(decomposition.points) { max($0, $1.transforms.inputPoints, $1.transforms.outputPoints) }
-    }
-
     /// The network applied once to this rank's slab. Collective over the spatial group.
     /// - input: `[inChannels][latitudes][longitudes]` (`decomposition`); returns `[outChannels][latitudes][longitudes]`
     public func forward(_ input: [Float]) throws -> [Float] {
@@ -122,7 +117,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
                      "DistributedTorchHarmonicsSFNO.forward: input holds \(input.count) values, expected \(inChannels) × \(points) (this rank's slab)")
         let e = checkpoint.embedDim
         return try scratch.withArena { arena in
-            var w = Workspace(arena: arena, checkpoint: checkpoint, points: slabPoints)
+            var w = Workspace(arena: arena, checkpoint: checkpoint, slab: points, transforms: blocks.map(\.transforms))
             try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: Workspace.tile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {

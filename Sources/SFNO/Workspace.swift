@@ -7,30 +7,30 @@ struct Workspace {
     /// Grid points per tile of the pointwise layers (MLP, encoder, decoder).
     static let tile = 2048
 
-    /// `[E][points]` each: the block input, the filtered field (then the block output), the skip path.
+    /// `[E][points]` each: the block input (then its skip path), the filtered field (then the block output).
     var x: UnsafeMutablePointer<Float>
     var y: UnsafeMutablePointer<Float>
-    let residual: UnsafeMutablePointer<Float>
     /// `[hidden][tile]`: MLP and encoder/decoder hidden layers; `spare` only for ≥ 2 hidden layers.
     let hidden: UnsafeMutablePointer<Float>
     let spare: UnsafeMutablePointer<Float>
-    /// `[E][lmax][mmax]` each.
+    /// `[E][lmax][mmax]` each (a model-parallel rank: `[E][its degrees][its orders]`).
     let coefficients: UnsafeMutablePointer<Complex<Float>>
     let filtered: UnsafeMutablePointer<Complex<Float>>
 
-    /// - points: the largest grid of the network (model or internal)
-    init(arena: ScratchArena, checkpoint c: Checkpoint, points: Int) {
+    /// - points: the largest grid of the network (model or internal); a model-parallel rank's largest slab
+    /// - coefficientsPerChannel: `lmax × mmax`; a model-parallel rank's share of them
+    init(arena: ScratchArena, checkpoint c: Checkpoint, points: Int, coefficientsPerChannel: Int? = nil) {
         let e = c.embedDim
         let widest = max(1, c.useMLP ? c.mlpHiddenDim : 0, c.encoderHiddenDim, c.decoderHiddenDim)
         let needsSpare = c.encoderHiddenLayers > 1 || c.decoderHiddenLayers > 1
         let tile = min(points, Self.tile)
         x = arena.memory(0, count: e * points)
         y = arena.memory(1, count: e * points)
-        residual = arena.memory(2, count: e * points)
-        hidden = arena.memory(3, count: widest * tile)
-        spare = arena.memory(4, count: needsSpare ? widest * tile : 1)
-        coefficients = arena.memory(5, count: e * c.lmax * c.mmax)
-        filtered = arena.memory(6, count: e * c.lmax * c.mmax)
+        hidden = arena.memory(2, count: widest * tile)
+        spare = arena.memory(3, count: needsSpare ? widest * tile : 1)
+        let spectrum = coefficientsPerChannel ?? c.lmax * c.mmax
+        coefficients = arena.memory(4, count: e * spectrum)
+        filtered = arena.memory(5, count: e * spectrum)
     }
 
     /// The largest grid of the network.

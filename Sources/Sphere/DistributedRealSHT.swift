@@ -59,12 +59,39 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     // MARK: - Forward
 
+    /// Fields transformed per pass: an SFNO layer's hundreds of channels go in passes of about `passBytes`
+    /// of this rank's spectra, so that the work and message buffers stay that size instead of several GB
+    /// each (what kept the HENS-size network at layout (2,1,1) from fitting a 24 GiB machine).
+    public var fieldsPerPass: Int {
+        // The largest per-field array of a pass: this rank's rows' spectra, or its orders at all latitudes.
+        let values = max(latitudes.count * (serial.nlon / 2 + 1), max(serial.nlat, serial.lmax) * legendreOrders.count)
+        return max(1, passBytes / max(1, values * MemoryLayout<Complex<T>>.stride))
+    }
+    /// Bytes of spectra per pass (the self-test lowers it to exercise several passes on small grids).
+    public var passBytes = 128 << 20
+
     /// - fields: `[batch][latitudes.count][longitudes.count]`
-    /// - returns: `[batch][degrees.count][orders.count]`
-    func forwardTransform(_ fields: [T], batch: Int) throws -> [Complex<T>] {
+    /// - coefficients: `[batch][degrees.count][orders.count]`, overwritten
+    func forwardTransform(_ fields: UnsafeBufferPointer<T>, into coefficients: UnsafeMutableBufferPointer<Complex<T>>,
+                          batch: Int) throws {
+        let fieldCount = latitudes.count * longitudes.count, spectrumCount = degrees.count * orders.count
+        precondition(fields.count == batch * fieldCount,
+                     "DistributedRealSHT.forward: \(fields.count) values, expected \(batch) × \(latitudes.count) × \(longitudes.count)")
+        precondition(coefficients.count == batch * spectrumCount,
+                     "DistributedRealSHT.forward: room for \(coefficients.count) coefficients, expected \(batch) × \(degrees.count) × \(orders.count)")
+        // Every rank of the spatial group sees the same batch, so all take the same passes.
+        for first in stride(from: 0, to: max(batch, 1), by: fieldsPerPass) {
+            let count = min(fieldsPerPass, batch - first)
+            try forwardPass(UnsafeBufferPointer(rebasing: fields[(first * fieldCount)..<((first + count) * fieldCount)]),
+                            into: UnsafeMutableBufferPointer(rebasing: coefficients[(first * spectrumCount)..<((first + count) * spectrumCount)]),
+                            batch: count)
+        }
+    }
+
+    /// `forwardTransform` on at most `fieldsPerPass` fields.
+    private func forwardPass(_ fields: UnsafeBufferPointer<T>, into result: UnsafeMutableBufferPointer<Complex<T>>,
+                             batch: Int) throws {
         let nlatL = latitudes.count, nlonL = longitudes.count
-        precondition(fields.count == batch * nlatL * nlonL,
-                     "DistributedRealSHT.forward: \(fields.count) values, expected \(batch) × \(nlatL) × \(nlonL)")
         let nlon = serial.nlon, mlen = nlon / 2 + 1
         let myRows = rowsOf(w.rank, batch: batch)
 
@@ -143,7 +170,6 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
         // 6. Degrees split over h, all of this w-part's orders. After this: [batch][lLocal][mLocal].
         let lL = degrees.count
-        var result = [Complex<T>](repeating: .zero, count: batch * lL * mL)
         try h.exchange(
             sendCounts: (0..<h.size).map { batch * splitRange(lmax, parts: h.size, index: $0).count * mine.count * 2 },
             receiveCounts: (0..<h.size).map { batch * lL * subOrders($0).count * 2 },
@@ -161,17 +187,31 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                     result[(b * lL + l) * mL + c - orders.lowerBound] = Complex(buffer[i], buffer[i + 1]); i += 2
                 } } }
             })
-        return result
     }
 
     // MARK: - Inverse
 
     /// - coefficients: `[batch][degrees.count][orders.count]`
-    /// - returns: `[batch][latitudes.count][longitudes.count]`
-    func inverseTransform(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
+    /// - fields: `[batch][latitudes.count][longitudes.count]`, overwritten
+    func inverseTransform(_ coefficients: UnsafeBufferPointer<Complex<T>>, into fields: UnsafeMutableBufferPointer<T>,
+                          batch: Int) throws {
+        let fieldCount = latitudes.count * longitudes.count, spectrumCount = degrees.count * orders.count
+        precondition(coefficients.count == batch * spectrumCount,
+                     "DistributedRealSHT.inverse: \(coefficients.count) values, expected \(batch) × \(degrees.count) × \(orders.count)")
+        precondition(fields.count == batch * fieldCount,
+                     "DistributedRealSHT.inverse: room for \(fields.count) values, expected \(batch) × \(latitudes.count) × \(longitudes.count)")
+        for first in stride(from: 0, to: max(batch, 1), by: fieldsPerPass) {
+            let count = min(fieldsPerPass, batch - first)
+            try inversePass(UnsafeBufferPointer(rebasing: coefficients[(first * spectrumCount)..<((first + count) * spectrumCount)]),
+                            into: UnsafeMutableBufferPointer(rebasing: fields[(first * fieldCount)..<((first + count) * fieldCount)]),
+                            batch: count)
+        }
+    }
+
+    /// `inverseTransform` on at most `fieldsPerPass` fields.
+    private func inversePass(_ coefficients: UnsafeBufferPointer<Complex<T>>, into result: UnsafeMutableBufferPointer<T>,
+                             batch: Int) throws {
         let lL = degrees.count, mL = orders.count
-        precondition(coefficients.count == batch * lL * mL,
-                     "DistributedRealSHT.inverse: \(coefficients.count) values, expected \(batch) × \(lL) × \(mL)")
         let lmax = serial.lmax, nlat = serial.nlat, nlon = serial.nlon, mlen = nlon / 2 + 1
         let nlatL = latitudes.count, nlonL = longitudes.count
         let mine = legendreOrders
@@ -250,7 +290,6 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
         if !myRows.isEmpty { serial.fft(rows: myRows.count).inverse(spectrum.pointer, full.pointer) }
 
         // 6. Longitudes back over w. After this: [batch][nlatL][nlonL].
-        var result = [T](repeating: 0, count: batch * nlatL * nlonL)
         try w.exchange(
             sendCounts: (0..<w.size).map { myRows.count * splitRange(nlon, parts: w.size, index: $0).count },
             receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
@@ -262,7 +301,6 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                 var i = 0
                 for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { result[r * nlonL + j] = buffer[i]; i += 1 } }
             })
-        return result
     }
 }
 
@@ -271,9 +309,17 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 extension DistributedRealSHT {
     /// Generic callers' entry (unspecialised across modules); Float and Double callers get the overloads below.
     /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] { try forwardTransform(fields, batch: batch) }
+    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] {
+        var out = [Complex<T>](repeating: .zero, count: batch * degrees.count * orders.count)
+        try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
+        return out
+    }
     /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
-    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] { try inverseTransform(coefficients, batch: batch) }
+    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
+        var out = [T](repeating: 0, count: batch * latitudes.count * longitudes.count)
+        try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
+        return out
+    }
 }
 
 // The transforms are generic, and a generic method called from another module runs unspecialised (about
@@ -281,18 +327,41 @@ extension DistributedRealSHT {
 // precision gets concrete entry points, which the module specialises itself.
 extension DistributedRealSHT where T == Float {
     /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [Float], batch: Int) throws -> [Complex<Float>] { try forwardTransform(fields, batch: batch) }
+    public func forward(_ fields: [Float], batch: Int) throws -> [Complex<Float>] {
+        var out = [Complex<Float>](repeating: .zero, count: batch * degrees.count * orders.count)
+        try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
+        return out
+    }
     /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
     public func inverse(_ coefficients: [Complex<Float>], batch: Int) throws -> [Float] {
-        try inverseTransform(coefficients, batch: batch)
+        var out = [Float](repeating: 0, count: batch * latitudes.count * longitudes.count)
+        try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
+        return out
+    }
+    /// In place of the caller's arrays, in passes (`fieldsPerPass`): no batch-sized copies.
+    /// - fields: `[batch][latitudes.count][longitudes.count]`; coefficients: `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: UnsafeBufferPointer<Float>, into coefficients: UnsafeMutableBufferPointer<Complex<Float>>,
+                        batch: Int) throws {
+        try forwardTransform(fields, into: coefficients, batch: batch)
+    }
+    /// - coefficients: `[batch][degrees.count][orders.count]`; fields: `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: UnsafeBufferPointer<Complex<Float>>, into fields: UnsafeMutableBufferPointer<Float>,
+                        batch: Int) throws {
+        try inverseTransform(coefficients, into: fields, batch: batch)
     }
 }
 
 extension DistributedRealSHT where T == Double {
     /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [Double], batch: Int) throws -> [Complex<Double>] { try forwardTransform(fields, batch: batch) }
+    public func forward(_ fields: [Double], batch: Int) throws -> [Complex<Double>] {
+        var out = [Complex<Double>](repeating: .zero, count: batch * degrees.count * orders.count)
+        try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
+        return out
+    }
     /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
     public func inverse(_ coefficients: [Complex<Double>], batch: Int) throws -> [Double] {
-        try inverseTransform(coefficients, batch: batch)
+        var out = [Double](repeating: 0, count: batch * latitudes.count * longitudes.count)
+        try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
+        return out
     }
 }

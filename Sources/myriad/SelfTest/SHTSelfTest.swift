@@ -12,19 +12,24 @@ enum SHTSelfTest {
 
     static func run(_ checks: SelfTestChecks, layout: ModelLayout) throws {
         let grid = try ProcessGrid(world: checks.world, layout: layout)
+        // Each case twice: the whole batch in one pass, and one field per pass (as an SFNO layer's hundreds of
+        // channels go at 0.25°).
         for (sphere, nlat, nlon, lmax) in cases {
-            try compare(Float.self, checks, grid, sphere, nlat, nlon, lmax, tolerance: 1e-6)
-            try compare(Double.self, checks, grid, sphere, nlat, nlon, lmax, tolerance: 1e-13)
+            for passBytes in [nil, 1] {
+                try compare(Float.self, checks, grid, sphere, nlat, nlon, lmax, passBytes: passBytes, tolerance: 1e-6)
+                try compare(Double.self, checks, grid, sphere, nlat, nlon, lmax, passBytes: passBytes, tolerance: 1e-13)
+            }
         }
     }
 
     static func compare<T: SHTScalar & MPIScalar>(_ type: T.Type, _ checks: SelfTestChecks, _ grid: ProcessGrid,
                                                   _ sphere: SphereGrid, _ nlat: Int, _ nlon: Int, _ lmax: Int?,
-                                                  tolerance: Double) throws {
+                                                  passBytes: Int?, tolerance: Double) throws {
         let batch = 3
         let serial = try RealSHT<T>(grid: sphere, nlat: nlat, nlon: nlon, lmax: lmax)
         let distributed = DistributedRealSHT(serial, grid: grid)
-        let name = "\(T.self) \(sphere) \(nlat)×\(nlon) lmax \(serial.lmax) layout \(grid.layout)"
+        if let passBytes { distributed.passBytes = passBytes }
+        let name = "\(T.self) \(sphere) \(nlat)×\(nlon) lmax \(serial.lmax) layout \(grid.layout), \(distributed.fieldsPerPass) field(s) per pass"
         // Every rank makes the same global fields; the ensemble index varies them per group.
         var state = UInt64(1 + grid.ensembleIndex)
         let global: [T] = (0..<(batch * nlat * nlon)).map { _ in
