@@ -62,10 +62,16 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
     /// Fields transformed per pass: an SFNO layer's hundreds of channels go in passes of about `passBytes`
     /// of this rank's spectra, so that the work and message buffers stay that size instead of several GB
     /// each (what kept the HENS-size network at layout (2,1,1) from fitting a 24 GiB machine).
-    public var fieldsPerPass: Int {
-        // The largest per-field array of a pass: this rank's rows' spectra, or its orders at all latitudes.
-        let values = max(latitudes.count * (serial.nlon / 2 + 1), max(serial.nlat, serial.lmax) * legendreOrders.count)
-        return max(1, passBytes / max(1, values * MemoryLayout<Complex<T>>.stride))
+    /// It depends on the layout alone, not on this rank's share: every rank of the spatial group must
+    /// take the same passes, since each pass is a set of collective exchanges.
+    public var fieldsPerPass: Int { max(1, passBytes / bytesPerField) }
+    /// The largest per-field array of a pass on any rank (split parts with index 0 are the largest): a
+    /// rank's rows' spectra, or its orders at all latitudes.
+    public var bytesPerField: Int {
+        let rows = splitRange(serial.nlat, parts: h.size, index: 0).count
+        let legendreOrders = splitRange(splitRange(serial.mmax, parts: w.size, index: 0).count, parts: h.size, index: 0).count
+        let values = max(rows * (serial.nlon / 2 + 1), max(serial.nlat, serial.lmax) * legendreOrders)
+        return max(1, values * MemoryLayout<Complex<T>>.stride)
     }
     /// Bytes of spectra per pass (the self-test lowers it to exercise several passes on small grids).
     public var passBytes = 128 << 20

@@ -14,6 +14,6 @@ final class DistributedSHTTests: XCTestCase {
 
     private func run(ranks: Int, _ layout: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "sht", "--layout", layout], file: file, line: line)
-        XCTAssertTrue(out.contains("selftest sht: \(32 * ranks) checks passed on \(ranks) rank"), out, file: file, line: line)
+        XCTAssertTrue(out.contains("selftest sht: \(72 * ranks) checks passed on \(ranks) rank"), out, file: file, line: line)
     }
 }

@@ -12,10 +12,10 @@ enum SHTSelfTest {
 
     static func run(_ checks: SelfTestChecks, layout: ModelLayout) throws {
         let grid = try ProcessGrid(world: checks.world, layout: layout)
-        // Each case twice: the whole batch in one pass, and one field per pass (as an SFNO layer's hundreds of
-        // channels go at 0.25°).
+        // Each case three times: the whole batch in one pass, one field per pass, and passes of two fields and
+        // one (as an SFNO layer's hundreds of channels go at 0.25°).
         for (sphere, nlat, nlon, lmax) in cases {
-            for passBytes in [nil, 1] {
+            for passBytes in [nil, 1, -2] {
                 try compare(Float.self, checks, grid, sphere, nlat, nlon, lmax, passBytes: passBytes, tolerance: 1e-6)
                 try compare(Double.self, checks, grid, sphere, nlat, nlon, lmax, passBytes: passBytes, tolerance: 1e-13)
             }
@@ -28,7 +28,10 @@ enum SHTSelfTest {
         let batch = 3
         let serial = try RealSHT<T>(grid: sphere, nlat: nlat, nlon: nlon, lmax: lmax)
         let distributed = DistributedRealSHT(serial, grid: grid)
-        if let passBytes { distributed.passBytes = passBytes }
+        if let passBytes { distributed.passBytes = passBytes < 0 ? -passBytes * distributed.bytesPerField : passBytes }
+        // Every pass is a set of collective exchanges: the spatial group's ranks must agree on the passes.
+        let passes = try grid.spatial.allgather([Int32(distributed.fieldsPerPass)])
+        checks.expect(Set(passes).count == 1, "fields per pass differ between the ranks of the spatial group: \(passes)")
         let name = "\(T.self) \(sphere) \(nlat)×\(nlon) lmax \(serial.lmax) layout \(grid.layout), \(distributed.fieldsPerPass) field(s) per pass"
         // Every rank makes the same global fields; the ensemble index varies them per group.
         var state = UInt64(1 + grid.ensembleIndex)
