@@ -38,9 +38,13 @@ public func permute<Element>(_ source: UnsafePointer<Element>, outer: Int, middl
         transpose(source, rows: outer, columns: middle, sourceStride: middle, into: destination,
                   destinationStride: outerStride)
     } else {
-        for j in 0..<middle {
-            transpose(source + j * innerStride, rows: outer, columns: inner, sourceStride: middle * innerStride,
-                      into: destination + j * outerStride, destinationStride: middle * outerStride)
+        // The middle indices write disjoint parts of `destination`: large permutes (the SHT's, hundreds of MB
+        // at 0.25°) share them out over the rank's threads instead of leaving the BLAS threads idle.
+        parallelRanges(middle, minimumPerThread: max(1, (1 << 16) / max(outer * inner, 1))) { range in
+            for j in range {
+                transpose(source + j * innerStride, rows: outer, columns: inner, sourceStride: middle * innerStride,
+                          into: destination + j * outerStride, destinationStride: middle * outerStride)
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 
 /// The pointwise nonlinearities of the SFNO networks, applied in place.

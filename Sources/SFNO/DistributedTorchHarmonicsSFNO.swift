@@ -124,7 +124,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
                 let outPoints = block.transforms.outputPoints
                 let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w, channel: channel)
                 if let bias = block.spectralBias {
-                    for c in 0..<e { for p in 0..<outPoints { w.y[c * outPoints + p] += bias[c] } }
+                    addChannelBias(w.y, bias, points: outPoints)
                 }
                 try block.norm?.apply(w.y, channels: e, points: outPoints)
                 try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: Workspace.tile)

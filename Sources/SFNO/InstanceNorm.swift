@@ -1,3 +1,5 @@
+import Kernels
+
 /// Instance normalisation (`nn.InstanceNorm2d(affine=True)`): per channel over all grid points,
 /// `(y − mean) / √(var + eps) · weight[c] + bias[c]` with the **biased** variance, no area weighting.
 public struct InstanceNorm: Sendable {

@@ -1,3 +1,5 @@
+import Kernels
+
 /// torch-harmonics' `nn.LayerNorm((nlat, nlon))`: per channel over the grid (biased variance), then an
 /// affine map per grid point, `(y − mean) / √(var + eps) · weight[lat, lon] + bias[lat, lon]`.
 public struct LayerNorm: Sendable {

@@ -90,7 +90,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
                 let outPoints = block.transforms.outputPoints
                 let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
                 if let bias = block.spectralBias {
-                    for c in 0..<e { for p in 0..<outPoints { w.y[c * outPoints + p] += bias[c] } }
+                    addChannelBias(w.y, bias, points: outPoints)
                 }
                 block.instanceNorm?.apply(w.y, points: outPoints)
                 block.layerNorm?.apply(w.y, channels: e)

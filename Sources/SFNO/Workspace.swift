@@ -39,8 +39,21 @@ struct Workspace {
     }
 }
 
-/// `a[i] += b[i]` for `count` elements.
-@inline(__always)
+/// `a[i] += b[i]` for `count` elements, on the rank's threads when large.
 func addInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { a[i] += b[i] }
+    parallelRanges(count) { range in
+        for i in range { a[i] += b[i] }
+    }
+}
+
+/// `x[c][p] += bias[c]` for `[channels][points]` fields, on the rank's threads when large.
+func addChannelBias(_ x: UnsafeMutablePointer<Float>, _ bias: [Float], points: Int) {
+    bias.withUnsafeBufferPointer { bias in
+        parallelRanges(bias.count, minimumPerThread: max(1, (1 << 15) / max(points, 1))) { channels in
+            for c in channels {
+                let row = x + c * points, value = bias[c]
+                for p in 0..<points { row[p] += value }
+            }
+        }
+    }
 }

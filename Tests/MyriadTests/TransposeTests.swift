@@ -24,9 +24,15 @@ final class TransposeTests: XCTestCase {
     }
 
     func testPermuteSwapsOuterAndInnerAxes() {
-        // Shapes that take each path: one outer index, one inner index, and the general case.
-        for (outer, middle, inner, innerPad, outerPad) in [(1, 5, 7, 0, 0), (1, 5, 7, 3, 0), (6, 4, 1, 0, 0),
-                                                           (6, 4, 1, 0, 2), (3, 5, 40, 2, 1), (37, 3, 33, 0, 0)] {
+        let saved = BLASConfiguration.threadCount
+        defer { BLASConfiguration.threadCount = saved }
+        // Shapes that take each path: one outer index, one inner index, the general case, and (on 1 and 3
+        // threads) a general case large enough to be shared out over the threads by middle index.
+        for (outer, middle, inner, innerPad, outerPad, threads) in [
+            (1, 5, 7, 0, 0, 1), (1, 5, 7, 3, 0, 1), (6, 4, 1, 0, 0, 1), (6, 4, 1, 0, 2, 1), (3, 5, 40, 2, 1, 1),
+            (37, 3, 33, 0, 0, 1), (64, 37, 100, 2, 3, 1), (64, 37, 100, 2, 3, 3),
+        ] {
+            BLASConfiguration.threadCount = threads
             let innerStride = inner + innerPad, outerStride = outer + outerPad
             let source = (0..<(outer * middle * innerStride)).map { Float($0) }
             var destination = [Float](repeating: -1, count: inner * middle * outerStride)
@@ -38,7 +44,7 @@ final class TransposeTests: XCTestCase {
             }
             for o in 0..<outer { for j in 0..<middle { for i in 0..<inner {
                 XCTAssertEqual(destination[(i * middle + j) * outerStride + o], source[(o * middle + j) * innerStride + i],
-                               "outer \(outer) middle \(middle) inner \(inner)")
+                               "outer \(outer) middle \(middle) inner \(inner), \(threads) thread(s)")
             } } }
         }
     }

@@ -110,3 +110,40 @@ print("step wall times (s): " + times.map { String(format: "%.3f", $0) }.joined(
 print("step CPU times (s):  " + cpu.map { String(format: "%.3f", $0) }.joined(separator: " "))
 print(String(format: "best %.3f s wall, %.3f s CPU per step; finite: %@", times.min()!, cpu.min()!,
              state.allSatisfy(\.isFinite) ? "yes" : "NO"))
+
+// Flops per step, a multiply–add counted as 2 (complex: 8): the 1×1 convolutions as GEMMs; the spectral
+// filter per (l, m ≤ l); the Legendre stages with the north/south symmetry (2·nlat per field, degree and
+// order, real and imaginary parts) and without the polar cut-off (an upper bound); FFTs and pointwise layers
+// not counted.
+let modelPoints = Double(nlat * nlon), internalPoints = Double(h * w)
+let pairs = Double(modes * (modes + 1) / 2)
+let E = Double(embed), H = Double(hidden)
+var mlpFlops = 0.0, legendreFlops = 0.0
+for i in 0..<layers {
+    let inLat = Double(i == 0 ? nlat : h), outLat = Double(i == layers - 1 ? nlat : h)
+    mlpFlops += 4 * E * H * (i == layers - 1 ? modelPoints : internalPoints)
+    let inverses = (i == 0 || i == layers - 1) && scale != 1 ? 2.0 : 1.0   // the skip path is regridded too
+    legendreFlops += 2 * E * pairs * (inLat + inverses * outLat)
+}
+let filterFlops = 8 * E * E * pairs * Double(layers)
+let encoderFlops = 2 * E * Double(2 * channels) * modelPoints
+let totalFlops = mlpFlops + filterFlops + legendreFlops + encoderFlops
+let bestWall = times.min()!
+print(String(format: "flops per step: MLPs %.3g, spectral filters %.3g, Legendre stages %.3g, encoder + decoder %.3g; total %.4g TFLOP",
+             mlpFlops, filterFlops, legendreFlops, encoderFlops, totalFlops / 1e12))
+
+// The machine's sgemm peak with this OpenBLAS and these threads, measured in the same run (best of 3 of a
+// 4096³ float32 GEMM), so that the share of peak is not skewed by a noisy machine.
+let n = 4096
+let a = random(n * n, bound: 1, stream: 900), b = random(n * n, bound: 1, stream: 901)
+var c = [Float](repeating: 0, count: n * n)
+var peak = 0.0
+for _ in 0..<3 {
+    let start = Date()
+    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+        gemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n)
+    } } }
+    peak = max(peak, 2 * pow(Double(n), 3) / Date().timeIntervalSince(start))
+}
+print(String(format: "%.1f GFLOP/s at the best step; sgemm peak %.1f GFLOP/s (4096³, best of 3, %d thread(s)): %.1f %% of peak",
+             totalFlops / bestWall / 1e9, peak / 1e9, BLASConfiguration.threadCount, 100 * totalFlops / bestWall / peak))

@@ -1,11 +1,10 @@
 import Dispatch
-import Kernels
 
 /// Runs `body` over `0 ..< count` split into contiguous ranges, on as many threads as OpenBLAS uses (the
-/// rank's thread budget), so that the pointwise layers keep up with the threaded GEMMs. Each index is
-/// handled by exactly one call with the same arithmetic whatever the split: results do not depend on the
-/// thread count.
-func parallelRanges(_ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+/// rank's thread budget), so that the pointwise layers and the transposes keep up with the threaded GEMMs.
+/// Each index is handled by exactly one call with the same arithmetic whatever the split: results do not
+/// depend on the thread count.
+public func parallelRanges(_ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
     let threads = min(BLASConfiguration.threadCount, max(1, count / max(minimumPerThread, 1)))
     guard threads > 1 else {
         body(0..<count)
