@@ -11,16 +11,16 @@ struct ForwardCommand: ParsableCommand {
         commandName: "forward",
         abstract: "Run an SFNO checkpoint forward from one state of a makani-layout file.",
         discussion: """
-            Reads state --index of the dataset fields[time, channel, lat, lon] (physical units) of --input,
-            runs --steps autoregressive steps of the network in --checkpoint (docs/sfno.md) and writes
-            fields[step, channel, lat, lon] float32 in physical units to --output, with the datasets
-            channel (names) and valid_time (ISO 8601) and the attributes checkpoint, initial_time, dhours.
-            Channels are matched by name when a data.json (makani layout, coords.channel) sits beside the
-            input, by position otherwise; its coords.lat and coords.lon, when given, must be the checkpoint's. The valid time of the state is --time, else data.json's
-            start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs
-            are refused. Without --layout rank 0 computes and writes; other ranks only check the inputs. With
-            --layout h=H,w=W,channel=C the first H·W·C ranks run the network model-parallel (each its slab
-            of latitudes and longitudes and its shard of the weights, docs/sfno.md) and rank 0 gathers and
+            Reads state --index of the dataset fields[time, channel, lat, lon] (physical units) of --input, \
+            runs --steps autoregressive steps of the network in --checkpoint (docs/sfno.md) and writes \
+            fields[step, channel, lat, lon] float32 in physical units to --output, with the datasets \
+            channel (names) and valid_time (ISO 8601) and the attributes checkpoint, initial_time, dhours. \
+            Channels are matched by name when a data.json (makani layout, coords.channel) sits beside the \
+            input, by position otherwise; its coords.lat and coords.lon, when given, must be the checkpoint's. The valid time of the state is --time, else data.json's \
+            start_time + index·dhours; makani networks need it (cos zenith angle). NaN or infinite inputs \
+            are refused. Without --layout rank 0 computes and writes; other ranks only check the inputs. With \
+            --layout h=H,w=W,channel=C the first H·W·C ranks run the network model-parallel (each its slab \
+            of latitudes and longitudes and its shard of the weights, docs/sfno.md) and rank 0 gathers and \
             writes the same file. The output is written to a temporary name and renamed: on error no output file is left.
             """)
 

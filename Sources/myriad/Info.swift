@@ -8,7 +8,7 @@ struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the versions of MPI, FFTW, OpenBLAS and HDF5 and the process grid of this job.",
         discussion: """
-            Every rank builds the grid and reports the world ranks of each of its communicators; rank 0
+            Every rank builds the grid and reports the world ranks of each of its communicators; rank 0 \
             prints one row per rank. Groups are lists of world ranks (a-b is a contiguous range).
             """)
 
