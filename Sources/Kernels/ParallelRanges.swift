@@ -10,14 +10,23 @@ public func parallelRanges(_ count: Int, minimumPerThread: Int = 1 << 15, _ body
         body(0..<count)
         return
     }
+    parallelParts(threads) { part in
+        let base = count / threads, extra = count % threads
+        let start = part * base + min(part, extra)
+        body(start..<(start + base + (part < extra ? 1 : 0)))
+    }
+}
+
+/// Runs `body(part)` for `part` in `0 ..< parts` on `parts` threads at once. The caller makes the parts
+/// touch disjoint data.
+public func parallelParts(_ parts: Int, _ body: (Int) -> Void) {
+    guard parts > 1 else {
+        if parts == 1 { body(0) }
+        return
+    }
     withoutActuallyEscaping(body) { body in
-        // The ranges are disjoint: each call touches its own elements only.
         let shared = UncheckedSendable(value: body)
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
-            let base = count / threads, extra = count % threads
-            let start = part * base + min(part, extra)
-            shared.value(start..<(start + base + (part < extra ? 1 : 0)))
-        }
+        DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
     }
 }
 

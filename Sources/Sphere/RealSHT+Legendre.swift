@@ -23,6 +23,30 @@ extension RealSHT {
     /// re-reads and re-writes the output: larger blocks.
     func synthesisBlockRows(batch: Int) -> Int { batch > 8 ? 128 : .max }
 
+    /// Runs `body(m, arena)` for every order of `orders`. On several threads (the rank's OpenBLAS threads)
+    /// the orders are dealt out round-robin, since the work falls with m, each thread with its own scratch
+    /// arena and OpenBLAS on one thread inside: one GEMM per order and parity is too small to share, and the
+    /// orders are independent (each writes its own block). The arithmetic of an order does not depend on the
+    /// thread it runs on, so the results do not depend on the thread count.
+    func forEachOrder(_ orders: Range<Int>, arena: ScratchArena, _ body: (Int, ScratchArena) -> Void) {
+        let blasThreads = BLASConfiguration.threadCount
+        let threads = min(blasThreads, orders.count)
+        guard threads > 1 else {
+            for m in orders { body(m, arena) }
+            return
+        }
+        BLASConfiguration.threadCount = 1
+        defer { BLASConfiguration.threadCount = blasThreads }
+        parallelParts(threads) { part in
+            let mine = stride(from: orders.lowerBound + part, to: orders.upperBound, by: threads)
+            if part == 0 {
+                for m in mine { body(m, arena) }
+            } else {
+                scratch.withArena { arena in for m in mine { body(m, arena) } }
+            }
+        }
+    }
+
     /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
     ///
     /// Layouts are order-major with the field index innermost, so that each order's data is one
@@ -36,16 +60,16 @@ extension RealSHT {
                           into coefficients: UnsafeMutablePointer<Complex<T>>, coefficientOrders: Range<Int>,
                           arena: ScratchArena) {
         let columns = 2 * batch
-        let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
-        let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
         let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
-        for m in orders {
+        forEachOrder(orders, arena: arena) { m, arena in
+            let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
+            let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
             let order = source + (m - orders.lowerBound) * nlat * columns
             let destination = target + (m - coefficientOrders.lowerBound) * lmax * columns
             guard m < lmax else {
                 destination.update(repeating: 0, count: lmax * columns)
-                continue
+                return
             }
             let evenRows = table.evenCount(m)
             let oddRows = table.oddCount(m)
@@ -75,15 +99,15 @@ extension RealSHT {
                            arena: ScratchArena) {
         let columns = 2 * batch
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
-        let parts = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)  // [even | odd][nhalf][batch][re, im]
         let source = UnsafeRawPointer(coefficients).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: T.self)
-        for m in orders {
+        forEachOrder(orders, arena: arena) { m, arena in
+            let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
+            let parts = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)  // [even | odd][nhalf][batch][re, im]
             let order = target + (m - orders.lowerBound) * nlat * columns
             guard m < lmax else {   // no degrees: zero
                 order.update(repeating: 0, count: nlat * columns)
-                continue
+                return
             }
             let origin = source + (m - coefficientOrders.lowerBound) * lmax * columns
             let evenRows = table.evenCount(m)
@@ -94,7 +118,7 @@ extension RealSHT {
             }
             if batch == 1 {
                 synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts)
-                continue
+                return
             }
             table.values.withUnsafeBufferPointer { t in
                 synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: gathered,

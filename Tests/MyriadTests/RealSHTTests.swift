@@ -2,6 +2,7 @@ import ComplexModule
 import RealModule
 import Foundation
 import XCTest
+import Kernels
 @testable import Sphere
 
 /// The serial SHT against closed forms, orthonormality and round trips. Agreement with torch-harmonics
@@ -121,6 +122,30 @@ final class RealSHTTests: XCTestCase {
         let a = whole.forward(fields, batch: batch), b = passes.forward(fields, batch: batch)
         XCTAssertLessThanOrEqual(maxRelativeError(b, a), 1e-6)
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
+    }
+
+    /// On several threads the Legendre stage deals the orders out over them (OpenBLAS on one thread inside):
+    /// bit for bit what one thread gives, for the single-field kernels and the GEMM path, Float and Double.
+    func testThreadsGiveTheOneThreadResultBitForBit() throws {
+        let saved = BLASConfiguration.threadCount
+        defer { BLASConfiguration.threadCount = saved }
+        func transforms<T: SHTScalar>(_ type: T.Type, threads: Int, batch: Int) throws -> ([Complex<T>], [T]) {
+            BLASConfiguration.threadCount = threads
+            let sht = try RealSHT<T>(grid: .legendreGauss, nlat: 48, nlon: 96)
+            var generator = SplitMix64(seed: 23)
+            let fields = (0..<(batch * 48 * 96)).map { _ in T(generator.nextUnit() * 2 - 1) }
+            let coefficients = sht.forward(fields, batch: batch)
+            return (coefficients, sht.inverse(coefficients, batch: batch))
+        }
+        for batch in [1, 12] {
+            let (a1, f1) = try transforms(Float.self, threads: 1, batch: batch)
+            let (a3, f3) = try transforms(Float.self, threads: 3, batch: batch)
+            XCTAssertTrue(a1 == a3 && f1 == f3, "Float, batch \(batch): 3 threads differ from 1")
+            let (d1, g1) = try transforms(Double.self, threads: 1, batch: batch)
+            let (d3, g3) = try transforms(Double.self, threads: 3, batch: batch)
+            XCTAssertTrue(d1 == d3 && g1 == g3, "Double, batch \(batch): 3 threads differ from 1")
+        }
+        XCTAssertEqual(BLASConfiguration.threadCount, 3, "the transform restores the caller's thread count")
     }
 
     /// The table stays finite (no overflow, no NaN) at the 0.25° HENS truncation and beyond.
