@@ -34,3 +34,19 @@ public func parallelParts(_ parts: Int, _ body: (Int) -> Void) {
 private struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
 }
+
+/// Shares `count` independent work items out over the rank's threads (as many as OpenBLAS uses, at most
+/// `count`), round-robin: `body(part, parts)` handles the items `part, part + parts, …`. On one thread,
+/// `body(0, 1)` runs on the caller's thread.
+///
+/// The items must not call BLAS: OpenBLAS would run each call on its own threads beside ours, and its
+/// thread count is process-wide, so it cannot be lowered for these calls alone without disturbing the
+/// GEMMs of other threads (a model stepped from several threads at once).
+public func shareOut(_ count: Int, _ body: (_ part: Int, _ parts: Int) -> Void) {
+    let parts = min(BLASConfiguration.threadCount, count)
+    guard parts > 1 else {
+        body(0, 1)
+        return
+    }
+    parallelParts(parts) { body($0, parts) }
+}

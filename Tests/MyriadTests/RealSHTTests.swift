@@ -124,8 +124,8 @@ final class RealSHTTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
     }
 
-    /// On several threads the Legendre stage deals the orders out over them (OpenBLAS on one thread inside):
-    /// bit for bit what one thread gives, for the single-field kernels and the GEMM path, Float and Double.
+    /// On several threads a single field's Legendre stage deals the orders out over them, a batch's GEMMs
+    /// run on OpenBLAS's threads: bit for bit what one thread gives, Float and Double.
     func testThreadsGiveTheOneThreadResultBitForBit() throws {
         let saved = BLASConfiguration.threadCount
         defer { BLASConfiguration.threadCount = saved }
