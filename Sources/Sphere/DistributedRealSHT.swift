@@ -85,12 +85,19 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                      "DistributedRealSHT.forward: \(fields.count) values, expected \(batch) × \(latitudes.count) × \(longitudes.count)")
         precondition(coefficients.count == batch * spectrumCount,
                      "DistributedRealSHT.forward: room for \(coefficients.count) coefficients, expected \(batch) × \(degrees.count) × \(orders.count)")
-        // Every rank of the spatial group sees the same batch, so all take the same passes.
+        try forEachPass(batch: batch) { pass in
+            try forwardPass(UnsafeBufferPointer(rebasing: fields[(pass.lowerBound * fieldCount)..<(pass.upperBound * fieldCount)]),
+                            into: UnsafeMutableBufferPointer(rebasing: coefficients[(pass.lowerBound * spectrumCount)..<(pass.upperBound * spectrumCount)]),
+                            batch: pass.count)
+        }
+    }
+
+    /// `body(fields)` for the consecutive runs of at most `fieldsPerPass` fields of a batch, and one empty
+    /// run for an empty batch: every rank of the spatial group sees the same batch and so takes the same
+    /// passes, whose exchanges the other ranks expect.
+    private func forEachPass(batch: Int, _ body: (Range<Int>) throws -> Void) rethrows {
         for first in stride(from: 0, to: max(batch, 1), by: fieldsPerPass) {
-            let count = min(fieldsPerPass, batch - first)
-            try forwardPass(UnsafeBufferPointer(rebasing: fields[(first * fieldCount)..<((first + count) * fieldCount)]),
-                            into: UnsafeMutableBufferPointer(rebasing: coefficients[(first * spectrumCount)..<((first + count) * spectrumCount)]),
-                            batch: count)
+            try body(first..<min(first + fieldsPerPass, batch))
         }
     }
 
@@ -206,11 +213,10 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
                      "DistributedRealSHT.inverse: \(coefficients.count) values, expected \(batch) × \(degrees.count) × \(orders.count)")
         precondition(fields.count == batch * fieldCount,
                      "DistributedRealSHT.inverse: room for \(fields.count) values, expected \(batch) × \(latitudes.count) × \(longitudes.count)")
-        for first in stride(from: 0, to: max(batch, 1), by: fieldsPerPass) {
-            let count = min(fieldsPerPass, batch - first)
-            try inversePass(UnsafeBufferPointer(rebasing: coefficients[(first * spectrumCount)..<((first + count) * spectrumCount)]),
-                            into: UnsafeMutableBufferPointer(rebasing: fields[(first * fieldCount)..<((first + count) * fieldCount)]),
-                            batch: count)
+        try forEachPass(batch: batch) { pass in
+            try inversePass(UnsafeBufferPointer(rebasing: coefficients[(pass.lowerBound * spectrumCount)..<(pass.upperBound * spectrumCount)]),
+                            into: UnsafeMutableBufferPointer(rebasing: fields[(pass.lowerBound * fieldCount)..<(pass.upperBound * fieldCount)]),
+                            batch: pass.count)
         }
     }
 
