@@ -319,19 +319,24 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 // MARK: - Entry points
 
 extension DistributedRealSHT {
-    /// Generic callers' entry (unspecialised across modules); Float and Double callers get the overloads below.
-    /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] {
+    /// The array form of `forwardTransform`, shared by the entry points below.
+    func forwardArray(_ fields: [T], batch: Int) throws -> [Complex<T>] {
         var out = [Complex<T>](repeating: .zero, count: batch * degrees.count * orders.count)
         try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
         return out
     }
-    /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
-    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
+    /// The array form of `inverseTransform`, shared by the entry points below.
+    func inverseArray(_ coefficients: [Complex<T>], batch: Int) throws -> [T] {
         var out = [T](repeating: 0, count: batch * latitudes.count * longitudes.count)
         try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
         return out
     }
+
+    /// Generic callers' entry (unspecialised across modules); Float and Double callers get the overloads below.
+    /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
+    public func forward(_ fields: [T], batch: Int) throws -> [Complex<T>] { try forwardArray(fields, batch: batch) }
+    /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
+    public func inverse(_ coefficients: [Complex<T>], batch: Int) throws -> [T] { try inverseArray(coefficients, batch: batch) }
 }
 
 // The transforms are generic, and a generic method called from another module runs unspecialised (about
@@ -339,17 +344,9 @@ extension DistributedRealSHT {
 // precision gets concrete entry points, which the module specialises itself.
 extension DistributedRealSHT where T == Float {
     /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [Float], batch: Int) throws -> [Complex<Float>] {
-        var out = [Complex<Float>](repeating: .zero, count: batch * degrees.count * orders.count)
-        try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
-        return out
-    }
+    public func forward(_ fields: [Float], batch: Int) throws -> [Complex<Float>] { try forwardArray(fields, batch: batch) }
     /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
-    public func inverse(_ coefficients: [Complex<Float>], batch: Int) throws -> [Float] {
-        var out = [Float](repeating: 0, count: batch * latitudes.count * longitudes.count)
-        try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
-        return out
-    }
+    public func inverse(_ coefficients: [Complex<Float>], batch: Int) throws -> [Float] { try inverseArray(coefficients, batch: batch) }
     /// In place of the caller's arrays, in passes (`fieldsPerPass`): no batch-sized copies.
     /// - fields: `[batch][latitudes.count][longitudes.count]`; coefficients: `[batch][degrees.count][orders.count]`
     public func forward(_ fields: UnsafeBufferPointer<Float>, into coefficients: UnsafeMutableBufferPointer<Complex<Float>>,
@@ -365,15 +362,7 @@ extension DistributedRealSHT where T == Float {
 
 extension DistributedRealSHT where T == Double {
     /// - fields: `[batch][latitudes.count][longitudes.count]`; returns `[batch][degrees.count][orders.count]`
-    public func forward(_ fields: [Double], batch: Int) throws -> [Complex<Double>] {
-        var out = [Complex<Double>](repeating: .zero, count: batch * degrees.count * orders.count)
-        try fields.withUnsafeBufferPointer { f in try out.withUnsafeMutableBufferPointer { try forwardTransform(f, into: $0, batch: batch) } }
-        return out
-    }
+    public func forward(_ fields: [Double], batch: Int) throws -> [Complex<Double>] { try forwardArray(fields, batch: batch) }
     /// - coefficients: `[batch][degrees.count][orders.count]`; returns `[batch][latitudes.count][longitudes.count]`
-    public func inverse(_ coefficients: [Complex<Double>], batch: Int) throws -> [Double] {
-        var out = [Double](repeating: 0, count: batch * latitudes.count * longitudes.count)
-        try coefficients.withUnsafeBufferPointer { c in try out.withUnsafeMutableBufferPointer { try inverseTransform(c, into: $0, batch: batch) } }
-        return out
-    }
+    public func inverse(_ coefficients: [Complex<Double>], batch: Int) throws -> [Double] { try inverseArray(coefficients, batch: batch) }
 }
