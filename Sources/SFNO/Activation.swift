@@ -25,17 +25,21 @@ public enum Activation: String, Sendable, CaseIterable {
     func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .gelu:
+            // Eight at a time (glibc's erff is scalar and was a fifth of a step), the tail too, padded: a value's
+            // GELU must not depend on where it falls in the array, or the tiles and thread ranges of a
+            // model-parallel rank would round differently from the serial network's.
             let scale = Float(1 / 2.0.squareRoot())
             var i = 0
-            while i + 8 <= count {   // eight at a time: glibc's erff is scalar and was a fifth of a step
+            while i + 8 <= count {
                 let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                let g = 0.5 * v * (1 + vectorErf(v * scale))
-                UnsafeMutableRawPointer(x + i).storeBytes(of: g, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(x + i).storeBytes(of: exactGELU(v, scale: scale), as: SIMD8<Float>.self)
                 i += 8
             }
-            for j in i..<count {
-                let v = x[j]
-                x[j] = 0.5 * v * (1 + erff(v * scale))
+            if i < count {
+                var v = SIMD8<Float>(repeating: 0)
+                for j in i..<count { v[j - i] = x[j] }
+                let g = exactGELU(v, scale: scale)
+                for j in i..<count { x[j] = g[j - i] }
             }
         case .relu:
             for i in 0..<count { x[i] = max(x[i], 0) }
@@ -53,6 +57,10 @@ public enum Activation: String, Sendable, CaseIterable {
         x.withUnsafeMutableBufferPointer { apply($0) }
     }
 }
+
+/// Exact GELU of eight values, `0.5 x (1 + erf(x · scale))` with `scale = 1/√2`.
+@inline(__always)
+private func exactGELU(_ v: SIMD8<Float>, scale: Float) -> SIMD8<Float> { 0.5 * v * (1 + vectorErf(v * scale)) }
 
 /// erf in float32, eight lanes at a time: the rational approximation of Eigen and XLA
 /// (`x·P(x²)/Q(x²)` on x clamped to [−4, 4]), within 4.2e-7 of erf everywhere (measured against

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import SFNO
 
-/// The vectorised erf behind GELU against the float64 erf, and GELU over arrays whose length is not a
-/// multiple of the vector width (the scalar tail) against its definition.
+/// The vectorised erf behind GELU against the float64 erf, GELU over arrays whose length is not a multiple
+/// of the vector width against its definition, and a value's GELU independent of where it falls in the array.
 final class ActivationTests: XCTestCase {
     func testVectorErfIsWithinItsBound() {
         var worst = 0.0
@@ -23,6 +23,22 @@ final class ActivationTests: XCTestCase {
         Activation.gelu.apply(&x)
         for (got, want) in zip(x, reference) {
             XCTAssertEqual(Double(got), want, accuracy: 2e-6 * max(1, abs(want)))
+        }
+    }
+
+    /// The tiles and thread ranges of a model-parallel rank cut the arrays elsewhere than the serial network
+    /// does: each value must come out the same wherever the cut falls (the tail once went through glibc's
+    /// erff, which rounds differently from the vectorised erf).
+    func testGELUDoesNotDependOnWhereTheArrayIsCut() {
+        let whole = (0..<203).map { Float($0 - 101) / 17 }
+        var reference = whole
+        Activation.gelu.apply(&reference)
+        for cut in [1, 3, 7, 9, 100, 202] {
+            var head = Array(whole[..<cut]), tail = Array(whole[cut...])
+            Activation.gelu.apply(&head)
+            Activation.gelu.apply(&tail)
+            let differing = zip(head + tail, reference).filter { $0 != $1 }.count
+            XCTAssertEqual(differing, 0, "cut at \(cut): \(differing) of \(reference.count) values differ")
         }
     }
 }
