@@ -32,6 +32,8 @@ public struct BlockTransforms: Sendable {
     /// Grid points of the input and output grids.
     public var inputPoints: Int { forward.nlat * forward.nlon }
     public var outputPoints: Int { inverse.nlat * inverse.nlon }
+    /// Grid points per tile of the pointwise layers on the output grid (`Workspace.tileRows`).
+    var outputTile: Int { Workspace.tile(nlat: inverse.nlat, nlon: inverse.nlon) }
 }
 
 extension BlockTransforms {

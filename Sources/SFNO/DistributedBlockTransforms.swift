@@ -37,6 +37,11 @@ struct DistributedBlockTransforms: Sendable {
     /// This rank's grid points of the input and output grids.
     var inputPoints: Int { forward.latitudes.count * forward.longitudes.count }
     var outputPoints: Int { inverse.latitudes.count * inverse.longitudes.count }
+    /// Grid points per tile on this rank's slab of the output grid: the serial network's rows per tile, so
+    /// that slabs starting at a multiple of them tile as the whole grid does (`Workspace.tileRows`).
+    var outputTile: Int {
+        Workspace.tile(nlat: serial.inverse.nlat, nlon: serial.inverse.nlon, longitudes: inverse.longitudes.count)
+    }
 
     /// `BlockTransforms.spectralPath` on this rank's slab: `w.x` (`[E]` input-grid slabs) → distributed SHT
     /// → `filter` (this rank's degrees, and output channels when the channel group is split) → distributed

@@ -1,11 +1,46 @@
 import ComplexModule
 import Kernels
+import MPI
 
 /// The work arrays of one forward pass, taken from a scratch arena so that steps after the first
 /// allocate nothing (fresh arrays of `E × nlat × nlon` floats cost a page fault per 4 KiB each step).
 struct Workspace {
-    /// Grid points per tile of the pointwise layers (MLP, encoder, decoder).
-    static let tile = 2048
+    /// Grid points a tile of the pointwise layers (MLP, encoder, decoder) holds at most, unless one latitude
+    /// row is longer.
+    static let tilePoints = 1024
+
+    /// Latitude rows per tile of the pointwise layers on an `nlat × nlon` grid: the largest power of two `R`
+    /// with `R · nlon ≤ tilePoints` and `4R ≤ nlat`, at least 1.
+    ///
+    /// Tiles are whole rows at fixed rows of the whole grid because OpenBLAS's sgemm rounds a column
+    /// differently depending on where it falls in the call (measured: a few percent of the values differ
+    /// when half the columns are multiplied alone). A model-parallel rank whose latitude split starts at a
+    /// multiple of `R` rows (h = 2 or 4 when nlat is a multiple of 4R; any h at one row per tile, as at 0.25°)
+    /// so makes the serial network's GEMM calls on the same columns, and its numbers are the serial ones bit
+    /// for bit.
+    static func tileRows(nlat: Int, nlon: Int) -> Int {
+        var rows = 1
+        while 2 * rows * nlon <= tilePoints && 8 * rows <= nlat { rows *= 2 }
+        return rows
+    }
+
+    /// Whether every rank of `layout` tiles its slabs of the model and internal grids as the serial network
+    /// tiles the whole grids: an h-only split (w = 1, channel = 1, whose splits cut rows and sums) whose parts
+    /// all start at a multiple of the tile rows.
+    static func tilesAlign(_ c: Checkpoint, layout: ModelLayout) -> Bool {
+        guard layout.w == 1 && layout.channel == 1 else { return false }
+        let grids = [(c.nlat, c.nlon), (c.internalShape.nlat, c.internalShape.nlon)]
+        return grids.allSatisfy { nlat, nlon in
+            let rows = tileRows(nlat: nlat, nlon: nlon)
+            return (0..<layout.h).allSatisfy { splitRange(nlat, parts: layout.h, index: $0).lowerBound % rows == 0 }
+        }
+    }
+
+    /// Grid points per tile on an `nlat × nlon` grid for a slab of `longitudes` of its longitudes (whole rows:
+    /// nlon).
+    static func tile(nlat: Int, nlon: Int, longitudes: Int? = nil) -> Int {
+        tileRows(nlat: nlat, nlon: nlon) * (longitudes ?? nlon)
+    }
 
     /// `[E][points]` each: the block input (then its skip path), the filtered field (then the block output).
     var x: UnsafeMutablePointer<Float>
@@ -23,7 +58,9 @@ struct Workspace {
         let e = c.embedDim
         let widest = max(1, c.useMLP ? c.mlpHiddenDim : 0, c.encoderHiddenDim, c.decoderHiddenDim)
         let needsSpare = c.encoderHiddenLayers > 1 || c.decoderHiddenLayers > 1
-        let tile = min(points, Self.tile)
+        // The widest tile of the network's grids (a slab's tiles are no wider).
+        let grids = [(c.nlat, c.nlon), (c.internalShape.nlat, c.internalShape.nlon)]
+        let tile = min(points, grids.map { Self.tile(nlat: $0.0, nlon: $0.1) }.max()!)
         x = arena.memory(0, count: e * points)
         y = arena.memory(1, count: e * points)
         hidden = arena.memory(2, count: widest * tile)

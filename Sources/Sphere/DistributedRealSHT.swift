@@ -33,6 +33,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
     /// Builds the serial precomputation (tables and plans) and the split. Not collective.
     public init(_ serial: RealSHT<T>, h: Communicator, w: Communicator) {
         self.serial = serial
+        passBytes = serial.passBytes
         self.h = h
         self.w = w
         latitudes = splitRange(serial.nlat, parts: h.size, index: h.rank)
@@ -59,22 +60,20 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     // MARK: - Forward
 
-    /// Fields transformed per pass: an SFNO layer's hundreds of channels go in passes of about `passBytes`
-    /// of this rank's spectra, so that the work and message buffers stay that size instead of several GB
-    /// each (what kept the HENS-size network at layout (2,1,1) from fitting a 24 GiB machine).
-    /// It depends on the layout alone, not on this rank's share: every rank of the spatial group must
-    /// take the same passes, since each pass is a set of collective exchanges.
+    /// Fields transformed per pass: the serial transform's passes (about 256 MB of the whole grid's spectra),
+    /// so an SFNO layer's hundreds of channels go through a rank's work and message buffers a share of that
+    /// at a time instead of several GB each (what kept the HENS-size network at layout (2,1,1) from fitting a
+    /// 24 GiB machine). Two reasons fix the rule:
+    /// - every rank of the spatial group must take the same passes, since each pass is a set of collective
+    ///   exchanges: the rule depends on the grid alone, not on this rank's share;
+    /// - with the serial passes a rank's Legendre GEMMs have the serial shapes, so an order's coefficients
+    ///   are the serial ones bit for bit (an h-split SFNO then reproduces the serial network, `Workspace.tileRows`).
     public var fieldsPerPass: Int { max(1, passBytes / bytesPerField) }
-    /// The largest per-field array of a pass on any rank (split parts with index 0 are the largest): a
-    /// rank's rows' spectra, or its orders at all latitudes.
-    public var bytesPerField: Int {
-        let rows = splitRange(serial.nlat, parts: h.size, index: 0).count
-        let legendreOrders = splitRange(splitRange(serial.mmax, parts: w.size, index: 0).count, parts: h.size, index: 0).count
-        let values = max(rows * (serial.nlon / 2 + 1), max(serial.nlat, serial.lmax) * legendreOrders)
-        return max(1, values * MemoryLayout<Complex<T>>.stride)
-    }
-    /// Bytes of spectra per pass (the self-test lowers it to exercise several passes on small grids).
-    public var passBytes = 128 << 20
+    /// One field's spectra on the whole grid: the unit of the serial transform's passes.
+    public var bytesPerField: Int { serial.nlat * (serial.nlon / 2 + 1) * MemoryLayout<Complex<T>>.stride }
+    /// Bytes of spectra per pass: the serial transform's (the self-test lowers it to exercise several passes
+    /// on small grids).
+    public var passBytes: Int
 
     /// - fields: `[batch][latitudes.count][longitudes.count]`
     /// - coefficients: `[batch][degrees.count][orders.count]`, overwritten
