@@ -43,6 +43,18 @@ public struct Conv1x1: Sendable {
         }
     }
 
+    /// `apply` tile by tile of `tile` points: OpenBLAS rounds a point differently depending on where it falls in
+    /// a call, and the tiles are the calls a model-parallel rank shares with the serial network
+    /// (`Workspace.tileRows`).
+    /// - x: `[inChannels][points]`; y: `[outChannels][points]`, overwritten or added to
+    public func apply(_ x: UnsafePointer<Float>, points: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+                      tile: Int) {
+        for start in stride(from: 0, to: points, by: max(tile, 1)) {
+            apply(x + start, points: min(tile, points - start), into: y + start, accumulate: accumulate,
+                  xStride: points, yStride: points)
+        }
+    }
+
     /// - x: `[inChannels][points]`; returns `[outChannels][points]`
     public func callAsFunction(_ x: [Float], points: Int) -> [Float] {
         precondition(x.count == inChannels * points, "Conv1x1: input holds \(x.count), expected \(inChannels) × \(points)")

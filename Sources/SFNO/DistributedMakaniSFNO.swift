@@ -141,7 +141,7 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
                 try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
                 try block.norm1?.apply(w.y, channels: e, points: outPoints)
-                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
+                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true, tile: block.transforms.outputTile)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
@@ -149,7 +149,7 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
                 try decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: modelTile, into: out.baseAddress!)
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
-                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
                     }
                 }
             }

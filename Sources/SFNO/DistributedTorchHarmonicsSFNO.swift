@@ -138,7 +138,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
                 guard checkpoint.bigSkip else { return }
                 input.withUnsafeBufferPointer { input in
                     if let projection = residualProjection {
-                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
                     } else {
                         addInPlace(out.baseAddress!, input.baseAddress!, count: out.count)
                     }

@@ -16,7 +16,9 @@ public struct EncoderDecoder: Sendable {
     /// The widest hidden layer (0 without hidden layers).
     public var hiddenChannels: Int { hidden.map(\.outChannels).max() ?? 0 }
 
-    /// Tile by tile of `tile` grid points (hidden layers exist for one tile at a time).
+    /// Tile by tile of `tile` grid points (hidden layers exist for one tile at a time). A single convolution
+    /// goes by tiles too: the GEMM's rounding of a point depends on where it falls in the call, and the tiles
+    /// are what a model-parallel rank shares with the serial network (`Workspace.tileRows`).
     /// - x: `[inChannels][points]`
     /// - work: two work arrays of `[hiddenChannels][tile]` each (the second used with ≥ 2 hidden layers)
     /// - y: `[output.outChannels][points]`, overwritten
@@ -24,7 +26,7 @@ public struct EncoderDecoder: Sendable {
                       work: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>), tile: Int,
                       into y: UnsafeMutablePointer<Float>) {
         guard !hidden.isEmpty else {
-            output.apply(x, points: points, into: y)
+            output.apply(x, points: points, into: y, tile: tile)
             return
         }
         var start = 0

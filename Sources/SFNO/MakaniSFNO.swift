@@ -113,7 +113,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
                 block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
                 block.norm1?.apply(w.y, points: outPoints)
-                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true)
+                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true, tile: block.transforms.outputTile)
                 // after this: the block output in x
                 swap(&w.x, &w.y)
                 observe?("block\(index)", UnsafeBufferPointer(start: w.x, count: e * outPoints))
@@ -124,7 +124,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                 observe?("decoder", UnsafeBufferPointer(out))
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
-                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
                     }
                 }
             }

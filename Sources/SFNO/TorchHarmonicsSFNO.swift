@@ -106,7 +106,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
                 guard checkpoint.bigSkip else { return }
                 input.withUnsafeBufferPointer { input in
                     if let projection = residualProjection {
-                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true)
+                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
                     } else {
                         addInPlace(out.baseAddress!, input.baseAddress!, count: out.count)
                     }
