@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several CPU nodes: `myriad run CONFIG` as 4 nodes × 16 ranks × 8 OpenBLAS threads (128-core nodes), one
+# Several CPU nodes: `myriad run CONFIG` as 4 nodes × 16 ranks × 8 threads (128-core nodes), one
 # srun step over all 64 ranks, each bound to its cores. Members are spread evenly over the ranks (ensemble
 # parallelism); set the node count for the ensemble (docs/scaling.md).
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One CPU node: `myriad run CONFIG` as 16 ranks × 8 OpenBLAS threads (a 128-core node; keep
+# One CPU node: `myriad run CONFIG` as 16 ranks × 8 threads (a 128-core node; keep
 # ntasks-per-node × cpus-per-task = the node's cores), each rank bound to its cores.
 #
 #   sbatch cluster/one-node.sh CONFIG OUTPUT_DIRECTORY [myriad run options]

@@ -16,6 +16,7 @@ public func complexGEMM(_ transA: Transpose = .none, _ transB: Transpose = .none
     precondition(lda >= max(1, transA == .none ? k : m), "complexGEMM: lda \(lda) too small")
     precondition(ldb >= max(1, transB == .none ? n : k), "complexGEMM: ldb \(ldb) too small")
     guard m > 0 && n > 0 else { return }
+    RankThreads.ensureSingleThreadedBLAS()
     var alpha = Complex<Float>(1, 0)
     var beta = Complex<Float>(accumulate ? 1 : 0, 0)
     cblas_cgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), &alpha, a, Int32(lda),

@@ -45,18 +45,13 @@ public func gemm<T: GEMMScalar>(_ transA: Transpose = .none, _ transB: Transpose
     precondition(lda >= max(1, transA == .none ? k : m), "gemm: lda \(lda) too small")
     precondition(ldb >= max(1, transB == .none ? n : k), "gemm: ldb \(ldb) too small")
     guard m > 0 && n > 0 else { return }
+    RankThreads.ensureSingleThreadedBLAS()
     T.gemm(transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
            beta, c, Int32(ldc))
 }
 
-/// OpenBLAS's thread pool and build.
+/// OpenBLAS's build. It runs on one thread (`RankThreads`).
 public enum BLASConfiguration {
-    /// Threads OpenBLAS uses per call (per rank: keep ranks × threads ≤ cores).
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
-    }
-
     /// e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
     public static var configuration: String {
         openblas_get_config().map { String(cString: $0) } ?? myriad_openblas_version_string()

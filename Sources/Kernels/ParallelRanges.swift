@@ -1,11 +1,10 @@
 import Dispatch
 
-/// Runs `body` over `0 ..< count` split into contiguous ranges, on as many threads as OpenBLAS uses (the
-/// rank's thread budget), so that the pointwise layers and the transposes keep up with the threaded GEMMs.
-/// Each index is handled by exactly one call with the same arithmetic whatever the split: results do not
-/// depend on the thread count.
+/// Runs `body` over `0 ..< count` split into contiguous ranges, on the rank's threads (`RankThreads`). Each
+/// index is handled by exactly one call with the same arithmetic whatever the split: results do not depend
+/// on the thread count.
 public func parallelRanges(_ count: Int, minimumPerThread: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
-    let threads = min(BLASConfiguration.threadCount, max(1, count / max(minimumPerThread, 1)))
+    let threads = min(RankThreads.count, max(1, count / max(minimumPerThread, 1)))
     guard threads > 1 else {
         body(0..<count)
         return
@@ -35,18 +34,27 @@ private struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
 }
 
-/// Shares `count` independent work items out over the rank's threads (as many as OpenBLAS uses, at most
-/// `count`), round-robin: `body(part, parts)` handles the items `part, part + parts, …`. On one thread,
-/// `body(0, 1)` runs on the caller's thread.
-///
-/// The items must not call BLAS: OpenBLAS would run each call on its own threads beside ours, and its
-/// thread count is process-wide, so it cannot be lowered for these calls alone without disturbing the
-/// GEMMs of other threads (a model stepped from several threads at once).
-public func shareOut(_ count: Int, _ body: (_ part: Int, _ parts: Int) -> Void) {
-    let parts = min(BLASConfiguration.threadCount, count)
+/// Shares `count` independent work items out over the rank's threads (`RankThreads`, at most `count` and
+/// `maximumParts`), round-robin: `body(part, parts)` handles the items `part, part + parts, …`. On one thread,
+/// `body(0, 1)` runs on the caller's thread. Items may call BLAS (single-threaded, `RankThreads`).
+public func shareOut(_ count: Int, maximumParts: Int = .max, _ body: (_ part: Int, _ parts: Int) -> Void) {
+    let parts = min(RankThreads.count, count, max(maximumParts, 1))
     guard parts > 1 else {
         body(0, 1)
         return
     }
     parallelParts(parts) { body($0, parts) }
+}
+
+/// `body(range, part)` for the tiles `0 ..< tile`, `tile ..< 2·tile`, … of `0 ..< count`, shared out over the
+/// rank's threads (at most `maximumParts`, e.g. the sets of work arrays there are); `part` tells the thread.
+/// The tiles do not depend on the thread count, so neither do results computed tile by tile.
+public func shareTiles(_ count: Int, tile: Int, maximumParts: Int = .max, _ body: (_ range: Range<Int>, _ part: Int) -> Void) {
+    let tile = max(tile, 1)
+    let tiles = (count + tile - 1) / tile
+    shareOut(tiles, maximumParts: maximumParts) { part, parts in
+        for t in stride(from: part, to: tiles, by: parts) {
+            body((t * tile)..<min((t + 1) * tile, count), part)
+        }
+    }
 }

@@ -39,7 +39,7 @@ public func permute<Element>(_ source: UnsafePointer<Element>, outer: Int, middl
                   destinationStride: outerStride)
     } else {
         // The middle indices write disjoint parts of `destination`: large permutes (the SHT's, hundreds of MB
-        // at 0.25°) share them out over the rank's threads instead of leaving the BLAS threads idle.
+        // at 0.25°) share them out over the rank's threads instead of leaving all but one idle.
         parallelRanges(middle, minimumPerThread: max(1, (1 << 16) / max(outer * inner, 1))) { range in
             for j in range {
                 transpose(source + j * innerStride, rows: outer, columns: inner, sourceStride: middle * innerStride,

@@ -20,6 +20,12 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
+    /// `count` values on the calling thread (inside a tile that already runs on one of the rank's threads).
+    func applySerially(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard self != .identity else { return }
+        apply(x, count: count)
+    }
+
     /// - x: `count` values, replaced by the function's values
     @inline(__always)
     func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {

@@ -43,14 +43,14 @@ public struct Conv1x1: Sendable {
         }
     }
 
-    /// `apply` tile by tile of `tile` points: OpenBLAS rounds a point differently depending on where it falls in
-    /// a call, and the tiles are the calls a model-parallel rank shares with the serial network
-    /// (`Workspace.tileRows`).
+    /// `apply` tile by tile of `tile` points, the tiles shared out over the rank's threads. OpenBLAS rounds a
+    /// point differently depending on where it falls in a call: the tiles are the calls a model-parallel rank
+    /// shares with the serial network (`Workspace.tileRows`) and that do not depend on the thread count.
     /// - x: `[inChannels][points]`; y: `[outChannels][points]`, overwritten or added to
     public func apply(_ x: UnsafePointer<Float>, points: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
                       tile: Int) {
-        for start in stride(from: 0, to: points, by: max(tile, 1)) {
-            apply(x + start, points: min(tile, points - start), into: y + start, accumulate: accumulate,
+        shareTiles(points, tile: tile) { range, _ in
+            apply(x + range.lowerBound, points: range.count, into: y + range.lowerBound, accumulate: accumulate,
                   xStride: points, yStride: points)
         }
     }

@@ -22,10 +22,9 @@ struct DistributedMLP: Sendable {
     }
 
     /// - x: `[channels][points]`, replaced by the MLP's output (the same on every rank of the channel group)
-    /// - hidden: work array of `[hidden][tile]`
-    func applyInPlace(_ x: UnsafeMutablePointer<Float>, channels: Int, points: Int, hidden: UnsafeMutablePointer<Float>,
-                      tile: Int) throws {
-        local.applyInPlace(x, points: points, hidden: hidden, tile: tile)
+    /// - work: sets of `[hidden][tile]`
+    func applyInPlace(_ x: UnsafeMutablePointer<Float>, channels: Int, points: Int, work: TileWork, tile: Int) throws {
+        local.applyInPlace(x, points: points, work: work, tile: tile)
         // After this: the partial sums of every rank's hidden channels added up.
         if channel.size > 1 { try channel.allreduce(UnsafeMutableBufferPointer(start: x, count: channels * points), .sum) }
     }
@@ -64,8 +63,7 @@ struct DistributedEncoderDecoder: Sendable {
     }
 
     /// - x: `[in][points]`; y: `[out][points]`, overwritten (the same on every rank of the channel group)
-    func apply(_ x: UnsafePointer<Float>, points: Int, work: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>),
-               tile: Int, into y: UnsafeMutablePointer<Float>) throws {
+    func apply(_ x: UnsafePointer<Float>, points: Int, work: TileWork, tile: Int, into y: UnsafeMutablePointer<Float>) throws {
         local.apply(x, points: points, work: work, tile: tile, into: y)
         if split { try channel.allreduce(UnsafeMutableBufferPointer(start: y, count: local.output.outChannels * points), .sum) }
     }

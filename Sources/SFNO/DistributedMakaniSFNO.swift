@@ -132,21 +132,21 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
         return try scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, slab: points, transforms: blocks.map(\.transforms))
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon, longitudes: decomposition.longitudes.count)
-            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: modelTile, into: w.x) }
+            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {
                 let outPoints = block.transforms.outputPoints
                 let residual = try block.transforms.spectralPath(filter: block.filter, channels: e, work: w, channel: channel)
                 try block.norm0?.apply(w.y, channels: e, points: outPoints)
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
-                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
+                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
                 try block.norm1?.apply(w.y, channels: e, points: outPoints)
                 block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true, tile: block.transforms.outputTile)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
             try output.withUnsafeMutableBufferPointer { out in
-                try decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: modelTile, into: out.baseAddress!)
+                try decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
                 if let residualTransform {
                     input.withUnsafeBufferPointer {
                         residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)

@@ -119,7 +119,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
         return try scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, slab: points, transforms: blocks.map(\.transforms))
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon, longitudes: decomposition.longitudes.count)
-            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: modelTile, into: w.x) }
+            try input.withUnsafeBufferPointer { try encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
             embedding?.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             for block in blocks {
                 let outPoints = block.transforms.outputPoints
@@ -128,13 +128,13 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
                     addChannelBias(w.y, bias, points: outPoints)
                 }
                 try block.norm?.apply(w.y, channels: e, points: outPoints)
-                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
+                try block.mlp?.applyInPlace(w.y, channels: e, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
                 addInPlace(w.y, residual, count: e * outPoints)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: outChannels * points)
             try output.withUnsafeMutableBufferPointer { out in
-                try decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: modelTile, into: out.baseAddress!)
+                try decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
                 guard checkpoint.bigSkip else { return }
                 input.withUnsafeBufferPointer { input in
                     if let projection = residualProjection {

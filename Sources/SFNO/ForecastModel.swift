@@ -52,8 +52,8 @@ public protocol DistributedForecastModel: ForecastModel {
 }
 
 extension DistributedForecastModel {
-    /// Whether this rank's numbers are the serial network's bit for bit (at the same OpenBLAS threads per
-    /// rank): on one rank, and on an h-only split whose parts start at multiples of the pointwise layers' tile
+    /// Whether this rank's numbers are the serial network's bit for bit (at any thread counts, `RankThreads`):
+    /// on one rank, and on an h-only split whose parts start at multiples of the pointwise layers' tile
     /// rows (`Workspace.tileRows`; e.g. h = 2 or 4 on the demo's grids, any h at 0.25°). Other splits cut
     /// rows or sums into other pieces and differ by float32 round-off (about 5e-7 relative per step).
     public var reproducesSerial: Bool { Workspace.tilesAlign(checkpoint, layout: decomposition.grid.layout) }

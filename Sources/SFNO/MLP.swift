@@ -1,3 +1,5 @@
+import Kernels
+
 /// The channel MLP of an SFNO block: `fc2(act(fc1(x)))`, both 1×1 convolutions.
 public struct MLP: Sendable {
     public let fc1: Conv1x1
@@ -14,20 +16,20 @@ public struct MLP: Sendable {
 
     public var hiddenChannels: Int { fc1.outChannels }
 
-    /// The MLP in place, tile by tile of `tile` grid points: the hidden layer never exists for the whole
-    /// grid (memory `hidden × tile` instead of `hidden × points`, and the tile stays in cache).
+    /// The MLP in place, tile by tile of `tile` grid points, the tiles shared out over the rank's threads (one
+    /// work set each): the hidden layer never exists for the whole grid (memory `hidden × tile` per thread
+    /// instead of `hidden × points`, and the tile stays in cache), and the results do not depend on the thread
+    /// count.
     /// - x: `[channels][points]`, replaced by the MLP's output
-    /// - hidden: work array of `[hiddenChannels][tile]`
-    public func applyInPlace(_ x: UnsafeMutablePointer<Float>, points: Int, hidden: UnsafeMutablePointer<Float>,
-                             tile: Int) {
-        var start = 0
-        while start < points {
-            let n = min(tile, points - start)
+    /// - work: sets of `[hiddenChannels][tile]`
+    public func applyInPlace(_ x: UnsafeMutablePointer<Float>, points: Int, work: TileWork, tile: Int) {
+        shareTiles(points, tile: tile, maximumParts: work.sets) { range, part in
+            let hidden = work.set(part).hidden
+            let (start, n) = (range.lowerBound, range.count)
             fc1.apply(x + start, points: n, into: hidden, xStride: points, yStride: n)
-            activation.apply(UnsafeMutableBufferPointer(start: hidden, count: hiddenChannels * n))
+            activation.applySerially(hidden, count: hiddenChannels * n)
             // The tile's input is consumed: the output may overwrite it.
             fc2.apply(hidden, points: n, into: x + start, yStride: points)
-            start += n
         }
     }
 

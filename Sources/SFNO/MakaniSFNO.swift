@@ -101,7 +101,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         return scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: modelTile, into: w.x) }
+            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
             if let embedding {
                 embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
@@ -111,7 +111,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
                 let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
                 block.norm0?.apply(w.y, points: outPoints)
                 activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
-                block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
+                block.mlp?.applyInPlace(w.y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
                 block.norm1?.apply(w.y, points: outPoints)
                 block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true, tile: block.transforms.outputTile)
                 // after this: the block output in x
@@ -120,7 +120,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
             }
             var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
             output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: modelTile, into: out.baseAddress!)
+                decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
                 observe?("decoder", UnsafeBufferPointer(out))
                 if let residualTransform {
                     input.withUnsafeBufferPointer {

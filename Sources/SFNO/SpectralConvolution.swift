@@ -67,27 +67,28 @@ public struct SpectralConvolution: Sendable {
     public func apply(_ x: UnsafePointer<Complex<Float>>, into y: UnsafeMutablePointer<Complex<Float>>,
                       firstDegree: Int, firstOrder: Int) {
         y.update(repeating: .zero, count: outChannels * lmax * mmax)
-        let stride = lmax * mmax
+        let channelStride = lmax * mmax
+        // Degrees are independent: dealt out over the rank's threads round-robin (the work grows with l).
         weights.withUnsafeBufferPointer { w in
-            switch kind {
-            case .perDegree:
-                for l in 0..<lmax {
+            shareOut(lmax) { part, parts in
+                for l in stride(from: part, to: lmax, by: parts) {
                     // Orders m ≤ l of this block (absolute l = firstDegree + l).
                     let orders = min(firstDegree + l + 1, firstOrder + mmax) - firstOrder
                     guard orders > 0 else { continue }
-                    complexGEMM(m: outChannels, n: orders, k: inChannels,
-                                a: w.baseAddress! + l * outChannels * inChannels, lda: inChannels,
-                                b: x + l * mmax, ldb: stride, c: y + l * mmax, ldc: stride)
-                }
-            case .diagonal:
-                for l in 0..<lmax {
-                    for m in 0..<max(0, min(firstDegree + l + 1, firstOrder + mmax) - firstOrder) {
-                        let matrix = w.baseAddress! + (l * mmax + m) * outChannels * inChannels
-                        for o in 0..<outChannels {
-                            var sum = Complex<Float>.zero
-                            let row = matrix + o * inChannels
-                            for i in 0..<inChannels { sum += row[i] * x[i * stride + l * mmax + m] }
-                            y[o * stride + l * mmax + m] = sum
+                    switch kind {
+                    case .perDegree:
+                        complexGEMM(m: outChannels, n: orders, k: inChannels,
+                                    a: w.baseAddress! + l * outChannels * inChannels, lda: inChannels,
+                                    b: x + l * mmax, ldb: channelStride, c: y + l * mmax, ldc: channelStride)
+                    case .diagonal:
+                        for m in 0..<orders {
+                            let matrix = w.baseAddress! + (l * mmax + m) * outChannels * inChannels
+                            for o in 0..<outChannels {
+                                var sum = Complex<Float>.zero
+                                let row = matrix + o * inChannels
+                                for i in 0..<inChannels { sum += row[i] * x[i * channelStride + l * mmax + m] }
+                                y[o * channelStride + l * mmax + m] = sum
+                            }
                         }
                     }
                 }

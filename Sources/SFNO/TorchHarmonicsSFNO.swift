@@ -83,7 +83,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         return scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: (w.hidden, w.spare), tile: modelTile, into: w.x) }
+            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
             if let embedding {
                 embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
             }
@@ -95,14 +95,14 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
                 }
                 block.instanceNorm?.apply(w.y, points: outPoints)
                 block.layerNorm?.apply(w.y, channels: e)
-                block.mlp?.applyInPlace(w.y, points: outPoints, hidden: w.hidden, tile: block.transforms.outputTile)
+                block.mlp?.applyInPlace(w.y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
                 // after this: the block output in y; the input x is free
                 addInPlace(w.y, residual, count: e * outPoints)
                 swap(&w.x, &w.y)
             }
             var output = [Float](repeating: 0, count: outChannels * points)
             output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: (w.hidden, w.spare), tile: modelTile, into: out.baseAddress!)
+                decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
                 guard checkpoint.bigSkip else { return }
                 input.withUnsafeBufferPointer { input in
                     if let projection = residualProjection {

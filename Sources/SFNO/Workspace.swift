@@ -45,9 +45,8 @@ struct Workspace {
     /// `[E][points]` each: the block input (then its skip path), the filtered field (then the block output).
     var x: UnsafeMutablePointer<Float>
     var y: UnsafeMutablePointer<Float>
-    /// `[hidden][tile]`: MLP and encoder/decoder hidden layers; `spare` only for ≥ 2 hidden layers.
-    let hidden: UnsafeMutablePointer<Float>
-    let spare: UnsafeMutablePointer<Float>
+    /// MLP and encoder/decoder hidden layers: one set of `[hidden][tile]` per thread of the rank.
+    let tiles: TileWork
     /// `[E][lmax][mmax]` each (a model-parallel rank: `[E][its degrees][its orders]`).
     let coefficients: UnsafeMutablePointer<Complex<Float>>
     let filtered: UnsafeMutablePointer<Complex<Float>>
@@ -63,8 +62,10 @@ struct Workspace {
         let tile = min(points, grids.map { Self.tile(nlat: $0.0, nlon: $0.1) }.max()!)
         x = arena.memory(0, count: e * points)
         y = arena.memory(1, count: e * points)
-        hidden = arena.memory(2, count: widest * tile)
-        spare = arena.memory(3, count: needsSpare ? widest * tile : 1)
+        let sets = RankThreads.count
+        tiles = TileWork(hidden: arena.memory(2, count: sets * widest * tile),
+                         spare: needsSpare ? arena.memory(3, count: sets * widest * tile) : nil,
+                         stride: widest * tile, sets: sets)
         let spectrum = coefficientsPerChannel ?? c.lmax * c.mmax
         coefficients = arena.memory(4, count: e * spectrum)
         filtered = arena.memory(5, count: e * spectrum)

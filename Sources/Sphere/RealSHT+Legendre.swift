@@ -23,17 +23,12 @@ extension RealSHT {
     /// re-reads and re-writes the output: larger blocks.
     func synthesisBlockRows(batch: Int) -> Int { batch > 8 ? 128 : .max }
 
-    /// Runs `body(m, arena)` for every order of `orders`. A single field takes the row-wise kernels, which
-    /// call no BLAS: on several threads (the rank's OpenBLAS threads) its orders are dealt out round-robin,
-    /// since the work falls with m, each thread with its own scratch arena; the orders are independent (each
-    /// writes its own block) and an order's arithmetic does not depend on its thread, so the results do not
-    /// depend on the thread count. A batch runs its orders in turn, each order's GEMMs on OpenBLAS's threads
-    /// (their thread count is process-wide and cannot be lowered for one caller: `shareOut`).
-    func forEachOrder(_ orders: Range<Int>, batch: Int, arena: ScratchArena, _ body: (Int, ScratchArena) -> Void) {
-        guard batch == 1 else {
-            for m in orders { body(m, arena) }
-            return
-        }
+    /// Runs `body(m, arena)` for every order of `orders`, the orders dealt out round-robin over the rank's
+    /// threads (the work falls with m), each thread with its own scratch arena. The orders are independent
+    /// (each writes its own block) and an order's arithmetic — its GEMMs, single-threaded (`RankThreads`), or
+    /// a single field's row-wise kernels — does not depend on its thread, so the results do not depend on the
+    /// thread count.
+    func forEachOrder(_ orders: Range<Int>, arena: ScratchArena, _ body: (Int, ScratchArena) -> Void) {
         shareOut(orders.count) { part, parts in
             let mine = stride(from: orders.lowerBound + part, to: orders.upperBound, by: parts)
             if part == 0 {
@@ -59,7 +54,7 @@ extension RealSHT {
         let columns = 2 * batch
         let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
-        forEachOrder(orders, batch: batch, arena: arena) { m, arena in
+        forEachOrder(orders, arena: arena) { m, arena in
             let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
             let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
             let order = source + (m - orders.lowerBound) * nlat * columns
@@ -98,7 +93,7 @@ extension RealSHT {
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         let source = UnsafeRawPointer(coefficients).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: T.self)
-        forEachOrder(orders, batch: batch, arena: arena) { m, arena in
+        forEachOrder(orders, arena: arena) { m, arena in
             let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
             let parts = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)  // [even | odd][nhalf][batch][re, im]
             let order = target + (m - orders.lowerBound) * nlat * columns

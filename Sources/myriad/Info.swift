@@ -31,12 +31,12 @@ struct Info: ParsableCommand {
     }
 
     private func versionReport(worldSize: Int) -> String {
-        let threads = BLASConfiguration.threadCount
+        let threads = RankThreads.count
         return """
             Myriad     \(Myriad.version)
             MPI        \(MPIEnvironment.libraryVersion) (MPI \(MPIEnvironment.standardVersion)), \(worldSize) rank\(worldSize == 1 ? "" : "s")
             FFTW       \(FFTWConfiguration.version)
-            OpenBLAS   \(BLASConfiguration.configuration) (kernel \(BLASConfiguration.coreName), \(threads) thread\(threads == 1 ? "" : "s") per rank)
+            OpenBLAS   \(BLASConfiguration.configuration) (kernel \(BLASConfiguration.coreName), single-threaded calls on \(threads) thread\(threads == 1 ? "" : "s") per rank)
             HDF5       \(HDF5Library.version), parallel (MPI-IO): \(HDF5Library.isParallel ? "yes" : "no")
             """
     }

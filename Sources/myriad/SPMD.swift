@@ -20,7 +20,7 @@ func runSPMD(_ options: GlobalOptions, _ body: (Communicator, Logger) throws -> 
         exit(1)
     }
     RankLogHandler.bootstrap(rank: world.rank, size: world.size, verbose: options.verbose)
-    BLASConfiguration.threadCount = options.threads
+    RankThreads.count = options.threads
         ?? ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1
     let logger = Logger(label: "myriad")
     do {

@@ -124,13 +124,13 @@ final class RealSHTTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
     }
 
-    /// On several threads a single field's Legendre stage deals the orders out over them, a batch's GEMMs
-    /// run on OpenBLAS's threads: bit for bit what one thread gives, Float and Double.
+    /// On several threads the Legendre stage deals the orders out over them (a batch's GEMMs single-threaded,
+    /// a single field's row-wise kernels): bit for bit what one thread gives, Float and Double.
     func testThreadsGiveTheOneThreadResultBitForBit() throws {
-        let saved = BLASConfiguration.threadCount
-        defer { BLASConfiguration.threadCount = saved }
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
         func transforms<T: SHTScalar>(_ type: T.Type, threads: Int, batch: Int) throws -> ([Complex<T>], [T]) {
-            BLASConfiguration.threadCount = threads
+            RankThreads.count = threads
             let sht = try RealSHT<T>(grid: .legendreGauss, nlat: 48, nlon: 96)
             var generator = SplitMix64(seed: 23)
             let fields = (0..<(batch * 48 * 96)).map { _ in T(generator.nextUnit() * 2 - 1) }
@@ -145,7 +145,7 @@ final class RealSHTTests: XCTestCase {
             let (d3, g3) = try transforms(Double.self, threads: 3, batch: batch)
             XCTAssertTrue(d1 == d3 && g1 == g3, "Double, batch \(batch): 3 threads differ from 1")
         }
-        XCTAssertEqual(BLASConfiguration.threadCount, 3, "the transform restores the caller's thread count")
+        XCTAssertEqual(RankThreads.count, 3, "the transform restores the caller's thread count")
     }
 
     /// The table stays finite (no overflow, no NaN) at the 0.25° HENS truncation and beyond.

@@ -1,11 +1,13 @@
+import Kernels
 import MPI
 import XCTest
 @testable import SFNO
 
 /// The pointwise layers tile a grid in whole latitude rows at fixed rows of the whole grid
 /// (`Workspace.tileRows`), so that a model-parallel rank whose slab starts on a tile boundary computes the
-/// serial network's numbers bit for bit: here a slab's output against the same rows of the whole grid's, for
-/// each kind of pointwise layer, and the rule's rows and alignment for the grids Myriad runs on.
+/// serial network's numbers bit for bit, and the tiles shared out over a rank's threads give the same numbers
+/// on any number of threads: here a slab's output against the same rows of the whole grid's, for each kind of
+/// pointwise layer on one and three threads, and the rule's rows and alignment for the grids Myriad runs on.
 final class TileReproducibilityTests: XCTestCase {
     /// The demo's model grid: 64 × 128, tiles of 8 rows; the slab is the lower half (a rank at h = 2).
     let (nlat, nlon) = (64, 128)
@@ -29,20 +31,37 @@ final class TileReproducibilityTests: XCTestCase {
         (0..<channels).flatMap { c in full[(c * nlat + slabRows.lowerBound) * nlon ..< (c * nlat + slabRows.upperBound) * nlon] }
     }
 
-    /// `layer(x, points, tile, y)` on the whole grid and on the slab: the slab's output must be the whole
-    /// grid's rows bit for bit.
+    /// `layer(x, points, tile, y)` on the whole grid and on the slab, on one and on three threads: the slab's
+    /// output must be the whole grid's rows bit for bit, and the three-thread results the one-thread ones.
     func assertSlabReproducesWholeGrid(_ name: String, inputs: Int, outputs: Int,
                                        _ layer: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
         let tile = Workspace.tile(nlat: nlat, nlon: nlon)
         let x = values(inputs * nlat * nlon, seed: 11)
-        var whole = [Float](repeating: 0, count: outputs * nlat * nlon)
-        whole.withUnsafeMutableBufferPointer { y in layer(x, nlat * nlon, tile, y.baseAddress!) }
-        let xs = slab(x, channels: inputs)
-        var part = [Float](repeating: 0, count: outputs * slabRows.count * nlon)
-        part.withUnsafeMutableBufferPointer { y in layer(xs, slabRows.count * nlon, tile, y.baseAddress!) }
-        let reference = slab(whole, channels: outputs)
-        let differing = zip(part, reference).filter { $0 != $1 }.count
-        XCTAssertEqual(differing, 0, "\(name): \(differing) of \(part.count) values of the slab differ from the whole grid's")
+        var results: [[Float]] = []
+        for threads in [1, 3] {
+            RankThreads.count = threads
+            var whole = [Float](repeating: 0, count: outputs * nlat * nlon)
+            whole.withUnsafeMutableBufferPointer { y in layer(x, nlat * nlon, tile, y.baseAddress!) }
+            let xs = slab(x, channels: inputs)
+            var part = [Float](repeating: 0, count: outputs * slabRows.count * nlon)
+            part.withUnsafeMutableBufferPointer { y in layer(xs, slabRows.count * nlon, tile, y.baseAddress!) }
+            let reference = slab(whole, channels: outputs)
+            let differing = zip(part, reference).filter { $0 != $1 }.count
+            XCTAssertEqual(differing, 0, "\(name), \(threads) thread(s): \(differing) of \(part.count) values of the slab differ from the whole grid's")
+            results.append(whole)
+        }
+        XCTAssertTrue(results[0] == results[1], "\(name): three threads differ from one")
+    }
+
+    /// Three sets of work arrays of `[hidden][tile]` (one per thread).
+    func withTileWork(hidden: Int, spare: Bool = false, _ body: (TileWork) -> Void) {
+        let stride = hidden * Workspace.tile(nlat: nlat, nlon: nlon)
+        var memory = [Float](repeating: 0, count: 2 * 3 * stride)
+        memory.withUnsafeMutableBufferPointer { m in
+            body(TileWork(hidden: m.baseAddress!, spare: spare ? m.baseAddress! + 3 * stride : nil, stride: stride, sets: 3))
+        }
     }
 
     func testSingleConvolutionEncoderOnASlab() {
@@ -50,32 +69,25 @@ final class TileReproducibilityTests: XCTestCase {
         // in one call over the points, 8 in and out channels differed on about 60 % of the slab's values.
         for (inputs, outputs) in [(8, 32), (32, 8)] {
             let layer = EncoderDecoder(hidden: [], output: conv(outputs, inputs, bias: true, seed: 3), activation: .gelu)
-            var work = [Float](repeating: 0, count: 1)
             assertSlabReproducesWholeGrid("encoder \(inputs) → \(outputs)", inputs: inputs, outputs: outputs) { x, points, tile, y in
-                work.withUnsafeMutableBufferPointer { w in
-                    layer.apply(x, points: points, work: (w.baseAddress!, w.baseAddress!), tile: tile, into: y)
-                }
+                withTileWork(hidden: 1) { layer.apply(x, points: points, work: $0, tile: tile, into: y) }
             }
         }
     }
 
     func testEncoderWithHiddenLayerOnASlab() {
-        let layer = EncoderDecoder(hidden: [conv(48, 8, bias: true, seed: 5)], output: conv(32, 48, bias: false, seed: 7),
-                                   activation: .gelu)
-        var work = [Float](repeating: 0, count: 2 * 48 * Workspace.tile(nlat: nlat, nlon: nlon))
-        assertSlabReproducesWholeGrid("makani encoder 8 → 48 → 32", inputs: 8, outputs: 32) { x, points, tile, y in
-            work.withUnsafeMutableBufferPointer { w in
-                layer.apply(x, points: points, work: (w.baseAddress!, w.baseAddress! + 48 * tile), tile: tile, into: y)
-            }
+        let layer = EncoderDecoder(hidden: [conv(48, 8, bias: true, seed: 5), conv(48, 48, bias: true, seed: 6)],
+                                   output: conv(32, 48, bias: false, seed: 7), activation: .gelu)
+        assertSlabReproducesWholeGrid("makani encoder 8 → 48 → 48 → 32", inputs: 8, outputs: 32) { x, points, tile, y in
+            withTileWork(hidden: 48, spare: true) { layer.apply(x, points: points, work: $0, tile: tile, into: y) }
         }
     }
 
     func testMLPOnASlab() {
         let mlp = MLP(fc1: conv(64, 32, bias: true, seed: 13), fc2: conv(32, 64, bias: false, seed: 17), activation: .gelu)
-        var hidden = [Float](repeating: 0, count: 64 * Workspace.tile(nlat: nlat, nlon: nlon))
         assertSlabReproducesWholeGrid("MLP 32 → 64 → 32", inputs: 32, outputs: 32) { x, points, tile, y in
             y.update(from: x, count: 32 * points)
-            hidden.withUnsafeMutableBufferPointer { mlp.applyInPlace(y, points: points, hidden: $0.baseAddress!, tile: tile) }
+            withTileWork(hidden: 64) { mlp.applyInPlace(y, points: points, work: $0, tile: tile) }
         }
     }
 

@@ -24,15 +24,15 @@ final class TransposeTests: XCTestCase {
     }
 
     func testPermuteSwapsOuterAndInnerAxes() {
-        let saved = BLASConfiguration.threadCount
-        defer { BLASConfiguration.threadCount = saved }
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
         // Shapes that take each path: one outer index, one inner index, the general case, and (on 1 and 3
         // threads) a general case large enough to be shared out over the threads by middle index.
         for (outer, middle, inner, innerPad, outerPad, threads) in [
             (1, 5, 7, 0, 0, 1), (1, 5, 7, 3, 0, 1), (6, 4, 1, 0, 0, 1), (6, 4, 1, 0, 2, 1), (3, 5, 40, 2, 1, 1),
             (37, 3, 33, 0, 0, 1), (64, 37, 100, 2, 3, 1), (64, 37, 100, 2, 3, 3),
         ] {
-            BLASConfiguration.threadCount = threads
+            RankThreads.count = threads
             let innerStride = inner + innerPad, outerStride = outer + outerPad
             let source = (0..<(outer * middle * innerStride)).map { Float($0) }
             var destination = [Float](repeating: -1, count: inner * middle * outerStride)

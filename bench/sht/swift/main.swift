@@ -14,7 +14,7 @@ guard arguments.count == 8, let grid = SphereGrid(rawValue: arguments[1]),
     FileHandle.standardError.write("usage: sht-benchmark GRID NLAT NLON LMAX BATCH THREADS REPEATS\n".data(using: .utf8)!)
     exit(2)
 }
-BLASConfiguration.threadCount = threads
+RankThreads.count = threads
 
 /// Wall-clock seconds of `body`; with MYRIAD_BENCH_CLOCK=cpu, the process's CPU seconds instead (robust
 /// on a shared machine for one-thread runs; compare.py uses the same clock for every library).
