@@ -1,6 +1,7 @@
 import CFFTW
 import ComplexModule
 import RealModule
+import Synchronization
 
 /// A batch of one-dimensional real-to-complex and complex-to-real FFTs of the same length, planned
 /// once with FFTW and reused.
@@ -34,15 +35,19 @@ public final class RealFFT<T: FFTScalar>: @unchecked Sendable {
         let real = AlignedBuffer<T>(count: self.realStride * batch)
         let spectrum = AlignedBuffer<Complex<T>>(count: self.complexStride * batch)
         let flags = rigor.flags
-        forwardPlan = T.planManyR2C(length, batch, real.pointer, self.realStride,
-                                    spectrum.pointer, self.complexStride, flags)
-        inversePlan = T.planManyC2R(length, batch, spectrum.pointer, self.complexStride,
-                                    real.pointer, self.realStride, flags | myriad_fftw_destroy_input())
+        let (realStride, complexStride) = (self.realStride, self.complexStride)
+        (forwardPlan, inversePlan) = fftwPlanner.withLock { _ in
+            (T.planManyR2C(length, batch, real.pointer, realStride, spectrum.pointer, complexStride, flags),
+             T.planManyC2R(length, batch, spectrum.pointer, complexStride, real.pointer, realStride,
+                           flags | myriad_fftw_destroy_input()))
+        }
     }
 
     deinit {
-        T.destroyPlan(forwardPlan)
-        T.destroyPlan(inversePlan)
+        fftwPlanner.withLock { _ in
+            T.destroyPlan(forwardPlan)
+            T.destroyPlan(inversePlan)
+        }
     }
 
     /// Real `[batch][realStride]` → complex `[batch][complexStride]`. Pointers must be 64-byte aligned
@@ -57,6 +62,10 @@ public final class RealFFT<T: FFTScalar>: @unchecked Sendable {
         T.executeC2R(inversePlan, input, output)
     }
 }
+
+/// FFTW's planner is not thread-safe (executing plans is): plans of every length and precision are made and
+/// destroyed one at a time, whichever thread (a model stepped from several threads, pieces of a batch) asks.
+private let fftwPlanner = Mutex(())
 
 /// How hard FFTW searches for a fast plan.
 public enum FFTPlanningRigor: Sendable {

@@ -124,7 +124,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
         // 2. FFT of my rows.
         let spectrum = AlignedBuffer<Complex<T>>(count: myRows.count * mlen)
-        if !myRows.isEmpty { serial.fft(rows: myRows.count).forward(full.pointer, spectrum.pointer) }
+        serial.fft.forward(full.pointer, spectrum.pointer, rows: myRows.count)
 
         // 3. Back to all local rows, orders split over w. After this: [batch·nlatL][mLocal].
         let mL = orders.count
@@ -298,7 +298,7 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
         // 5. Inverse FFT of my rows.
         let full = AlignedBuffer<T>(count: myRows.count * nlon)
-        if !myRows.isEmpty { serial.fft(rows: myRows.count).inverse(spectrum.pointer, full.pointer) }
+        serial.fft.inverse(spectrum.pointer, full.pointer, rows: myRows.count)
 
         // 6. Longitudes back over w. After this: [batch][nlatL][nlonL].
         try w.exchange(

@@ -33,7 +33,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     let table: LegendreTable<T>
     /// Quadrature weights of the northern nodes in T, with the FFT's 2π/nlon folded in.
     let scaledWeights: [T]
-    private let fftPlans: FFTPlanCache<T>
+    /// FFTs of latitude rows (plans made on first use, then reused; rows shared out over the rank's threads).
+    let fft: FFTPlanCache<T>
     /// Work arrays kept between calls (one arena per concurrent caller).
     let scratch = ScratchPool()
 
@@ -50,7 +51,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         self.lmax = lmax
         self.mmax = mmax
         quadrature = Quadrature(grid: grid, nlat: nlat)
-        fftPlans = FFTPlanCache(length: nlon)
+        fft = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
         table = LegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf])
         let scale = 2 * Double.pi / Double(nlon)
@@ -74,8 +75,6 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Bytes of spectra per pass (the tests lower it to exercise several passes on small grids).
     var passBytes = 256 << 20
 
-    /// The FFT plan for `rows` latitude rows (made on first use, then reused).
-    func fft(rows: Int) -> RealFFT<T> { fftPlans.plan(rows: rows) }
 
     // MARK: - Forward
 
@@ -102,7 +101,6 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     private func forwardPass(_ fields: UnsafeBufferPointer<T>, _ coefficients: UnsafeMutableBufferPointer<Complex<T>>,
                              batch: Int) {
         scratch.withArena { arena in
-            let plan = fft(rows: batch * nlat)
             let mlen = nlon / 2 + 1
             let spectrum = arena.memory(ScratchSlot.spectrum, count: batch * nlat * mlen, of: Complex<T>.self)
             // FFTW's r2c keeps its input, but runs only on arrays aligned like those it was planned on.
@@ -111,7 +109,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                 input = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
                 input.update(from: fields.baseAddress!, count: fields.count)
             }
-            plan.forward(input, spectrum)
+            fft.forward(input, spectrum, rows: batch * nlat)
             // [batch][nlat][mlen] → [mmax][nlat][batch]: each order's rows contiguous, fields innermost.
             let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat * batch, of: Complex<T>.self)
             permute(spectrum, outer: batch, middle: nlat, inner: mmax, innerStride: mlen, into: byOrder)
@@ -158,7 +156,6 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     private func inversePass(_ coefficients: UnsafeBufferPointer<Complex<T>>, _ fields: UnsafeMutableBufferPointer<T>,
                              batch: Int) {
         scratch.withArena { arena in
-            let plan = fft(rows: batch * nlat)
             let mlen = nlon / 2 + 1
             // [batch][lmax][mmax] → [mmax][lmax][batch].
             let byOrder = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
@@ -178,10 +175,10 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
             }
             let output = fields.baseAddress!
             if isAlignedForFFT(output) {
-                plan.inverse(spectrum, output)
+                fft.inverse(spectrum, output, rows: batch * nlat)
             } else {
                 let aligned = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
-                plan.inverse(spectrum, aligned)
+                fft.inverse(spectrum, aligned, rows: batch * nlat)
                 output.update(from: aligned, count: fields.count)
             }
         }

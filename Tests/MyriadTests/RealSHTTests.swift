@@ -124,6 +124,34 @@ final class RealSHTTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
     }
 
+    /// The FFTs of a batch's rows in pieces over the rank's threads give the one-plan numbers bit for bit,
+    /// both ways, for lengths and row counts whose pieces are uneven or would leave a single row.
+    func testFFTPiecesGiveTheWholeBatchBitForBit() {
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
+        for (length, rows) in [(64, 33), (64, 49), (90, 200), (360, 181 * 4), (1440, 97)] {
+            let cache = FFTPlanCache<Float>(length: length)
+            let spectrum = length / 2 + 1
+            var generator = SplitMix64(seed: UInt64(length + rows))
+            let x = AlignedBuffer<Float>(count: rows * length)
+            for i in 0..<x.count { x[i] = Float(generator.nextUnit() * 2 - 1) }
+            var results: [([Complex<Float>], [Float])] = []
+            for threads in [1, 2, 3] {
+                RankThreads.count = threads
+                let coefficients = AlignedBuffer<Complex<Float>>(count: rows * spectrum)
+                let back = AlignedBuffer<Float>(count: rows * length)
+                cache.forward(x.pointer, coefficients.pointer, rows: rows)
+                let forward = Array(UnsafeBufferPointer(start: coefficients.pointer, count: coefficients.count))
+                cache.inverse(coefficients.pointer, back.pointer, rows: rows)
+                results.append((forward, Array(UnsafeBufferPointer(start: back.pointer, count: back.count))))
+            }
+            for k in 1..<results.count {
+                XCTAssertTrue(results[k].0 == results[0].0, "length \(length), \(rows) rows: forward on \(k + 1) threads differs")
+                XCTAssertTrue(results[k].1 == results[0].1, "length \(length), \(rows) rows: inverse on \(k + 1) threads differs")
+            }
+        }
+    }
+
     /// On several threads the Legendre stage deals the orders out over them (a batch's GEMMs single-threaded,
     /// a single field's row-wise kernels): bit for bit what one thread gives, Float and Double.
     func testThreadsGiveTheOneThreadResultBitForBit() throws {
