@@ -21,10 +21,7 @@ public enum Activation: String, Sendable, CaseIterable {
     }
 
     /// `count` values on the calling thread (inside a tile that already runs on one of the rank's threads).
-    func applySerially(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        guard self != .identity else { return }
-        apply(x, count: count)
-    }
+    func applySerially(_ x: UnsafeMutablePointer<Float>, count: Int) { apply(x, count: count) }
 
     /// - x: `count` values, replaced by the function's values
     @inline(__always)

@@ -75,7 +75,6 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     /// Bytes of spectra per pass (the tests lower it to exercise several passes on small grids).
     var passBytes = 256 << 20
 
-
     // MARK: - Forward
 
     /// Coefficients of `batch` fields.
