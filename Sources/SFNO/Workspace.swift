@@ -29,8 +29,7 @@ struct Workspace {
     /// all start at a multiple of the tile rows.
     static func tilesAlign(_ c: Checkpoint, layout: ModelLayout) -> Bool {
         guard layout.w == 1 && layout.channel == 1 else { return false }
-        let grids = [(c.nlat, c.nlon), (c.internalShape.nlat, c.internalShape.nlon)]
-        return grids.allSatisfy { nlat, nlon in
+        return grids(c).allSatisfy { nlat, nlon in
             let rows = tileRows(nlat: nlat, nlon: nlon)
             return (0..<layout.h).allSatisfy { splitRange(nlat, parts: layout.h, index: $0).lowerBound % rows == 0 }
         }
@@ -58,8 +57,7 @@ struct Workspace {
         let widest = max(1, c.useMLP ? c.mlpHiddenDim : 0, c.encoderHiddenDim, c.decoderHiddenDim)
         let needsSpare = c.encoderHiddenLayers > 1 || c.decoderHiddenLayers > 1
         // The widest tile of the network's grids (a slab's tiles are no wider).
-        let grids = [(c.nlat, c.nlon), (c.internalShape.nlat, c.internalShape.nlon)]
-        let tile = min(points, grids.map { Self.tile(nlat: $0.0, nlon: $0.1) }.max()!)
+        let tile = min(points, Self.grids(c).map { Self.tile(nlat: $0.nlat, nlon: $0.nlon) }.max()!)
         x = arena.memory(0, count: e * points)
         y = arena.memory(1, count: e * points)
         let sets = RankThreads.count
@@ -71,9 +69,14 @@ struct Workspace {
         filtered = arena.memory(5, count: e * spectrum)
     }
 
+    /// The network's grids: the model grid and the internal grid of the blocks.
+    static func grids(_ c: Checkpoint) -> [(nlat: Int, nlon: Int)] {
+        [(c.nlat, c.nlon), c.internalShape]
+    }
+
     /// The largest grid of the network.
     static func points(_ c: Checkpoint) -> Int {
-        max(c.nlat * c.nlon, c.internalShape.nlat * c.internalShape.nlon)
+        grids(c).map { $0.nlat * $0.nlon }.max()!
     }
 }
 
