@@ -5,7 +5,8 @@ import SFNO
 /// The model-parallel SFNO against the serial one: every rank runs the serial network on the whole input
 /// and the distributed network on its slab, for a few autoregressive steps, and the relative L2 error of
 /// the whole output (summed over the model group) must stay below 1e-5; on one rank, and on latitude splits
-/// that tile the grids as the serial network does (`reproducesSerial`), the two must agree bit for bit. Also checks `ModelDecomposition.scatter` / `gather` against local slicing.
+/// that tile the grids as the serial network does (`reproducesSerial`), the two must agree bit for bit. Also
+/// checks `ModelDecomposition.scatter` / `gather` against local slicing.
 enum SFNOSelfTest {
     static let bound = 1e-5
 
@@ -93,8 +94,7 @@ enum SFNOSelfTest {
         let slowest = try grid.model.allreduced(seconds, .max)
         checks.expect(error <= bound, "\(name): relative L2 error \(error) > \(bound)")
         if bitForBit { checks.expect(slab == reference, "\(name): differs from the serial network (error \(error)), which this split reproduces bit for bit") }
-        let differing = try grid.model.allreduced(Int32(slab == reference ? 0 : 1), .sum)
-        let equal = differing == 0
+        let equal = try grid.model.allreduced(Int32(slab == reference ? 0 : 1), .sum) == 0
         report(grid, "\(name): relative L2 error \(String(format: "%.2e", error))\(equal ? " (bit for bit)" : ""), \(String(format: "%.4f", slowest)) s")
     }
 
