@@ -10,6 +10,8 @@ enum ScratchSlot {
     static let parts = 3
     static let rows = 4
     static let byOrder = 5
+    static let latitudeRows = 6
+    static let latitudeSpectra = 7
 }
 
 /// The Legendre stages: per order m, fold north/south pairs into even and odd parts, then GEMMs against
@@ -43,21 +45,25 @@ extension RealSHT {
     ///
     /// Layouts are order-major with the field index innermost, so that each order's data is one
     /// contiguous block and every step moves `batch` contiguous values at a time:
-    /// - spectrum: `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW output).
+    /// - spectrum: `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW output); with
+    ///   `prefolded` (batch ≥ 2), `[even | odd][nhalf][orders.count][batch]` already weighted and folded
+    ///   (`foldedSpectra`): latitude-major, so that the Fourier stage writes it in long runs; an order's
+    ///   GEMM reads its rows `orders.count · batch` apart.
     /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
     ///   receives order m. Blocks outside `orders` are left as they are.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     func legendreAnalysis(spectrum: UnsafePointer<Complex<T>>, batch: Int, orders: Range<Int>,
                           into coefficients: UnsafeMutablePointer<Complex<T>>, coefficientOrders: Range<Int>,
-                          arena: ScratchArena) {
+                          prefolded: Bool = false, arena: ScratchArena) {
+        precondition(!prefolded || batch >= 2, "RealSHT.legendreAnalysis: prefolded spectra need two fields or more")
         let columns = 2 * batch
         let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
         forEachOrder(orders, arena: arena) { m, arena in
             let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
             let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
-            let order = source + (m - orders.lowerBound) * nlat * columns
+            let order = source + (m - orders.lowerBound) * (prefolded ? 1 : nlat) * columns
             let destination = target + (m - coefficientOrders.lowerBound) * lmax * columns
             guard m < lmax else {
                 destination.update(repeating: 0, count: lmax * columns)
@@ -67,8 +73,11 @@ extension RealSHT {
             let oddRows = table.oddCount(m)
             if batch == 1 {
                 analyseSingleField(m: m, order: order, into: products, planes: folded)
+            } else if prefolded {
+                multiplyFolded(m: m, folded: order, rowStride: orders.count * columns, batch: batch, into: products)
             } else {
-                analyseFields(m: m, order: order, batch: batch, into: products, folded: folded)
+                fold(m: m, order: order, batch: batch, into: folded)
+                multiplyFolded(m: m, folded: folded, rowStride: columns, batch: batch, into: products)
             }
             // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m is zero.
             destination.update(repeating: 0, count: m * columns)
@@ -84,21 +93,26 @@ extension RealSHT {
     /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
     ///   holds order m.
     /// - spectrum: `[orders.count][nlat][batch]`. The imaginary part at m = 0 is kept; FFTW's c2r ignores it.
+    ///   With `folded` (batch ≥ 2), `[even | odd][nhalf][orders.count][batch]`, the parts before the
+    ///   north/south unfold, latitude-major (`fieldsFromParts` unfolds them).
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     func legendreSynthesis(coefficients: UnsafePointer<Complex<T>>, coefficientOrders: Range<Int>,
                            orders: Range<Int>, batch: Int, into spectrum: UnsafeMutablePointer<Complex<T>>,
-                           arena: ScratchArena) {
+                           folded: Bool = false, arena: ScratchArena) {
+        precondition(!folded || batch >= 2, "RealSHT.legendreSynthesis: folded parts need two fields or more")
         let columns = 2 * batch
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         let source = UnsafeRawPointer(coefficients).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: T.self)
         forEachOrder(orders, arena: arena) { m, arena in
             let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
-            let parts = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)  // [even | odd][nhalf][batch][re, im]
-            let order = target + (m - orders.lowerBound) * nlat * columns
+            let order = target + (m - orders.lowerBound) * (folded ? 1 : nlat) * columns
+            // [even | odd][nhalf][batch][re, im], rows `rowStride` apart
+            let parts = folded ? order : arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
+            let rowStride = folded ? orders.count * columns : columns
             guard m < lmax else {   // no degrees: zero
-                order.update(repeating: 0, count: nlat * columns)
+                for row in 0..<(folded ? 2 * nhalf : nlat) { (order + row * rowStride).update(repeating: 0, count: columns) }
                 return
             }
             let origin = source + (m - coefficientOrders.lowerBound) * lmax * columns
@@ -114,11 +128,12 @@ extension RealSHT {
             }
             table.values.withUnsafeBufferPointer { t in
                 synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: gathered,
-                                 columns: columns, into: parts)
+                                 columns: columns, into: parts, rowStride: rowStride)
                 synthesiseParity(m: m, odd: true, table: t.baseAddress! + table.oddOffset(m),
                                  coefficients: gathered + evenRows * columns, columns: columns,
-                                 into: parts + nhalf * columns)
+                                 into: parts + nhalf * rowStride, rowStride: rowStride)
             }
+            if folded { return }
             // Unfold: north = even + odd, south = even − odd.
             for k in 0..<nhalf {
                 let even = parts + k * columns
@@ -133,45 +148,43 @@ extension RealSHT {
         }
     }
 
-    /// `parts[k][·] = Σ_r table[r][k] · coefficients[r][·]` for one parity of order m, block by block from
+    /// `parts[k · rowStride + ·] = Σ_r table[r][k] · coefficients[r][·]` for one parity of order m, block by block from
     /// each block's first significant node. The block reaching furthest poleward runs first and sets the
     /// rows it covers; the rows poleward of every block are zero; the other blocks add to the rows they need.
     @inline(__always)
     private func synthesiseParity(m: Int, odd: Bool, table rowsOfTable: UnsafePointer<T>,
-                                  coefficients: UnsafePointer<T>, columns: Int, into parts: UnsafeMutablePointer<T>) {
+                                  coefficients: UnsafePointer<T>, columns: Int, into parts: UnsafeMutablePointer<T>,
+                                  rowStride: Int) {
         var widest = (row: -1, count: 0, node: nhalf)
         let columnsPerField = 2
         let maxRows = synthesisBlockRows(batch: columns / columnsPerField)
         table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
             if node < widest.node { widest = (row, count, node) }
         }
-        parts.update(repeating: 0, count: widest.node * columns)
+        for k in 0..<widest.node { (parts + k * rowStride).update(repeating: 0, count: columns) }
         guard widest.row >= 0 else { return }
         gemm(.transpose, .none, m: nhalf - widest.node, n: columns, k: widest.count,
              a: rowsOfTable + widest.row * nhalf + widest.node, lda: nhalf,
              b: coefficients + widest.row * columns, ldb: columns,
-             c: parts + widest.node * columns, ldc: columns)
+             c: parts + widest.node * rowStride, ldc: rowStride)
         table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
             guard row != widest.row else { return }
             gemm(.transpose, .none, m: nhalf - node, n: columns, k: count,
                  a: rowsOfTable + row * nhalf + node, lda: nhalf,
                  b: coefficients + row * columns, ldb: columns,
-                 beta: 1, c: parts + node * columns, ldc: columns)
+                 beta: 1, c: parts + node * rowStride, ldc: rowStride)
         }
     }
 
     // MARK: - Several fields
 
     /// Order m of `batch` fields: fold north/south pairs (weighted; even part first, odd part second) into
-    /// `folded` `[even | odd][nhalf][batch][re, im]`, then GEMMs per parity and row block.
-    /// - order: `[nlat][batch][re, im]`; products: `[evenRows | oddRows][batch][re, im]`.
-    private func analyseFields(m: Int, order: UnsafePointer<T>, batch: Int, into products: UnsafeMutablePointer<T>,
-                               folded: UnsafeMutablePointer<T>) {
+    /// `folded` `[even | odd][nhalf][batch][re, im]`. - order: `[nlat][batch][re, im]`.
+    /// `foldedSpectra` does the same arithmetic straight from the FFT.
+    private func fold(m: Int, order: UnsafePointer<T>, batch: Int, into folded: UnsafeMutablePointer<T>) {
         let columns = 2 * batch
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         let weights = scaledWeights
-        let evenRows = table.evenCount(m)
-        let oddRows = table.oddCount(m)
         for k in 0..<nhalf {
             let w = weights[k]
             let north = order + k * columns
@@ -187,15 +200,24 @@ extension RealSHT {
                 }
             }
         }
+    }
+
+    /// Order m of `batch` folded fields (`[even | odd][nhalf][batch][re, im]`, rows `rowStride` apart): GEMMs
+    /// per parity and row block into products `[evenRows | oddRows][batch][re, im]`.
+    private func multiplyFolded(m: Int, folded: UnsafePointer<T>, rowStride: Int, batch: Int,
+                                into products: UnsafeMutablePointer<T>) {
+        let columns = 2 * batch
+        let evenRows = table.evenCount(m)
+        let oddRows = table.oddCount(m)
         products.update(repeating: 0, count: (evenRows + oddRows) * columns)   // rows with no significant node
         table.values.withUnsafeBufferPointer { t in
             for odd in [false, true] {
                 let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
-                let parity = folded + (odd ? nhalf * columns : 0)
+                let parity = folded + (odd ? nhalf * rowStride : 0)
                 let firstProduct = odd ? evenRows : 0
                 table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows(batch: batch)) { row, count, node in
                     gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
-                         lda: nhalf, b: parity + node * columns, ldb: columns,
+                         lda: nhalf, b: parity + node * rowStride, ldb: rowStride,
                          c: products + (firstProduct + row) * columns, ldc: columns)
                 }
             }

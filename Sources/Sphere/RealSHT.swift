@@ -100,25 +100,42 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     private func forwardPass(_ fields: UnsafeBufferPointer<T>, _ coefficients: UnsafeMutableBufferPointer<Complex<T>>,
                              batch: Int) {
         scratch.withArena { arena in
-            let mlen = nlon / 2 + 1
-            let spectrum = arena.memory(ScratchSlot.spectrum, count: batch * nlat * mlen, of: Complex<T>.self)
-            // FFTW's r2c keeps its input, but runs only on arrays aligned like those it was planned on.
-            var input = UnsafeMutablePointer(mutating: fields.baseAddress!)
-            if !isAlignedForFFT(input) {
-                input = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
-                input.update(from: fields.baseAddress!, count: fields.count)
-            }
-            fft.forward(input, spectrum, rows: batch * nlat)
-            // [batch][nlat][mlen] → [mmax][nlat][batch]: each order's rows contiguous, fields innermost.
-            let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat * batch, of: Complex<T>.self)
-            permute(spectrum, outer: batch, middle: nlat, inner: mmax, innerStride: mlen, into: byOrder)
             let analysed = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
-            legendreAnalysis(spectrum: byOrder, batch: batch, orders: 0..<mmax, into: analysed,
-                             coefficientOrders: 0..<mmax, arena: arena)
+            if batch >= 2 {
+                // Latitude pairs straight into the folded order-major layout (`foldedSpectra`).
+                let folded = arena.memory(ScratchSlot.byOrder, count: mmax * 2 * nhalf * batch, of: Complex<T>.self)
+                foldedSpectra(fields.baseAddress!, batch: batch, into: folded, arena: arena)
+                legendreAnalysis(spectrum: folded, batch: batch, orders: 0..<mmax, into: analysed,
+                                 coefficientOrders: 0..<mmax, prefolded: true, arena: arena)
+            } else {
+                singleFieldSpectrum(fields, arena: arena) { byOrder in
+                    legendreAnalysis(spectrum: byOrder, batch: 1, orders: 0..<mmax, into: analysed,
+                                     coefficientOrders: 0..<mmax, arena: arena)
+                }
+            }
             // [mmax][lmax][batch] → [batch][lmax][mmax].
             permute(analysed, outer: mmax, middle: lmax, inner: batch, innerStride: batch,
                     into: coefficients.baseAddress!)
         }
+    }
+
+    /// The Fourier stage of one field (`[nlat][nlon]`): `body` gets its spectrum as `[mmax][nlat]`. One
+    /// FFTW call for all rows: a lone row would round differently (`FFTPlanCache`).
+    private func singleFieldSpectrum(_ field: UnsafeBufferPointer<T>, arena: ScratchArena,
+                                     _ body: (UnsafePointer<Complex<T>>) -> Void) {
+        let mlen = nlon / 2 + 1
+        let spectrum = arena.memory(ScratchSlot.spectrum, count: nlat * mlen, of: Complex<T>.self)
+        // FFTW's r2c keeps its input, but runs only on arrays aligned like those it was planned on.
+        var input = UnsafeMutablePointer(mutating: field.baseAddress!)
+        if !isAlignedForFFT(input) {
+            input = arena.memory(ScratchSlot.fields, count: field.count, of: T.self)
+            input.update(from: field.baseAddress!, count: field.count)
+        }
+        fft.forward(input, spectrum, rows: nlat)
+        // [nlat][mlen] → [mmax][nlat]: each order's rows contiguous.
+        let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat, of: Complex<T>.self)
+        transpose(spectrum, rows: nlat, columns: mmax, sourceStride: mlen, into: byOrder, destinationStride: nlat)
+        body(byOrder)
     }
 
     @_specialize(exported: true, where T == Float)
@@ -155,31 +172,42 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     private func inversePass(_ coefficients: UnsafeBufferPointer<Complex<T>>, _ fields: UnsafeMutableBufferPointer<T>,
                              batch: Int) {
         scratch.withArena { arena in
-            let mlen = nlon / 2 + 1
             // [batch][lmax][mmax] → [mmax][lmax][batch].
             let byOrder = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
             permute(coefficients.baseAddress!, outer: batch, middle: lmax, inner: mmax, innerStride: mmax,
                     into: byOrder)
-            let synthesised = arena.memory(ScratchSlot.byOrder, count: mmax * nlat * batch, of: Complex<T>.self)
-            legendreSynthesis(coefficients: byOrder, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: batch,
-                              into: synthesised, arena: arena)
-            // [mmax][nlat][batch] → [batch][nlat][mlen], zero at the orders the coefficients do not reach.
-            let spectrum = arena.memory(ScratchSlot.spectrum, count: batch * nlat * mlen, of: Complex<T>.self)
-            permute(synthesised, outer: mmax, middle: nlat, inner: batch, innerStride: batch, into: spectrum,
-                    outerStride: mlen)
-            if mmax < mlen {
-                for row in 0..<(batch * nlat) {
-                    (spectrum + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax)
-                }
-            }
-            let output = fields.baseAddress!
-            if isAlignedForFFT(output) {
-                fft.inverse(spectrum, output, rows: batch * nlat)
+            if batch >= 2 {
+                // Parts by order, unfolded and transformed a latitude pair at a time (`fieldsFromParts`).
+                let parts = arena.memory(ScratchSlot.byOrder, count: mmax * 2 * nhalf * batch, of: Complex<T>.self)
+                legendreSynthesis(coefficients: byOrder, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: batch,
+                                  into: parts, folded: true, arena: arena)
+                fieldsFromParts(parts, batch: batch, into: fields.baseAddress!, arena: arena)
             } else {
-                let aligned = arena.memory(ScratchSlot.fields, count: fields.count, of: T.self)
-                fft.inverse(spectrum, aligned, rows: batch * nlat)
-                output.update(from: aligned, count: fields.count)
+                let synthesised = arena.memory(ScratchSlot.byOrder, count: mmax * nlat, of: Complex<T>.self)
+                legendreSynthesis(coefficients: byOrder, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: 1,
+                                  into: synthesised, arena: arena)
+                singleFieldFromSpectrum(synthesised, into: fields, arena: arena)
             }
+        }
+    }
+
+    /// The Fourier stage of one field's inverse: its spectrum `[mmax][nlat]` into `field` `[nlat][nlon]`.
+    private func singleFieldFromSpectrum(_ byOrder: UnsafePointer<Complex<T>>, into field: UnsafeMutableBufferPointer<T>,
+                                         arena: ScratchArena) {
+        let mlen = nlon / 2 + 1
+        // [mmax][nlat] → [nlat][mlen], zero at the orders the coefficients do not reach.
+        let spectrum = arena.memory(ScratchSlot.spectrum, count: nlat * mlen, of: Complex<T>.self)
+        transpose(byOrder, rows: mmax, columns: nlat, sourceStride: nlat, into: spectrum, destinationStride: mlen)
+        if mmax < mlen {
+            for row in 0..<nlat { (spectrum + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
+        }
+        let output = field.baseAddress!
+        if isAlignedForFFT(output) {
+            fft.inverse(spectrum, output, rows: nlat)
+        } else {
+            let aligned = arena.memory(ScratchSlot.fields, count: field.count, of: T.self)
+            fft.inverse(spectrum, aligned, rows: nlat)
+            output.update(from: aligned, count: field.count)
         }
     }
 

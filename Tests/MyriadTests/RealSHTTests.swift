@@ -124,6 +124,65 @@ final class RealSHTTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
     }
 
+    /// A batch's Fourier stage runs a latitude pair and a few fields at a time, folded straight into the
+    /// Legendre layout (`foldedSpectra`, `fieldsFromParts`). It must give the numbers of the plain way —
+    /// all rows' FFTs, a permute, the fold per order — bit for bit: the distributed transform takes the plain
+    /// way, and an SFNO split over latitudes is bitwise the serial one only if both agree. Odd and even grids,
+    /// `mmax` below `nlon/2 + 1` (zeroed orders), batches that fill 1, 2 and 2-plus-a-lone-field chunks, on
+    /// one and two threads.
+    func testLatitudePairsGiveThePlainPathBitForBit() throws {
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
+        for (grid, nlat, nlon, lmax, mmax) in [(SphereGrid.equiangular, 33, 64, 17, 13), (.legendreGauss, 24, 48, 24, 25),
+                                              (.equiangular, 181, 360, 91, 91)] {
+            let sht = try RealSHT<Float>(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax)
+            let mlen = nlon / 2 + 1
+            for (batch, threads) in [(2, 1), (16, 2), (33, 1), (37, 2)] {
+                RankThreads.count = threads
+                var generator = SplitMix64(seed: UInt64(batch * nlat))
+                let fields = AlignedBuffer<Float>(count: batch * nlat * nlon)
+                for i in 0..<fields.count { fields[i] = Float(generator.nextUnit() * 2 - 1) }
+                let fieldValues = Array(UnsafeBufferPointer(start: fields.pointer, count: fields.count))
+                let coefficients = sht.forward(fieldValues, batch: batch)
+
+                // The plain way, as `DistributedRealSHT` runs it on one rank.
+                let spectrum = AlignedBuffer<Complex<Float>>(count: batch * nlat * mlen)
+                sht.fft.forward(fields.pointer, spectrum.pointer, rows: batch * nlat)
+                let byOrder = AlignedBuffer<Complex<Float>>(count: mmax * nlat * batch)
+                permute(spectrum.pointer, outer: batch, middle: nlat, inner: mmax, innerStride: mlen, into: byOrder.pointer)
+                let analysed = AlignedBuffer<Complex<Float>>(count: mmax * lmax * batch)
+                ScratchPool().withArena { arena in
+                    sht.legendreAnalysis(spectrum: byOrder.pointer, batch: batch, orders: 0..<mmax,
+                                         into: analysed.pointer, coefficientOrders: 0..<mmax, arena: arena)
+                }
+                var plain = [Complex<Float>](repeating: .zero, count: batch * lmax * mmax)
+                plain.withUnsafeMutableBufferPointer {
+                    permute(analysed.pointer, outer: mmax, middle: lmax, inner: batch, innerStride: batch, into: $0.baseAddress!)
+                }
+                XCTAssertTrue(coefficients == plain, "\(grid) \(nlat)×\(nlon), batch \(batch), \(threads) threads: forward")
+
+                let back = sht.inverse(coefficients, batch: batch)
+                let byDegree = AlignedBuffer<Complex<Float>>(count: mmax * lmax * batch)
+                coefficients.withUnsafeBufferPointer {
+                    permute($0.baseAddress!, outer: batch, middle: lmax, inner: mmax, innerStride: mmax, into: byDegree.pointer)
+                }
+                let synthesised = AlignedBuffer<Complex<Float>>(count: mmax * nlat * batch)
+                ScratchPool().withArena { arena in
+                    sht.legendreSynthesis(coefficients: byDegree.pointer, coefficientOrders: 0..<mmax, orders: 0..<mmax,
+                                          batch: batch, into: synthesised.pointer, arena: arena)
+                }
+                let rows = AlignedBuffer<Complex<Float>>(count: batch * nlat * mlen)
+                for i in 0..<rows.count { rows[i] = .zero }
+                permute(synthesised.pointer, outer: mmax, middle: nlat, inner: batch, innerStride: batch,
+                        into: rows.pointer, outerStride: mlen)
+                let plainFields = AlignedBuffer<Float>(count: batch * nlat * nlon)
+                sht.fft.inverse(rows.pointer, plainFields.pointer, rows: batch * nlat)
+                XCTAssertTrue(back == Array(UnsafeBufferPointer(start: plainFields.pointer, count: plainFields.count)),
+                              "\(grid) \(nlat)×\(nlon), batch \(batch), \(threads) threads: inverse")
+            }
+        }
+    }
+
     /// The FFTs of a batch's rows in pieces over the rank's threads give the one-plan numbers bit for bit,
     /// both ways, for lengths and row counts whose pieces are uneven or would leave a single row.
     func testFFTPiecesGiveTheWholeBatchBitForBit() {

@@ -46,7 +46,7 @@ def bench_myriad(exe, nlat, nlon, lmax, batch, threads, repeats):
 def bench_shtns(nlat, nlon, lmax, batch, threads, repeats):
     import shtns
     t0 = time.perf_counter()
-    sh = shtns.sht(lmax - 1, lmax - 1, 1, shtns.sht_orthonormal)
+    sh = shtns.sht(lmax - 1, lmax - 1, 1, shtns.sht_orthonormal, nthreads=threads)   # 0 would take every core
     sh.set_grid(nlat, nlon, shtns.sht_reg_poles | shtns.SHT_PHI_CONTIGUOUS, 1e-10)
     setup = time.perf_counter() - t0
     shtns.set_verbosity(0)
