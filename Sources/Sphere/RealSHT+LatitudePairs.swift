@@ -44,7 +44,7 @@ extension RealSHT {
     }
 
     /// Forward FFTs of `batch ≥ 2` fields `[batch][nlat][nlon]`, weighted and folded by parity into
-    /// `folded` `[even | odd][nhalf][mmax][batch]` (the input `legendreAnalysis(prefolded: true)` takes).
+    /// `folded` `[even | odd][nhalf][mmax][batch]` (the input of `legendreAnalysis` in the interleaved layout).
     func foldedSpectra(_ fields: UnsafePointer<T>, batch: Int, into folded: UnsafeMutablePointer<Complex<T>>,
                        arena: ScratchArena) {
         let mlen = nlon / 2 + 1
@@ -87,7 +87,7 @@ extension RealSHT {
     }
 
     /// The inverse of `foldedSpectra`: `parts` `[even | odd][nhalf][mmax][batch]` (what
-    /// `legendreSynthesis(folded: true)` writes) unfolded (`north = even + odd`, `south = even − odd`),
+    /// `legendreSynthesis` writes in the interleaved layout) unfolded (`north = even + odd`, `south = even − odd`),
     /// zero above mmax, and transformed back into `fields` `[batch][nlat][nlon]`. `batch ≥ 2`.
     func fieldsFromParts(_ parts: UnsafePointer<Complex<T>>, batch: Int, into fields: UnsafeMutablePointer<T>,
                          arena: ScratchArena) {

@@ -1,6 +1,18 @@
 import ComplexModule
 import Kernels
 
+/// How the Legendre stages' arrays are laid out (fields innermost in both).
+enum LegendreLayout {
+    /// Order-major: spectra `[orders][nlat][batch]`, coefficients `[orders][lmax][batch]`, each order one
+    /// contiguous block (the distributed transform, which exchanges orders; single fields).
+    case orderMajor
+    /// Spectra folded and latitude-major, `[even | odd][nhalf][orders][batch]`; coefficients degree-major,
+    /// `[lmax][orders][batch]`. The serial transform of a batch: its Fourier stage (`foldedSpectra`) and the
+    /// turn to `[batch][lmax][mmax]` both move long runs, and the GEMMs read and write an order's rows with a
+    /// stride instead of through a gather or scatter copy.
+    case interleaved
+}
+
 /// Slots of a transform's `ScratchArena`. The serial transform and the Legendre stages share one arena
 /// per call, so each array has its own slot.
 enum ScratchSlot {
@@ -43,97 +55,100 @@ extension RealSHT {
 
     /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
     ///
-    /// Layouts are order-major with the field index innermost, so that each order's data is one
-    /// contiguous block and every step moves `batch` contiguous values at a time:
-    /// - spectrum: `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW output); with
-    ///   `prefolded` (batch ≥ 2), `[even | odd][nhalf][orders.count][batch]` already weighted and folded
-    ///   (`foldedSpectra`): latitude-major, so that the Fourier stage writes it in long runs; an order's
-    ///   GEMM reads its rows `orders.count · batch` apart.
-    /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
-    ///   receives order m. Blocks outside `orders` are left as they are.
+    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW
+    ///   output), or `[even | odd][nhalf][orders.count][batch]` weighted and folded (`foldedSpectra`).
+    /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
+    ///   `[lmax][coefficientOrders.count][batch]`; order m goes to index `m − coefficientOrders.lowerBound`.
+    ///   Orders outside `orders` are left as they are.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     func legendreAnalysis(spectrum: UnsafePointer<Complex<T>>, batch: Int, orders: Range<Int>,
                           into coefficients: UnsafeMutablePointer<Complex<T>>, coefficientOrders: Range<Int>,
-                          prefolded: Bool = false, arena: ScratchArena) {
-        precondition(!prefolded || batch >= 2, "RealSHT.legendreAnalysis: prefolded spectra need two fields or more")
+                          layout: LegendreLayout = .orderMajor, arena: ScratchArena) {
+        precondition(layout == .orderMajor || batch >= 2, "RealSHT.legendreAnalysis: the interleaved layout needs two fields or more")
         let columns = 2 * batch
+        let interleaved = layout == .interleaved
         let source = UnsafeRawPointer(spectrum).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(coefficients).assumingMemoryBound(to: T.self)
+        // Consecutive degrees of one order lie `degreeStride` apart.
+        let degreeStride = interleaved ? coefficientOrders.count * columns : columns
         forEachOrder(orders, arena: arena) { m, arena in
-            let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
-            let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][batch][re, im]
-            let order = source + (m - orders.lowerBound) * (prefolded ? 1 : nlat) * columns
-            let destination = target + (m - coefficientOrders.lowerBound) * lmax * columns
-            guard m < lmax else {
-                destination.update(repeating: 0, count: lmax * columns)
-                return
+            let index = m - coefficientOrders.lowerBound
+            let degrees = target + index * (interleaved ? 1 : lmax) * columns   // l = 0 of order m
+            @inline(__always) func zero(_ range: Range<Int>) {
+                for l in range { (degrees + l * degreeStride).update(repeating: 0, count: columns) }
             }
-            let evenRows = table.evenCount(m)
-            let oddRows = table.oddCount(m)
+            guard m < lmax else { return zero(0..<lmax) }
+            zero(0..<m)
+            let order = source + (m - orders.lowerBound) * (interleaved ? 1 : nlat) * columns
+            let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
             if batch == 1 {
+                let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][re, im]
                 analyseSingleField(m: m, order: order, into: products, planes: folded)
-            } else if prefolded {
-                multiplyFolded(m: m, folded: order, rowStride: orders.count * columns, batch: batch, into: products)
+                // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r.
+                let evenRows = table.evenCount(m)
+                for r in 0..<(evenRows + table.oddCount(m)) {
+                    let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
+                    (degrees + l * degreeStride).update(from: products + r * columns, count: columns)
+                }
+            } else if interleaved {
+                multiplyFolded(m: m, folded: order, rowStride: orders.count * columns, batch: batch,
+                               into: degrees + m * degreeStride, degreeStride: degreeStride)
             } else {
                 fold(m: m, order: order, batch: batch, into: folded)
-                multiplyFolded(m: m, folded: folded, rowStride: columns, batch: batch, into: products)
-            }
-            // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r; l < m is zero.
-            destination.update(repeating: 0, count: m * columns)
-            for r in 0..<(evenRows + oddRows) {
-                let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
-                (destination + l * columns).update(from: products + r * columns, count: columns)
+                multiplyFolded(m: m, folded: folded, rowStride: columns, batch: batch,
+                               into: degrees + m * degreeStride, degreeStride: degreeStride)
             }
         }
     }
 
     /// The Legendre stage of the inverse transform for a subset of orders.
     ///
-    /// - coefficients: `[coefficientOrders.count][lmax][batch]`; block `m − coefficientOrders.lowerBound`
-    ///   holds order m.
-    /// - spectrum: `[orders.count][nlat][batch]`. The imaginary part at m = 0 is kept; FFTW's c2r ignores it.
-    ///   With `folded` (batch ≥ 2), `[even | odd][nhalf][orders.count][batch]`, the parts before the
-    ///   north/south unfold, latitude-major (`fieldsFromParts` unfolds them).
+    /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
+    ///   `[lmax][coefficientOrders.count][batch]`; order m at index `m − coefficientOrders.lowerBound`.
+    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` (the imaginary part at m = 0 is kept; FFTW's c2r
+    ///   ignores it), or `[even | odd][nhalf][orders.count][batch]`, the parts before the north/south unfold
+    ///   (`fieldsFromParts` unfolds them).
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     func legendreSynthesis(coefficients: UnsafePointer<Complex<T>>, coefficientOrders: Range<Int>,
                            orders: Range<Int>, batch: Int, into spectrum: UnsafeMutablePointer<Complex<T>>,
-                           folded: Bool = false, arena: ScratchArena) {
-        precondition(!folded || batch >= 2, "RealSHT.legendreSynthesis: folded parts need two fields or more")
+                           layout: LegendreLayout = .orderMajor, arena: ScratchArena) {
+        precondition(layout == .orderMajor || batch >= 2, "RealSHT.legendreSynthesis: the interleaved layout needs two fields or more")
         let columns = 2 * batch
+        let interleaved = layout == .interleaved
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         let source = UnsafeRawPointer(coefficients).assumingMemoryBound(to: T.self)
         let target = UnsafeMutableRawPointer(spectrum).assumingMemoryBound(to: T.self)
+        let degreeStride = interleaved ? coefficientOrders.count * columns : columns
         forEachOrder(orders, arena: arena) { m, arena in
-            let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)      // [evenRows | oddRows][batch][re, im]
-            let order = target + (m - orders.lowerBound) * (folded ? 1 : nlat) * columns
+            let order = target + (m - orders.lowerBound) * (interleaved ? 1 : nlat) * columns
             // [even | odd][nhalf][batch][re, im], rows `rowStride` apart
-            let parts = folded ? order : arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
-            let rowStride = folded ? orders.count * columns : columns
+            let parts = interleaved ? order : arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
+            let rowStride = interleaved ? orders.count * columns : columns
             guard m < lmax else {   // no degrees: zero
-                for row in 0..<(folded ? 2 * nhalf : nlat) { (order + row * rowStride).update(repeating: 0, count: columns) }
+                for row in 0..<(interleaved ? 2 * nhalf : nlat) { (order + row * rowStride).update(repeating: 0, count: columns) }
                 return
             }
-            let origin = source + (m - coefficientOrders.lowerBound) * lmax * columns
-            let evenRows = table.evenCount(m)
-            let oddRows = table.oddCount(m)
-            for r in 0..<(evenRows + oddRows) {
-                let l = r < evenRows ? m + 2 * r : m + 1 + 2 * (r - evenRows)
-                (gathered + r * columns).update(from: origin + l * columns, count: columns)
-            }
+            let degrees = source + (m - coefficientOrders.lowerBound) * (interleaved ? 1 : lmax) * columns + m * degreeStride
             if batch == 1 {
+                let gathered = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][re, im]
+                let evenRows = table.evenCount(m)
+                for r in 0..<(evenRows + table.oddCount(m)) {
+                    let l = r < evenRows ? 2 * r : 1 + 2 * (r - evenRows)
+                    (gathered + r * columns).update(from: degrees + l * degreeStride, count: columns)
+                }
                 synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts)
                 return
             }
             table.values.withUnsafeBufferPointer { t in
-                synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: gathered,
-                                 columns: columns, into: parts, rowStride: rowStride)
+                synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: degrees,
+                                 coefficientStride: 2 * degreeStride, columns: columns, into: parts, rowStride: rowStride)
                 synthesiseParity(m: m, odd: true, table: t.baseAddress! + table.oddOffset(m),
-                                 coefficients: gathered + evenRows * columns, columns: columns,
-                                 into: parts + nhalf * rowStride, rowStride: rowStride)
+                                 coefficients: degrees + degreeStride, coefficientStride: 2 * degreeStride,
+                                 columns: columns, into: parts + nhalf * rowStride, rowStride: rowStride)
             }
-            if folded { return }
+            if interleaved { return }
             // Unfold: north = even + odd, south = even − odd.
             for k in 0..<nhalf {
                 let even = parts + k * columns
@@ -153,8 +168,8 @@ extension RealSHT {
     /// rows it covers; the rows poleward of every block are zero; the other blocks add to the rows they need.
     @inline(__always)
     private func synthesiseParity(m: Int, odd: Bool, table rowsOfTable: UnsafePointer<T>,
-                                  coefficients: UnsafePointer<T>, columns: Int, into parts: UnsafeMutablePointer<T>,
-                                  rowStride: Int) {
+                                  coefficients: UnsafePointer<T>, coefficientStride: Int, columns: Int,
+                                  into parts: UnsafeMutablePointer<T>, rowStride: Int) {
         var widest = (row: -1, count: 0, node: nhalf)
         let columnsPerField = 2
         let maxRows = synthesisBlockRows(batch: columns / columnsPerField)
@@ -165,13 +180,13 @@ extension RealSHT {
         guard widest.row >= 0 else { return }
         gemm(.transpose, .none, m: nhalf - widest.node, n: columns, k: widest.count,
              a: rowsOfTable + widest.row * nhalf + widest.node, lda: nhalf,
-             b: coefficients + widest.row * columns, ldb: columns,
+             b: coefficients + widest.row * coefficientStride, ldb: coefficientStride,
              c: parts + widest.node * rowStride, ldc: rowStride)
         table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
             guard row != widest.row else { return }
             gemm(.transpose, .none, m: nhalf - node, n: columns, k: count,
                  a: rowsOfTable + row * nhalf + node, lda: nhalf,
-                 b: coefficients + row * columns, ldb: columns,
+                 b: coefficients + row * coefficientStride, ldb: coefficientStride,
                  beta: 1, c: parts + node * rowStride, ldc: rowStride)
         }
     }
@@ -203,23 +218,29 @@ extension RealSHT {
     }
 
     /// Order m of `batch` folded fields (`[even | odd][nhalf][batch][re, im]`, rows `rowStride` apart): GEMMs
-    /// per parity and row block into products `[evenRows | oddRows][batch][re, im]`.
+    /// per parity and row block straight into the coefficients, degree l = m + i at `degrees + i · degreeStride`
+    /// (row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r). Degrees no block reaches are
+    /// zero.
     private func multiplyFolded(m: Int, folded: UnsafePointer<T>, rowStride: Int, batch: Int,
-                                into products: UnsafeMutablePointer<T>) {
+                                into degrees: UnsafeMutablePointer<T>, degreeStride: Int) {
         let columns = 2 * batch
-        let evenRows = table.evenCount(m)
-        let oddRows = table.oddCount(m)
-        products.update(repeating: 0, count: (evenRows + oddRows) * columns)   // rows with no significant node
         table.values.withUnsafeBufferPointer { t in
             for odd in [false, true] {
                 let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
                 let parity = folded + (odd ? nhalf * rowStride : 0)
-                let firstProduct = odd ? evenRows : 0
+                let first = degrees + (odd ? degreeStride : 0)
+                var covered = 0
+                @inline(__always) func zero(_ rows: Range<Int>) {
+                    for r in rows { (first + 2 * r * degreeStride).update(repeating: 0, count: columns) }
+                }
                 table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows(batch: batch)) { row, count, node in
+                    zero(covered..<row)   // blocks with no significant node
                     gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
                          lda: nhalf, b: parity + node * rowStride, ldb: rowStride,
-                         c: products + (firstProduct + row) * columns, ldc: columns)
+                         c: first + 2 * row * degreeStride, ldc: 2 * degreeStride)
+                    covered = row + count
                 }
+                zero(covered..<(odd ? table.oddCount(m) : table.evenCount(m)))
             }
         }
     }
