@@ -107,11 +107,13 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                 foldedSpectra(fields.baseAddress!, batch: batch, into: folded, arena: arena)
                 legendreAnalysis(spectrum: folded, batch: batch, orders: 0..<mmax, into: analysed,
                                  coefficientOrders: 0..<mmax, layout: .interleaved, arena: arena)
-                // [lmax][mmax][batch] → [batch][lmax][mmax], a degree at a time: 370 KB read in one run.
+                // [lmax][mmax][batch] → [batch][lmax][mmax], a degree at a time: its block (370 KB at 0.25°, batch
+                // 64) stays in L2 while each field's row of it is written in one run.
                 parallelRanges(lmax, minimumPerThread: 1) { degrees in
                     for l in degrees {
                         transpose(analysed + l * mmax * batch, rows: mmax, columns: batch, sourceStride: batch,
-                                  into: coefficients.baseAddress! + l * mmax, destinationStride: lmax * mmax)
+                                  into: coefficients.baseAddress! + l * mmax, destinationStride: lmax * mmax,
+                                  tile: (rows: mmax, columns: 1))
                     }
                 }
             } else {
@@ -181,12 +183,14 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         scratch.withArena { arena in
             let byDegree = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
             if batch >= 2 {
-                // [batch][lmax][mmax] → [lmax][mmax][batch], a degree at a time; then the parts by latitude
-                // pair, unfolded and transformed (`fieldsFromParts`).
+                // [batch][lmax][mmax] → [lmax][mmax][batch], a degree at a time: eight fields' rows read in
+                // step while the degree's block fills in L2. Then the parts by latitude pair, unfolded and
+                // transformed (`fieldsFromParts`).
                 parallelRanges(lmax, minimumPerThread: 1) { degrees in
                     for l in degrees {
                         transpose(coefficients.baseAddress! + l * mmax, rows: batch, columns: mmax,
-                                  sourceStride: lmax * mmax, into: byDegree + l * mmax * batch, destinationStride: batch)
+                                  sourceStride: lmax * mmax, into: byDegree + l * mmax * batch, destinationStride: batch,
+                                  tile: (rows: 8, columns: mmax))
                     }
                 }
                 let parts = arena.memory(ScratchSlot.byOrder, count: mmax * 2 * nhalf * batch, of: Complex<T>.self)

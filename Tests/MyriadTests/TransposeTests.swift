@@ -4,15 +4,18 @@ import XCTest
 /// Tiled transposes and the 3-D axis swap against plain index loops, on sizes that are not multiples
 /// of the tile and with padded strides.
 final class TransposeTests: XCTestCase {
+    /// Every tile shape: the default square tiles, whole columns or rows at a time, tiles larger than the
+    /// matrix.
     func testTransposeWithStrides() {
         for (rows, columns) in [(1, 1), (3, 70), (70, 3), (33, 65), (64, 64)] {
+          for tile in [(32, 32), (rows, 1), (1, columns), (8, columns), (5, 3), (100, 100)] {
             let sourceStride = columns + 3, destinationStride = rows + 2
             let source = (0..<(rows * sourceStride)).map { Double($0) }
             var destination = [Double](repeating: -1, count: columns * destinationStride)
             source.withUnsafeBufferPointer { s in
                 destination.withUnsafeMutableBufferPointer { d in
                     transpose(s.baseAddress!, rows: rows, columns: columns, sourceStride: sourceStride,
-                              into: d.baseAddress!, destinationStride: destinationStride)
+                              into: d.baseAddress!, destinationStride: destinationStride, tile: tile)
                 }
             }
             for r in 0..<rows { for c in 0..<columns {
@@ -20,6 +23,7 @@ final class TransposeTests: XCTestCase {
             } }
             // Padding is not written.
             for c in 0..<columns { for r in rows..<destinationStride { XCTAssertEqual(destination[c * destinationStride + r], -1) } }
+          }
         }
     }
 
