@@ -31,6 +31,8 @@ struct LegendreTable<T: BinaryFloatingPoint> {
     /// For each row of `values` (`offset / nhalf`), the first node where the row is significant;
     /// `nhalf` for a row that is negligible everywhere.
     let firstSignificantNode: [Int32]
+    /// Restart pairs for the single-field kernels (`LegendreSeeds`), when asked for and usable.
+    let seeds: LegendreSeeds?
 
     func evenCount(_ m: Int) -> Int { m < lmax ? (lmax - m + 1) / 2 : 0 }
     func oddCount(_ m: Int) -> Int { m < lmax ? (lmax - m) / 2 : 0 }
@@ -55,9 +57,10 @@ struct LegendreTable<T: BinaryFloatingPoint> {
     }
 
     /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
+    /// - withSeeds: also collect `LegendreSeeds` from the same recurrence.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>) {
+    init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>, withSeeds: Bool = false) {
         self.lmax = lmax
         self.mmax = mmax
         nhalf = cosTheta.count
@@ -72,6 +75,10 @@ struct LegendreTable<T: BinaryFloatingPoint> {
         let evenCounts = (0..<mmax).map { $0 < lmax ? (lmax - $0 + 1) / 2 : 0 }
         let significant = Double(T.ulpOfOne) / 1000
         var firstSignificantNode = [Int32](repeating: Int32(nhalf), count: nhalf > 0 ? total / nhalf : 0)
+        var seeds = withSeeds ? LegendreSeedsBuilder(lmax: lmax, mmax: mmax, nodes: Array(cosTheta)) : nil
+        let seedPairs = seeds?.pairs.baseAddress
+        let seedStride = seeds?.stride ?? 0
+        let segment = LegendreSeeds.segment
         values = [T](unsafeUninitializedCapacity: total) { buffer, initialised in
             // Every entry is written below.
             let nodes = Array(cosTheta)
@@ -95,6 +102,8 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                     a[l] = ((2 * ld - 1) / (ld - md) * (2 * ld + 1) / (ld + md)).squareRoot()
                     b[l] = ((ld + md - 1) / (ld - md) * (2 * ld + 1) / (2 * ld - 3) * (ld - md - 1) / (ld + md)).squareRoot()
                 }
+                seeds?.coefficients(m: m, a: a, b: b)
+                let seedOffset = seeds?.offsets[m] ?? 0
                 let phase: Double = m % 2 == 1 ? -1 : 1
                 let even = offsets[m]
                 let odd = offsets[m] + evenCounts[m] * nhalf
@@ -118,6 +127,9 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                         let stored = abs(value) < tiny ? 0 : phase * value
                         let tableRow = ((l - m) % 2 == 0 ? even : odd) / nhalf + (l - m) / 2
                         buffer[tableRow * nhalf + k] = T(stored)
+                        if let seedPairs, (l - m) % segment < 2 {   // l0 = m + segment · j and l0 + 1
+                            seedPairs[seedOffset + (2 * ((l - m) / segment) + (l - m) % segment) * seedStride + k] = phase * value
+                        }
                         if abs(value) >= significant && firstSignificantNode[tableRow] == Int32(nhalf) {
                             firstSignificantNode[tableRow] = Int32(k)
                         }
@@ -125,6 +137,11 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                 }
             }
             initialised = total
+        }
+        let rows = firstSignificantNode
+        self.seeds = seeds?.build { m, l in
+            let parityOffset = (l - m) % 2 == 0 ? offsets[m] : offsets[m] + evenCounts[m] * nhalf
+            return Int(rows[parityOffset / nhalf + (l - m) / 2])
         }
         self.firstSignificantNode = firstSignificantNode
     }

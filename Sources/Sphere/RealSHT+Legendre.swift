@@ -24,6 +24,7 @@ enum ScratchSlot {
     static let byOrder = 5
     static let latitudeRows = 6
     static let latitudeSpectra = 7
+    static let widePlanes = 8
 }
 
 /// The Legendre stages: per order m, fold north/south pairs into even and odd parts, then GEMMs against
@@ -84,7 +85,7 @@ extension RealSHT {
             let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
             if batch == 1 {
                 let products = arena.memory(ScratchSlot.rows, count: lmax * columns, of: T.self)   // [evenRows | oddRows][re, im]
-                analyseSingleField(m: m, order: order, into: products, planes: folded)
+                analyseSingleField(m: m, order: order, into: products, planes: folded, arena: arena)
                 // Row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r.
                 let evenRows = table.evenCount(m)
                 for r in 0..<(evenRows + table.oddCount(m)) {
@@ -138,7 +139,7 @@ extension RealSHT {
                     let l = r < evenRows ? 2 * r : 1 + 2 * (r - evenRows)
                     (gathered + r * columns).update(from: degrees + l * degreeStride, count: columns)
                 }
-                synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts)
+                synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts, arena: arena)
                 return
             }
             table.values.withUnsafeBufferPointer { t in
@@ -248,27 +249,19 @@ extension RealSHT {
     // MARK: - One field
 
     /// Order m of one field: fold into separate real and imaginary planes
-    /// `[evenRe | evenIm | oddRe | oddIm][nhalf]`, then the row-wise products (`LegendreMatVec`).
+    /// `[evenRe | evenIm | oddRe | oddIm][nhalf]`, then the Legendre sums — on the fly from the restart pairs
+    /// where the table has them (`LegendreRecurrence`, planes in Float64), else row-wise over the table
+    /// (`LegendreMatVec`).
     /// - order: `[nlat][re, im]` of order m; products: `[evenRows | oddRows][re, im]`.
     private func analyseSingleField(m: Int, order: UnsafePointer<T>, into products: UnsafeMutablePointer<T>,
-                                    planes: UnsafeMutablePointer<T>) {
-        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
-        for k in 0..<nhalf {
-            let w = scaledWeights[k]
-            let north = order + 2 * k
-            let south = order + 2 * (nlat - 1 - k)
-            if k == equator {
-                planes[k] = w * north[0]
-                planes[nhalf + k] = w * north[1]
-                planes[2 * nhalf + k] = 0
-                planes[3 * nhalf + k] = 0
-            } else {
-                planes[k] = w * (north[0] + south[0])
-                planes[nhalf + k] = w * (north[1] + south[1])
-                planes[2 * nhalf + k] = w * (north[0] - south[0])
-                planes[3 * nhalf + k] = w * (north[1] - south[1])
-            }
+                                    planes: UnsafeMutablePointer<T>, arena: ScratchArena) {
+        if let seeds = table.seeds {
+            let wide = arena.memory(ScratchSlot.widePlanes, count: 4 * seeds.stride, of: Double.self)
+            foldSingleField(order, into: wide, stride: seeds.stride)
+            legendreAnalysisRecurrence(seeds: seeds, m: m, planes: wide, into: products)
+            return
         }
+        foldSingleField(order, into: planes, stride: nhalf)
         let evenRows = table.evenCount(m)
         table.values.withUnsafeBufferPointer { t in
             table.firstSignificantNode.withUnsafeBufferPointer { first in
@@ -283,10 +276,41 @@ extension RealSHT {
         }
     }
 
-    /// Order m of one field: row-wise sums into real and imaginary planes, then unfold into `order`
-    /// (`[nlat][re, im]`). - coefficients: `[evenRows | oddRows][re, im]`.
+    /// One order of one field (`[nlat][re, im]`), weighted and folded into planes
+    /// `[evenRe | evenIm | oddRe | oddIm][stride]`, zero from `nhalf` to `stride`.
+    private func foldSingleField<P: BinaryFloatingPoint>(_ order: UnsafePointer<T>, into planes: UnsafeMutablePointer<P>,
+                                                         stride: Int) {
+        let equator = nlat % 2 == 1 ? nhalf - 1 : -1
+        for k in 0..<nhalf {
+            let w = scaledWeights[k]
+            let north = order + 2 * k
+            let south = order + 2 * (nlat - 1 - k)
+            if k == equator {
+                planes[k] = P(w * north[0])
+                planes[stride + k] = P(w * north[1])
+                planes[2 * stride + k] = 0
+                planes[3 * stride + k] = 0
+            } else {
+                planes[k] = P(w * (north[0] + south[0]))
+                planes[stride + k] = P(w * (north[1] + south[1]))
+                planes[2 * stride + k] = P(w * (north[0] - south[0]))
+                planes[3 * stride + k] = P(w * (north[1] - south[1]))
+            }
+        }
+        for plane in 0..<4 { (planes + plane * stride + nhalf).update(repeating: 0, count: stride - nhalf) }
+    }
+
+    /// Order m of one field: the Legendre sums into real and imaginary planes (on the fly or row-wise, as
+    /// `analyseSingleField`), then unfold into `order` (`[nlat][re, im]`).
+    /// - coefficients: `[evenRows | oddRows][re, im]`.
     private func synthesiseSingleField(m: Int, coefficients: UnsafePointer<T>, into order: UnsafeMutablePointer<T>,
-                                       planes: UnsafeMutablePointer<T>) {
+                                       planes: UnsafeMutablePointer<T>, arena: ScratchArena) {
+        if let seeds = table.seeds {
+            let wide = arena.memory(ScratchSlot.widePlanes, count: 4 * seeds.stride, of: Double.self)
+            legendreSynthesisRecurrence(seeds: seeds, m: m, coefficients: coefficients, into: wide)
+            unfoldSingleField(wide, stride: seeds.stride, into: order)
+            return
+        }
         let evenRows = table.evenCount(m)
         table.values.withUnsafeBufferPointer { t in
             table.firstSignificantNode.withUnsafeBufferPointer { first in
@@ -299,15 +323,22 @@ extension RealSHT {
                                         imaginary: planes + 3 * nhalf)
             }
         }
+        unfoldSingleField(planes, stride: nhalf, into: order)
+    }
+
+    /// Planes `[evenRe | evenIm | oddRe | oddIm][stride]` unfolded into one order of one field: north = even +
+    /// odd, south = even − odd.
+    private func unfoldSingleField<P: BinaryFloatingPoint>(_ planes: UnsafePointer<P>, stride: Int,
+                                                           into order: UnsafeMutablePointer<T>) {
         let equator = nlat % 2 == 1 ? nhalf - 1 : -1
         for k in 0..<nhalf {
             let north = order + 2 * k
-            north[0] = planes[k] + planes[2 * nhalf + k]
-            north[1] = planes[nhalf + k] + planes[3 * nhalf + k]
+            north[0] = T(planes[k] + planes[2 * stride + k])
+            north[1] = T(planes[stride + k] + planes[3 * stride + k])
             if k != equator {
                 let south = order + 2 * (nlat - 1 - k)
-                south[0] = planes[k] - planes[2 * nhalf + k]
-                south[1] = planes[nhalf + k] - planes[3 * nhalf + k]
+                south[0] = T(planes[k] - planes[2 * stride + k])
+                south[1] = T(planes[stride + k] - planes[3 * stride + k])
             }
         }
     }

@@ -53,7 +53,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         quadrature = Quadrature(grid: grid, nlat: nlat)
         fft = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
-        table = LegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf])
+        table = LegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf],
+                                 withSeeds: T.self == Float.self)
         let scale = 2 * Double.pi / Double(nlon)
         let weights = quadrature.weights
         scaledWeights = (0..<nhalf).map { T(weights[$0] * scale) }
@@ -122,8 +123,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                                      coefficientOrders: 0..<mmax, arena: arena)
                 }
                 // [mmax][lmax] → [lmax][mmax].
-                transpose(analysed, rows: mmax, columns: lmax, sourceStride: lmax, into: coefficients.baseAddress!,
-                          destinationStride: mmax)
+                parallelTranspose(analysed, rows: mmax, columns: lmax, sourceStride: lmax,
+                                  into: coefficients.baseAddress!, destinationStride: mmax)
             }
         }
     }
@@ -143,7 +144,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         fft.forward(input, spectrum, rows: nlat)
         // [nlat][mlen] → [mmax][nlat]: each order's rows contiguous.
         let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat, of: Complex<T>.self)
-        transpose(spectrum, rows: nlat, columns: mmax, sourceStride: mlen, into: byOrder, destinationStride: nlat)
+        parallelTranspose(spectrum, rows: nlat, columns: mmax, sourceStride: mlen, into: byOrder, destinationStride: nlat)
         body(byOrder)
     }
 
@@ -199,8 +200,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                 fieldsFromParts(parts, batch: batch, into: fields.baseAddress!, arena: arena)
             } else {
                 // [lmax][mmax] → [mmax][lmax].
-                transpose(coefficients.baseAddress!, rows: lmax, columns: mmax, sourceStride: mmax, into: byDegree,
-                          destinationStride: lmax)
+                parallelTranspose(coefficients.baseAddress!, rows: lmax, columns: mmax, sourceStride: mmax,
+                                  into: byDegree, destinationStride: lmax)
                 let synthesised = arena.memory(ScratchSlot.byOrder, count: mmax * nlat, of: Complex<T>.self)
                 legendreSynthesis(coefficients: byDegree, coefficientOrders: 0..<mmax, orders: 0..<mmax, batch: 1,
                                   into: synthesised, arena: arena)
@@ -215,7 +216,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         let mlen = nlon / 2 + 1
         // [mmax][nlat] → [nlat][mlen], zero at the orders the coefficients do not reach.
         let spectrum = arena.memory(ScratchSlot.spectrum, count: nlat * mlen, of: Complex<T>.self)
-        transpose(byOrder, rows: mmax, columns: nlat, sourceStride: nlat, into: spectrum, destinationStride: mlen)
+        parallelTranspose(byOrder, rows: mmax, columns: nlat, sourceStride: nlat, into: spectrum, destinationStride: mlen)
         if mmax < mlen {
             for row in 0..<nlat { (spectrum + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
         }
