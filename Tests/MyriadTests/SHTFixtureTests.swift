@@ -1,7 +1,7 @@
 import ComplexModule
 import RealModule
 import Foundation
-import Sphere
+@testable import Sphere
 import Storage
 import XCTest
 
@@ -31,6 +31,16 @@ final class SHTFixtureTests: XCTestCase {
             let inverseError = maxRelativeError(fields, try c.floats("synthesised"))
             XCTAssertLessThanOrEqual(inverseError, 2e-5, "inverse \(c.name)")
             print("SHT fixture \(c.name) float32: forward \(forwardError), inverse \(inverseError) max relative error")
+
+            // The first field alone: one field takes other kernels (functions on the fly, `LegendreRecurrence`).
+            let fieldSize = c.nlat * c.nlon, spectrumSize = c.lmax * c.mmax
+            XCTAssertNotNil(sht.table.seeds, "\(c.name): one Float field computes its functions on the fly")
+            let one = sht.forward(Array(try c.floats("fields")[0..<fieldSize]), batch: 1)
+            let oneForward = maxRelativeError(one, Array(try c.complex("coefficients", Float.self)[0..<spectrumSize]))
+            XCTAssertLessThanOrEqual(oneForward, 2e-5, "forward \(c.name), one field")
+            let oneField = sht.inverse(Array(try c.complex("spectral_input", Float.self)[0..<spectrumSize]), batch: 1)
+            let oneInverse = maxRelativeError(oneField, Array(try c.floats("synthesised")[0..<fieldSize]))
+            XCTAssertLessThanOrEqual(oneInverse, 2e-5, "inverse \(c.name), one field")
         }
     }
 
