@@ -60,8 +60,10 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         scaledWeights = (0..<nhalf).map { T(weights[$0] * scale) }
     }
 
-    /// Bytes held by the Legendre table.
-    public var tableBytes: Int { table.values.count * MemoryLayout<T>.stride }
+    /// Bytes held by the Legendre table and its restart pairs (`LegendreSeeds`, Float only).
+    public var tableBytes: Int {
+        table.values.count * MemoryLayout<T>.stride + (table.seeds.map { $0.values.count * MemoryLayout<Double>.stride } ?? 0)
+    }
 
     /// Frees the work arrays kept between calls (they are made again on the next transform).
     public func releaseScratch() { scratch.release() }
