@@ -13,7 +13,8 @@
 /// one to 1e-6 whichever of the two paths each takes. In Float64 the only rounding left is the final
 /// conversion to Float. Float64 also has the range for the restart pairs: near the diagonal the functions
 /// grow by up to 1e18 over 32 degrees at lmax 720, so a pair may be as small as 6e-29 where its segment
-/// matters — and 2e-44, below Float's range, with 64-degree segments.
+/// matters (2e-44, below Float's range, with 64-degree segments). With 32-degree segments the pairs take
+/// 1/8 of the Float table's bytes.
 ///
 /// Each segment records the first node where any of its rows is significant (`LegendreTable`'s ε), the
 /// node the kernels start from. From there on a restart pair must be a normal number, or the recurrence
@@ -29,7 +30,7 @@ struct LegendreSeeds {
 
     let lmax: Int
     let nhalf: Int
-    /// `nhalf` rounded up to a multiple of 16 (two SIMD vectors of 8).
+    /// `nhalf` rounded up to a multiple of 16 (the kernels take 8 nodes at a time).
     let stride: Int
     /// The nodes `cos θ_k`, padded with zeros to `stride`.
     let x: [Double]
@@ -89,7 +90,7 @@ struct LegendreSeedsBuilder {
 
     /// The seeds, with each segment's first node the smallest first significant node of its rows, or nil
     /// when a restart pair is not a normal Float64 (with margin) at a node the kernels need. Frees `pairs`.
-    /// - rowFirstNode: the first significant node of table row `rowIndex(m, l)`.
+    /// - rowFirstNode: the first significant node of the table row of degree l, order m.
     func build(rowFirstNode: (_ m: Int, _ l: Int) -> Int) -> LegendreSeeds? {
         defer { pairs.deallocate() }
         let segment = LegendreSeeds.segment

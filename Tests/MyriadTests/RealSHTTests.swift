@@ -244,7 +244,8 @@ final class RealSHTTests: XCTestCase {
         // 1441 × 2880 equiangular grid.
         let q = Quadrature(grid: .equiangular, nlat: 1441)
         let nodes = [0, 1, 2, 5, 20, 100, 300, 500, 700, 719, 720]
-        let table = LegendreTable<Float>(lmax: 1441, mmax: 1441, cosTheta: ArraySlice(nodes.map { q.cosTheta[$0] }))
+        let table = LegendreTable<Float>(lmax: 1441, mmax: 1441, cosTheta: ArraySlice(nodes.map { q.cosTheta[$0] }),
+                                         withSeeds: true)
         XCTAssertTrue(table.values.allSatisfy { $0.isFinite })
         XCTAssertTrue(table.values.contains { $0 == 0 }, "high orders underflow to zero at the pole")
         XCTAssertTrue(table.values.allSatisfy { $0 == 0 || abs($0) >= Float.leastNormalMagnitude }, "no denormals")
@@ -255,6 +256,57 @@ final class RealSHTTests: XCTestCase {
         let expected = ((2 * Double(l) + 1) / (4 * Double.pi)).squareRoot() * ratio
         let got = Double(table.values[table.evenOffset(0) + (l / 2) * table.nhalf + nodes.count - 1])
         XCTAssertEqual(abs(got), expected, accuracy: 1e-6 * expected)
+
+        // The on-the-fly functions (restart pairs every 32 degrees, Float64 recurrence) give the table's sums,
+        // both ways, up to degree 1440, orders from 0 to the last, nodes from the pole to the equator.
+        guard let seeds = table.seeds else { return XCTFail("restart pairs at lmax 1441") }
+        let nhalf = table.nhalf
+        var generator = SplitMix64(seed: 1441)
+        for m in [0, 1, 37, 700, 1200, 1400, 1440] {
+            var planes = [Float](repeating: 0, count: 4 * nhalf)
+            for i in planes.indices { planes[i] = Float(generator.nextUnit() * 2 - 1) }
+            var wide = [Double](repeating: 0, count: 4 * seeds.stride)
+            for plane in 0..<4 { for k in 0..<nhalf { wide[plane * seeds.stride + k] = Double(planes[plane * nhalf + k]) } }
+            let rows = table.evenCount(m) + table.oddCount(m)
+            var fromTable = [Float](repeating: 0, count: 2 * rows), onTheFly = [Float](repeating: 0, count: 2 * rows)
+            planes.withUnsafeBufferPointer { p in table.values.withUnsafeBufferPointer { t in
+                table.firstSignificantNode.withUnsafeBufferPointer { first in fromTable.withUnsafeMutableBufferPointer { out in
+                    for odd in [false, true] {
+                        let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
+                        legendreAnalysisSingle(table: t.baseAddress! + offset, rows: odd ? table.oddCount(m) : table.evenCount(m),
+                                               nhalf: nhalf, firstNode: first.baseAddress! + offset / nhalf,
+                                               real: p.baseAddress! + (odd ? 2 : 0) * nhalf,
+                                               imaginary: p.baseAddress! + (odd ? 3 : 1) * nhalf,
+                                               into: out.baseAddress! + (odd ? 2 * table.evenCount(m) : 0))
+                    }
+                } }
+            } }
+            wide.withUnsafeBufferPointer { w in onTheFly.withUnsafeMutableBufferPointer {
+                legendreAnalysisRecurrence(seeds: seeds, m: m, planes: w.baseAddress!, into: $0.baseAddress!)
+            } }
+            XCTAssertLessThanOrEqual(maxRelativeError(onTheFly, fromTable), 1e-5, "analysis, order \(m)")
+
+            // And the synthesis: the same rows as coefficients, back onto the nodes.
+            var synthesised = [Float](repeating: 0, count: 4 * nhalf)
+            fromTable.withUnsafeBufferPointer { c in table.values.withUnsafeBufferPointer { t in
+                table.firstSignificantNode.withUnsafeBufferPointer { first in synthesised.withUnsafeMutableBufferPointer { out in
+                    for odd in [false, true] {
+                        let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
+                        legendreSynthesisSingle(table: t.baseAddress! + offset, rows: odd ? table.oddCount(m) : table.evenCount(m),
+                                                nhalf: nhalf, firstNode: first.baseAddress! + offset / nhalf,
+                                                coefficients: c.baseAddress! + (odd ? 2 * table.evenCount(m) : 0),
+                                                real: out.baseAddress! + (odd ? 2 : 0) * nhalf,
+                                                imaginary: out.baseAddress! + (odd ? 3 : 1) * nhalf)
+                    }
+                } }
+            } }
+            var wideOut = [Double](repeating: .nan, count: 4 * seeds.stride)
+            fromTable.withUnsafeBufferPointer { c in wideOut.withUnsafeMutableBufferPointer {
+                legendreSynthesisRecurrence(seeds: seeds, m: m, coefficients: c.baseAddress!, into: $0.baseAddress!)
+            } }
+            let narrowed = (0..<4).flatMap { plane in (0..<nhalf).map { Float(wideOut[plane * seeds.stride + $0]) } }
+            XCTAssertLessThanOrEqual(maxRelativeError(narrowed, synthesised), 1e-5, "synthesis, order \(m)")
+        }
     }
 
     func testBadTruncationsAreRefused() {
