@@ -19,70 +19,57 @@ func legendreAnalysisRecurrence<T: BinaryFloatingPoint>(
     seeds: LegendreSeeds, m: Int, planes: UnsafePointer<Double>, into products: UnsafeMutablePointer<T>
 ) {
     typealias V = SIMD4<Double>
-    let segment = LegendreSeeds.segment
-    let stride = seeds.stride, lmax = seeds.lmax
-    let evenRows = (lmax - m + 1) / 2
+    let stride = seeds.stride
     @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-    @inline(__always) func row(_ l: Int) -> Int { (l - m) % 2 == 0 ? (l - m) / 2 : evenRows + (l - m - 1) / 2 }
     let evenRe = planes, evenIm = planes + stride, oddRe = planes + 2 * stride, oddIm = planes + 3 * stride
-    withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * segment) { sums in
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * LegendreSeeds.segment) { sums in
         let sums = sums.baseAddress!   // [segment][re, im]
-        seeds.values.withUnsafeBufferPointer { values in
-        seeds.x.withUnsafeBufferPointer { nodes in
-        seeds.a.withUnsafeBufferPointer { aAll in
-        seeds.b.withUnsafeBufferPointer { bAll in
-            let x = nodes.baseAddress!
-            for j in 0..<seeds.segments(m) {
-                let l0 = m + segment * j
-                let count = min(segment, lmax - l0)
-                let first = Int(seeds.firstNode[seeds.segmentOffsets[m] + j])
-                guard first < seeds.nhalf else {
-                    for l in l0..<(l0 + count) { products[2 * row(l)] = 0; products[2 * row(l) + 1] = 0 }
-                    continue
-                }
-                sums.update(repeating: V(), count: 2 * count)
-                let pair = values.baseAddress! + seeds.offsets[m] + 2 * j * stride
-                let a = aAll.baseAddress! + seeds.coefficientOffsets[m] + (l0 - m)
-                let b = bAll.baseAddress! + seeds.coefficientOffsets[m] + (l0 - m)
-                var k = first / 8 * 8
-                while k < stride {
-                    let x0 = load(x + k), x1 = load(x + k + 4)
-                    let er0 = load(evenRe + k), er1 = load(evenRe + k + 4)
-                    let ei0 = load(evenIm + k), ei1 = load(evenIm + k + 4)
-                    let or0 = load(oddRe + k), or1 = load(oddRe + k + 4)
-                    let oi0 = load(oddIm + k), oi1 = load(oddIm + k + 4)
-                    // l0 − m is even: the segment's rows alternate even, odd, even, …
-                    var p0 = load(pair + k), q0 = load(pair + k + 4)                     // P̄_{l−2}
-                    var p1 = load(pair + stride + k), q1 = load(pair + stride + k + 4)   // P̄_{l−1}
-                    sums[0] = sums[0].addingProduct(p0, er0).addingProduct(q0, er1)
-                    sums[1] = sums[1].addingProduct(p0, ei0).addingProduct(q0, ei1)
-                    if count > 1 {
-                        sums[2] = sums[2].addingProduct(p1, or0).addingProduct(q1, or1)
-                        sums[3] = sums[3].addingProduct(p1, oi0).addingProduct(q1, oi1)
-                    }
-                    var i = 2
-                    while i < count {
-                        let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
-                        let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
-                        sums[2 * i] = sums[2 * i].addingProduct(p, er0).addingProduct(q, er1)
-                        sums[2 * i + 1] = sums[2 * i + 1].addingProduct(p, ei0).addingProduct(q, ei1)
-                        p0 = p1; q0 = q1; p1 = p; q1 = q
-                        guard i + 1 < count else { break }
-                        let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
-                        let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
-                        sums[2 * i + 2] = sums[2 * i + 2].addingProduct(r, or0).addingProduct(s, or1)
-                        sums[2 * i + 3] = sums[2 * i + 3].addingProduct(r, oi0).addingProduct(s, oi1)
-                        p0 = p1; q0 = q1; p1 = r; q1 = s
-                        i += 2
-                    }
-                    k += 8
-                }
-                for i in 0..<count {
-                    products[2 * row(l0 + i)] = T(sums[2 * i].sum())
-                    products[2 * row(l0 + i) + 1] = T(sums[2 * i + 1].sum())
-                }
+        seeds.forEachSegment(m: m) { segment in
+            let (l0, count, pair, x, a, b) = (segment.l0, segment.count, segment.pair, segment.x, segment.a, segment.b)
+            guard segment.firstNode < seeds.nhalf else {
+                for l in l0..<(l0 + count) { products[2 * seeds.row(l: l, m: m)] = 0; products[2 * seeds.row(l: l, m: m) + 1] = 0 }
+                return
             }
-        } } } }
+            sums.update(repeating: V(), count: 2 * count)
+            var k = segment.firstNode / 8 * 8
+            while k < stride {
+                let x0 = load(x + k), x1 = load(x + k + 4)
+                let er0 = load(evenRe + k), er1 = load(evenRe + k + 4)
+                let ei0 = load(evenIm + k), ei1 = load(evenIm + k + 4)
+                let or0 = load(oddRe + k), or1 = load(oddRe + k + 4)
+                let oi0 = load(oddIm + k), oi1 = load(oddIm + k + 4)
+                // l0 − m is even: the segment's rows alternate even, odd, even, …
+                var p0 = load(pair + k), q0 = load(pair + k + 4)                     // P̄_{l−2}
+                var p1 = load(pair + stride + k), q1 = load(pair + stride + k + 4)   // P̄_{l−1}
+                sums[0] = sums[0].addingProduct(p0, er0).addingProduct(q0, er1)
+                sums[1] = sums[1].addingProduct(p0, ei0).addingProduct(q0, ei1)
+                if count > 1 {
+                    sums[2] = sums[2].addingProduct(p1, or0).addingProduct(q1, or1)
+                    sums[3] = sums[3].addingProduct(p1, oi0).addingProduct(q1, oi1)
+                }
+                var i = 2
+                while i < count {
+                    let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
+                    let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
+                    sums[2 * i] = sums[2 * i].addingProduct(p, er0).addingProduct(q, er1)
+                    sums[2 * i + 1] = sums[2 * i + 1].addingProduct(p, ei0).addingProduct(q, ei1)
+                    p0 = p1; q0 = q1; p1 = p; q1 = q
+                    guard i + 1 < count else { break }
+                    let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
+                    let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
+                    sums[2 * i + 2] = sums[2 * i + 2].addingProduct(r, or0).addingProduct(s, or1)
+                    sums[2 * i + 3] = sums[2 * i + 3].addingProduct(r, oi0).addingProduct(s, oi1)
+                    p0 = p1; q0 = q1; p1 = r; q1 = s
+                    i += 2
+                }
+                k += 8
+            }
+            for i in 0..<count {
+                let row = seeds.row(l: l0 + i, m: m)
+                products[2 * row] = T(sums[2 * i].sum())
+                products[2 * row + 1] = T(sums[2 * i + 1].sum())
+            }
+        }
     }
 }
 
@@ -94,67 +81,53 @@ func legendreSynthesisRecurrence<T: BinaryFloatingPoint>(
     seeds: LegendreSeeds, m: Int, coefficients: UnsafePointer<T>, into planes: UnsafeMutablePointer<Double>
 ) {
     typealias V = SIMD4<Double>
-    let segment = LegendreSeeds.segment
-    let stride = seeds.stride, lmax = seeds.lmax
-    let evenRows = (lmax - m + 1) / 2
+    let stride = seeds.stride
     @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
     @inline(__always) func add(_ v: V, to p: UnsafeMutablePointer<Double>) {
         UnsafeMutableRawPointer(p).storeBytes(of: load(p) + v, as: V.self)
     }
-    @inline(__always) func row(_ l: Int) -> Int { (l - m) % 2 == 0 ? (l - m) / 2 : evenRows + (l - m - 1) / 2 }
     planes.update(repeating: 0, count: 4 * stride)
     let evenRe = planes, evenIm = planes + stride, oddRe = planes + 2 * stride, oddIm = planes + 3 * stride
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * segment) { weights in
-        let re = weights.baseAddress!, im = re + segment
-        seeds.values.withUnsafeBufferPointer { values in
-        seeds.x.withUnsafeBufferPointer { nodes in
-        seeds.a.withUnsafeBufferPointer { aAll in
-        seeds.b.withUnsafeBufferPointer { bAll in
-            let x = nodes.baseAddress!
-            for j in 0..<seeds.segments(m) {
-                let l0 = m + segment * j
-                let count = min(segment, lmax - l0)
-                let first = Int(seeds.firstNode[seeds.segmentOffsets[m] + j])
-                guard first < seeds.nhalf else { continue }
-                for i in 0..<count {
-                    re[i] = Double(coefficients[2 * row(l0 + i)])
-                    im[i] = Double(coefficients[2 * row(l0 + i) + 1])
-                }
-                let pair = values.baseAddress! + seeds.offsets[m] + 2 * j * stride
-                let a = aAll.baseAddress! + seeds.coefficientOffsets[m] + (l0 - m)
-                let b = bAll.baseAddress! + seeds.coefficientOffsets[m] + (l0 - m)
-                var k = first / 8 * 8
-                while k < stride {
-                    let x0 = load(x + k), x1 = load(x + k + 4)
-                    var p0 = load(pair + k), q0 = load(pair + k + 4)
-                    var p1 = load(pair + stride + k), q1 = load(pair + stride + k + 4)
-                    var er0 = p0 * re[0], er1 = q0 * re[0], ei0 = p0 * im[0], ei1 = q0 * im[0]
-                    var or0 = V(), or1 = V(), oi0 = V(), oi1 = V()
-                    if count > 1 {
-                        or0 = p1 * re[1]; or1 = q1 * re[1]; oi0 = p1 * im[1]; oi1 = q1 * im[1]
-                    }
-                    var i = 2
-                    while i < count {
-                        let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
-                        let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
-                        er0 = er0.addingProduct(p, re[i]); er1 = er1.addingProduct(q, re[i])
-                        ei0 = ei0.addingProduct(p, im[i]); ei1 = ei1.addingProduct(q, im[i])
-                        p0 = p1; q0 = q1; p1 = p; q1 = q
-                        guard i + 1 < count else { break }
-                        let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
-                        let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
-                        or0 = or0.addingProduct(r, re[i + 1]); or1 = or1.addingProduct(s, re[i + 1])
-                        oi0 = oi0.addingProduct(r, im[i + 1]); oi1 = oi1.addingProduct(s, im[i + 1])
-                        p0 = p1; q0 = q1; p1 = r; q1 = s
-                        i += 2
-                    }
-                    add(er0, to: evenRe + k); add(er1, to: evenRe + k + 4)
-                    add(ei0, to: evenIm + k); add(ei1, to: evenIm + k + 4)
-                    add(or0, to: oddRe + k); add(or1, to: oddRe + k + 4)
-                    add(oi0, to: oddIm + k); add(oi1, to: oddIm + k + 4)
-                    k += 8
-                }
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * LegendreSeeds.segment) { weights in
+        let re = weights.baseAddress!, im = re + LegendreSeeds.segment
+        seeds.forEachSegment(m: m) { segment in
+            let (l0, count, pair, x, a, b) = (segment.l0, segment.count, segment.pair, segment.x, segment.a, segment.b)
+            guard segment.firstNode < seeds.nhalf else { return }
+            for i in 0..<count {
+                re[i] = Double(coefficients[2 * seeds.row(l: l0 + i, m: m)])
+                im[i] = Double(coefficients[2 * seeds.row(l: l0 + i, m: m) + 1])
             }
-        } } } }
+            var k = segment.firstNode / 8 * 8
+            while k < stride {
+                let x0 = load(x + k), x1 = load(x + k + 4)
+                var p0 = load(pair + k), q0 = load(pair + k + 4)
+                var p1 = load(pair + stride + k), q1 = load(pair + stride + k + 4)
+                var er0 = p0 * re[0], er1 = q0 * re[0], ei0 = p0 * im[0], ei1 = q0 * im[0]
+                var or0 = V(), or1 = V(), oi0 = V(), oi1 = V()
+                if count > 1 {
+                    or0 = p1 * re[1]; or1 = q1 * re[1]; oi0 = p1 * im[1]; oi1 = q1 * im[1]
+                }
+                var i = 2
+                while i < count {
+                    let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
+                    let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
+                    er0 = er0.addingProduct(p, re[i]); er1 = er1.addingProduct(q, re[i])
+                    ei0 = ei0.addingProduct(p, im[i]); ei1 = ei1.addingProduct(q, im[i])
+                    p0 = p1; q0 = q1; p1 = p; q1 = q
+                    guard i + 1 < count else { break }
+                    let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
+                    let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
+                    or0 = or0.addingProduct(r, re[i + 1]); or1 = or1.addingProduct(s, re[i + 1])
+                    oi0 = oi0.addingProduct(r, im[i + 1]); oi1 = oi1.addingProduct(s, im[i + 1])
+                    p0 = p1; q0 = q1; p1 = r; q1 = s
+                    i += 2
+                }
+                add(er0, to: evenRe + k); add(er1, to: evenRe + k + 4)
+                add(ei0, to: evenIm + k); add(ei1, to: evenIm + k + 4)
+                add(or0, to: oddRe + k); add(or1, to: oddRe + k + 4)
+                add(oi0, to: oddIm + k); add(oi1, to: oddIm + k + 4)
+                k += 8
+            }
+        }
     }
 }

@@ -43,6 +43,40 @@ struct LegendreSeeds {
     let b: [Double]
 
     func segments(_ m: Int) -> Int { m < lmax ? (lmax - m + Self.segment - 1) / Self.segment : 0 }
+
+    /// Row of degree l of order m in the `[evenRows | oddRows]` layout of products and coefficients.
+    @inline(__always)
+    func row(l: Int, m: Int) -> Int {
+        (l - m) % 2 == 0 ? (l - m) / 2 : (lmax - m + 1) / 2 + (l - m - 1) / 2
+    }
+
+    /// One segment of order m as the kernels use it.
+    struct Segment {
+        /// Its first degree (`l0 − m` is even) and its number of degrees.
+        let l0: Int, count: Int
+        /// The first node where any of its rows is significant; `nhalf` if none is.
+        let firstNode: Int
+        /// The restart pair `[2][stride]`, the nodes `[stride]`, and `a`, `b` indexed by `l − l0`.
+        let pair: UnsafePointer<Double>, x: UnsafePointer<Double>, a: UnsafePointer<Double>, b: UnsafePointer<Double>
+    }
+
+    /// `body(segment)` for the segments of order m, in order of degree.
+    @inline(__always)
+    func forEachSegment(m: Int, _ body: (Segment) -> Void) {
+        values.withUnsafeBufferPointer { values in
+        x.withUnsafeBufferPointer { x in
+        a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            for j in 0..<segments(m) {
+                let l0 = m + Self.segment * j
+                let coefficients = coefficientOffsets[m] + (l0 - m)
+                body(Segment(l0: l0, count: min(Self.segment, lmax - l0),
+                             firstNode: Int(firstNode[segmentOffsets[m] + j]),
+                             pair: values.baseAddress! + offsets[m] + 2 * j * stride, x: x.baseAddress!,
+                             a: a.baseAddress! + coefficients, b: b.baseAddress! + coefficients))
+            }
+        } } } }
+    }
 }
 
 /// Collects `LegendreSeeds` while `LegendreTable` runs its Float64 recurrence: the table's loop stores the

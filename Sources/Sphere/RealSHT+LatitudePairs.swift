@@ -32,16 +32,27 @@ extension RealSHT {
         return chunks
     }
 
-    /// `body(k, arena)` for the northern latitudes `k < nhalf` (each with its southern partner), shared out
-    /// round-robin over the rank's threads, each thread with its own scratch arena.
-    private func forEachLatitudePair(arena: ScratchArena, _ body: (Int, ScratchArena) -> Void) {
+    /// `body(k, pairs, chunk, rows, spectra)` for the northern latitudes `k < nhalf` (`pairs` = 2 with the
+    /// southern partner `nlat − 1 − k`, 1 for the equator of an odd grid) and each chunk of fields
+    /// (`fieldChunks`), with the thread's buffers for the chunk's rows `[pairs · n][nlon]` and spectra
+    /// `[pairs · n][nlon/2 + 1]`, northern rows first. Latitudes are shared out round-robin over the rank's
+    /// threads, each thread with its own scratch arena.
+    private func forEachLatitudePair(batch: Int, arena: ScratchArena,
+                                     _ body: (_ k: Int, _ pairs: Int, _ chunk: Range<Int>, _ rows: UnsafeMutablePointer<T>,
+                                              _ spectra: UnsafeMutablePointer<Complex<T>>) -> Void) {
+        let chunks = fieldChunks(batch)
+        let largest = chunks.map(\.count).max() ?? 0
+        let nlon = self.nlon, nlat = self.nlat, nhalf = self.nhalf
+        func run(_ latitudes: StrideTo<Int>, _ arena: ScratchArena) {
+            let rows = arena.memory(ScratchSlot.latitudeRows, count: 2 * largest * nlon, of: T.self)
+            let spectra = arena.memory(ScratchSlot.latitudeSpectra, count: 2 * largest * (nlon / 2 + 1), of: Complex<T>.self)
+            for k in latitudes {
+                for chunk in chunks { body(k, nlat - 1 - k == k ? 1 : 2, chunk, rows, spectra) }
+            }
+        }
         shareOut(nhalf) { part, parts in
             let mine = stride(from: part, to: nhalf, by: parts)
-            if part == 0 {
-                for k in mine { body(k, arena) }
-            } else {
-                scratch.withArena { arena in for k in mine { body(k, arena) } }
-            }
+            if part == 0 { run(mine, arena) } else { scratch.withArena { run(mine, $0) } }
         }
     }
 
@@ -50,44 +61,37 @@ extension RealSHT {
     func foldedSpectra(_ fields: UnsafePointer<T>, batch: Int, into folded: UnsafeMutablePointer<Complex<T>>,
                        arena: ScratchArena) {
         let mlen = nlon / 2 + 1
-        let chunks = fieldChunks(batch)
-        let largest = chunks.map(\.count).max() ?? 0
-        forEachLatitudePair(arena: arena) { k, arena in
+        forEachLatitudePair(batch: batch, arena: arena) { k, pairs, chunk, rows, spectra in
             let south = nlat - 1 - k
-            let pairs = south == k ? 1 : 2     // the equator of an odd grid has no partner
-            let rows = arena.memory(ScratchSlot.latitudeRows, count: 2 * largest * nlon, of: T.self)
-            let spectra = arena.memory(ScratchSlot.latitudeSpectra, count: 2 * largest * mlen, of: Complex<T>.self)
             let w = scaledWeights[k]
-            for chunk in chunks {
-                let n = chunk.count
-                for (i, b) in chunk.enumerated() {
-                    (rows + i * nlon).update(from: fields + (b * nlat + k) * nlon, count: nlon)
-                    if pairs == 2 { (rows + (n + i) * nlon).update(from: fields + (b * nlat + south) * nlon, count: nlon) }
+            let n = chunk.count
+            for (i, b) in chunk.enumerated() {
+                (rows + i * nlon).update(from: fields + (b * nlat + k) * nlon, count: nlon)
+                if pairs == 2 { (rows + (n + i) * nlon).update(from: fields + (b * nlat + south) * nlon, count: nlon) }
+            }
+            fft.plan(rows: pairs * n).forward(rows, spectra)
+            // Fold in place, whole rows at a time: the northern rows become the even parts, the southern
+            // ones the odd parts; then each parity's [n][mmax] turns into runs of n fields per order.
+            let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
+            let count = 2 * n * mlen
+            if pairs == 2 {
+                for j in 0..<count {
+                    let north = values[j], south = values[count + j]
+                    values[j] = w * (north + south)
+                    values[count + j] = w * (north - south)
                 }
-                fft.plan(rows: pairs * n).forward(rows, spectra)
-                // Fold in place, whole rows at a time: the northern rows become the even parts, the southern
-                // ones the odd parts; then each parity's [n][mmax] turns into runs of n fields per order.
-                let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
-                let count = 2 * n * mlen
-                if pairs == 2 {
-                    for j in 0..<count {
-                        let north = values[j], south = values[count + j]
-                        values[j] = w * (north + south)
-                        values[count + j] = w * (north - south)
-                    }
-                } else {
-                    for j in 0..<count { values[j] = w * values[j] }
-                }
-                let even = folded + k * mmax * batch + chunk.lowerBound
-                let odd = folded + (nhalf + k) * mmax * batch + chunk.lowerBound
-                transpose(spectra, rows: n, columns: mmax, sourceStride: mlen, into: even, destinationStride: batch,
-                          tile: (rows: n, columns: 1))
-                if pairs == 2 {
-                    transpose(spectra + n * mlen, rows: n, columns: mmax, sourceStride: mlen, into: odd,
-                              destinationStride: batch, tile: (rows: n, columns: 1))
-                } else {
-                    for m in 0..<mmax { (odd + m * batch).update(repeating: .zero, count: n) }
-                }
+            } else {
+                for j in 0..<count { values[j] = w * values[j] }
+            }
+            let even = folded + k * mmax * batch + chunk.lowerBound
+            let odd = folded + (nhalf + k) * mmax * batch + chunk.lowerBound
+            transpose(spectra, rows: n, columns: mmax, sourceStride: mlen, into: even, destinationStride: batch,
+                      tile: (rows: n, columns: 1))
+            if pairs == 2 {
+                transpose(spectra + n * mlen, rows: n, columns: mmax, sourceStride: mlen, into: odd,
+                          destinationStride: batch, tile: (rows: n, columns: 1))
+            } else {
+                for m in 0..<mmax { (odd + m * batch).update(repeating: .zero, count: n) }
             }
         }
     }
@@ -98,45 +102,38 @@ extension RealSHT {
     func fieldsFromParts(_ parts: UnsafePointer<Complex<T>>, batch: Int, into fields: UnsafeMutablePointer<T>,
                          arena: ScratchArena) {
         let mlen = nlon / 2 + 1
-        let chunks = fieldChunks(batch)
-        let largest = chunks.map(\.count).max() ?? 0
-        forEachLatitudePair(arena: arena) { k, arena in
+        forEachLatitudePair(batch: batch, arena: arena) { k, pairs, chunk, rows, spectra in
             let south = nlat - 1 - k
-            let pairs = south == k ? 1 : 2
-            let rows = arena.memory(ScratchSlot.latitudeRows, count: 2 * largest * nlon, of: T.self)
-            let spectra = arena.memory(ScratchSlot.latitudeSpectra, count: 2 * largest * mlen, of: Complex<T>.self)
-            for chunk in chunks {
-                let n = chunk.count
-                // Each parity's runs of n fields per order into [n][mlen] rows (even parts in the northern
-                // rows, odd parts in the southern ones), then unfold in place, whole rows at a time.
-                let even = parts + k * mmax * batch + chunk.lowerBound
-                let odd = parts + (nhalf + k) * mmax * batch + chunk.lowerBound
-                transpose(even, rows: mmax, columns: n, sourceStride: batch, into: spectra, destinationStride: mlen,
-                          tile: (rows: 1, columns: n))
-                transpose(odd, rows: mmax, columns: n, sourceStride: batch, into: spectra + n * mlen,
-                          destinationStride: mlen, tile: (rows: 1, columns: n))
-                let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
-                let count = 2 * n * mlen
-                for row in 0..<n {   // orders past mmax are not set yet: only the first 2·mmax values of a row
-                    let north = values + 2 * row * mlen, south = values + count + 2 * row * mlen
-                    if pairs == 2 {
-                        for j in 0..<(2 * mmax) {
-                            let e = north[j], o = south[j]
-                            north[j] = e + o
-                            south[j] = e - o
-                        }
-                    } else {
-                        for j in 0..<(2 * mmax) { north[j] = north[j] + south[j] }
+            let n = chunk.count
+            // Each parity's runs of n fields per order into [n][mlen] rows (even parts in the northern
+            // rows, odd parts in the southern ones), then unfold in place, whole rows at a time.
+            let even = parts + k * mmax * batch + chunk.lowerBound
+            let odd = parts + (nhalf + k) * mmax * batch + chunk.lowerBound
+            transpose(even, rows: mmax, columns: n, sourceStride: batch, into: spectra, destinationStride: mlen,
+                      tile: (rows: 1, columns: n))
+            transpose(odd, rows: mmax, columns: n, sourceStride: batch, into: spectra + n * mlen,
+                      destinationStride: mlen, tile: (rows: 1, columns: n))
+            let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
+            let count = 2 * n * mlen
+            for row in 0..<n {   // orders past mmax are not set yet: only the first 2·mmax values of a row
+                let north = values + 2 * row * mlen, south = values + count + 2 * row * mlen
+                if pairs == 2 {
+                    for j in 0..<(2 * mmax) {
+                        let e = north[j], o = south[j]
+                        north[j] = e + o
+                        south[j] = e - o
                     }
+                } else {
+                    for j in 0..<(2 * mmax) { north[j] = north[j] + south[j] }
                 }
-                if mmax < mlen {
-                    for row in 0..<(pairs * n) { (spectra + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
-                }
-                fft.plan(rows: pairs * n).inverse(spectra, rows)
-                for (i, b) in chunk.enumerated() {
-                    (fields + (b * nlat + k) * nlon).update(from: rows + i * nlon, count: nlon)
-                    if pairs == 2 { (fields + (b * nlat + south) * nlon).update(from: rows + (n + i) * nlon, count: nlon) }
-                }
+            }
+            if mmax < mlen {
+                for row in 0..<(pairs * n) { (spectra + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
+            }
+            fft.plan(rows: pairs * n).inverse(spectra, rows)
+            for (i, b) in chunk.enumerated() {
+                (fields + (b * nlat + k) * nlon).update(from: rows + i * nlon, count: nlon)
+                if pairs == 2 { (fields + (b * nlat + south) * nlon).update(from: rows + (n + i) * nlon, count: nlon) }
             }
         }
     }
