@@ -26,33 +26,6 @@ public func transpose<Element>(_ source: UnsafePointer<Element>, rows: Int, colu
     }
 }
 
-/// Swaps the outer and inner axes of a 3-D array: `destination[i][j][o] = source[o][j][i]` for
-/// `o < outer`, `j < middle`, `i < inner`. Source rows `(o, j)` start `innerStride` (≥ `inner`) elements
-/// apart, destination rows `(i, j)` start `outerStride` (≥ `outer`, default `outer`) apart. A tiled
-/// transpose per middle index, or a single one when the outer or inner axis has one element.
-@inlinable
-public func permute<Element>(_ source: UnsafePointer<Element>, outer: Int, middle: Int, inner: Int,
-                             innerStride: Int, into destination: UnsafeMutablePointer<Element>,
-                             outerStride: Int? = nil) {
-    let outerStride = outerStride ?? outer
-    if outer == 1 && outerStride == 1 {          // [1][j][i] → [i][j][1]
-        transpose(source, rows: middle, columns: inner, sourceStride: innerStride, into: destination,
-                  destinationStride: middle)
-    } else if inner == 1 && innerStride == 1 {   // [o][j][1] → [1][j][o]
-        transpose(source, rows: outer, columns: middle, sourceStride: middle, into: destination,
-                  destinationStride: outerStride)
-    } else {
-        // The middle indices write disjoint parts of `destination`: large permutes (the SHT's, hundreds of MB
-        // at 0.25°) share them out over the rank's threads instead of leaving all but one idle.
-        parallelRanges(middle, minimumPerThread: max(1, (1 << 16) / max(outer * inner, 1))) { range in
-            for j in range {
-                transpose(source + j * innerStride, rows: outer, columns: inner, sourceStride: middle * innerStride,
-                          into: destination + j * outerStride, destinationStride: middle * outerStride)
-            }
-        }
-    }
-}
-
 /// `transpose` with the source rows shared out over the rank's threads (each part writes its own destination
 /// columns): a single field's 4 MB spectra at 0.25° would otherwise leave the other threads idle.
 @inlinable

@@ -152,23 +152,25 @@ final class RealSHTTests: XCTestCase {
                 let spectrum = AlignedBuffer<Complex<Float>>(count: batch * nlat * mlen)
                 sht.fft.forward(fields.pointer, spectrum.pointer, rows: batch * nlat)
                 let byOrder = AlignedBuffer<Complex<Float>>(count: mmax * nlat * batch)
-                permute(spectrum.pointer, outer: batch, middle: nlat, inner: mmax, innerStride: mlen, into: byOrder.pointer)
+                for b in 0..<batch { for k in 0..<nlat { for m in 0..<mmax {   // [batch][nlat][mlen] → [mmax][nlat][batch]
+                    byOrder[(m * nlat + k) * batch + b] = spectrum[(b * nlat + k) * mlen + m]
+                } } }
                 let analysed = AlignedBuffer<Complex<Float>>(count: mmax * lmax * batch)
                 ScratchPool().withArena { arena in
                     sht.legendreAnalysis(spectrum: byOrder.pointer, batch: batch, orders: 0..<mmax,
                                          into: analysed.pointer, coefficientOrders: 0..<mmax, arena: arena)
                 }
                 var plain = [Complex<Float>](repeating: .zero, count: batch * lmax * mmax)
-                plain.withUnsafeMutableBufferPointer {
-                    permute(analysed.pointer, outer: mmax, middle: lmax, inner: batch, innerStride: batch, into: $0.baseAddress!)
-                }
+                for b in 0..<batch { for l in 0..<lmax { for m in 0..<mmax {   // [mmax][lmax][batch] → [batch][lmax][mmax]
+                    plain[(b * lmax + l) * mmax + m] = analysed[(m * lmax + l) * batch + b]
+                } } }
                 XCTAssertTrue(coefficients == plain, "\(grid) \(nlat)×\(nlon), batch \(batch), \(threads) threads: forward")
 
                 let back = sht.inverse(coefficients, batch: batch)
                 let byDegree = AlignedBuffer<Complex<Float>>(count: mmax * lmax * batch)
-                coefficients.withUnsafeBufferPointer {
-                    permute($0.baseAddress!, outer: batch, middle: lmax, inner: mmax, innerStride: mmax, into: byDegree.pointer)
-                }
+                for b in 0..<batch { for l in 0..<lmax { for m in 0..<mmax {   // [batch][lmax][mmax] → [mmax][lmax][batch]
+                    byDegree[(m * lmax + l) * batch + b] = coefficients[(b * lmax + l) * mmax + m]
+                } } }
                 let synthesised = AlignedBuffer<Complex<Float>>(count: mmax * nlat * batch)
                 ScratchPool().withArena { arena in
                     sht.legendreSynthesis(coefficients: byDegree.pointer, coefficientOrders: 0..<mmax, orders: 0..<mmax,
@@ -176,8 +178,9 @@ final class RealSHTTests: XCTestCase {
                 }
                 let rows = AlignedBuffer<Complex<Float>>(count: batch * nlat * mlen)
                 for i in 0..<rows.count { rows[i] = .zero }
-                permute(synthesised.pointer, outer: mmax, middle: nlat, inner: batch, innerStride: batch,
-                        into: rows.pointer, outerStride: mlen)
+                for b in 0..<batch { for k in 0..<nlat { for m in 0..<mmax {   // [mmax][nlat][batch] → [batch][nlat][mlen]
+                    rows[(b * nlat + k) * mlen + m] = synthesised[(m * nlat + k) * batch + b]
+                } } }
                 let plainFields = AlignedBuffer<Float>(count: batch * nlat * nlon)
                 sht.fft.inverse(rows.pointer, plainFields.pointer, rows: batch * nlat)
                 XCTAssertTrue(back == Array(UnsafeBufferPointer(start: plainFields.pointer, count: plainFields.count)),

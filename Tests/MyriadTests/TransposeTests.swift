@@ -1,8 +1,8 @@
 import XCTest
 @testable import Kernels
 
-/// Tiled transposes and the 3-D axis swap against plain index loops, on sizes that are not multiples
-/// of the tile and with padded strides.
+/// Tiled transposes against plain index loops, on sizes that are not multiples of the tile and with padded
+/// strides.
 final class TransposeTests: XCTestCase {
     /// Every tile shape: the default square tiles, whole columns or rows at a time, tiles larger than the
     /// matrix.
@@ -27,29 +27,27 @@ final class TransposeTests: XCTestCase {
         }
     }
 
-    func testPermuteSwapsOuterAndInnerAxes() {
+    /// The source rows shared out over the rank's threads: the same matrix, whatever the split.
+    func testParallelTransposeOnSeveralThreads() {
         let saved = RankThreads.count
         defer { RankThreads.count = saved }
-        // Shapes that take each path: one outer index, one inner index, the general case, and (on 1 and 3
-        // threads) a general case large enough to be shared out over the threads by middle index.
-        for (outer, middle, inner, innerPad, outerPad, threads) in [
-            (1, 5, 7, 0, 0, 1), (1, 5, 7, 3, 0, 1), (6, 4, 1, 0, 0, 1), (6, 4, 1, 0, 2, 1), (3, 5, 40, 2, 1, 1),
-            (37, 3, 33, 0, 0, 1), (64, 37, 100, 2, 3, 1), (64, 37, 100, 2, 3, 3),
-        ] {
+        let rows = 721, columns = 300, sourceStride = 303, destinationStride = 725
+        let source = (0..<(rows * sourceStride)).map { Double($0) }
+        for threads in [1, 2, 3] {
             RankThreads.count = threads
-            let innerStride = inner + innerPad, outerStride = outer + outerPad
-            let source = (0..<(outer * middle * innerStride)).map { Float($0) }
-            var destination = [Float](repeating: -1, count: inner * middle * outerStride)
+            var destination = [Double](repeating: -1, count: columns * destinationStride)
             source.withUnsafeBufferPointer { s in
                 destination.withUnsafeMutableBufferPointer { d in
-                    permute(s.baseAddress!, outer: outer, middle: middle, inner: inner, innerStride: innerStride,
-                            into: d.baseAddress!, outerStride: outerStride)
+                    parallelTranspose(s.baseAddress!, rows: rows, columns: columns, sourceStride: sourceStride,
+                                      into: d.baseAddress!, destinationStride: destinationStride)
                 }
             }
-            for o in 0..<outer { for j in 0..<middle { for i in 0..<inner {
-                XCTAssertEqual(destination[(i * middle + j) * outerStride + o], source[(o * middle + j) * innerStride + i],
-                               "outer \(outer) middle \(middle) inner \(inner), \(threads) thread(s)")
-            } } }
+            var wrong = 0
+            for c in 0..<columns {
+                for r in 0..<rows where destination[c * destinationStride + r] != source[r * sourceStride + c] { wrong += 1 }
+                for r in rows..<destinationStride where destination[c * destinationStride + r] != -1 { wrong += 1 }
+            }
+            XCTAssertEqual(wrong, 0, "\(threads) thread(s)")
         }
     }
 }
