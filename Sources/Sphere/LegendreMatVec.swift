@@ -1,8 +1,8 @@
 /// The Legendre stage of a single field: matrix–vector products against the table, row by row from each
 /// row's first significant node.
 ///
-/// With one field the stage is a matrix–vector product over the whole table (374 MB at 721 × 1440 in
-/// Float): bound by memory bandwidth. A GEMM call per row block would pack (copy) the table first and
+/// With one field the stage is a matrix–vector product over the whole table (748 MB at 721 × 1440 in
+/// Double; a Float transform keeps no table and takes `LegendreRecurrence`): bound by memory bandwidth. A GEMM call per row block would pack (copy) the table first and
 /// so read it twice; these loops read it once, four rows at a time, with the real and imaginary parts of
 /// the field in separate planes so that every load is a full SIMD vector.
 

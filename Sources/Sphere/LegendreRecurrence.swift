@@ -49,14 +49,14 @@ func legendreAnalysisRecurrence<T: BinaryFloatingPoint>(
                 }
                 var i = 2
                 while i < count {
-                    let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
-                    let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
+                    let p = recurrenceStep(a: a[i], b: b[i], x: x0, previous: p0, current: p1)
+                    let q = recurrenceStep(a: a[i], b: b[i], x: x1, previous: q0, current: q1)
                     sums[2 * i] = sums[2 * i].addingProduct(p, er0).addingProduct(q, er1)
                     sums[2 * i + 1] = sums[2 * i + 1].addingProduct(p, ei0).addingProduct(q, ei1)
                     p0 = p1; q0 = q1; p1 = p; q1 = q
                     guard i + 1 < count else { break }
-                    let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
-                    let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
+                    let r = recurrenceStep(a: a[i + 1], b: b[i + 1], x: x0, previous: p0, current: p1)
+                    let s = recurrenceStep(a: a[i + 1], b: b[i + 1], x: x1, previous: q0, current: q1)
                     sums[2 * i + 2] = sums[2 * i + 2].addingProduct(r, or0).addingProduct(s, or1)
                     sums[2 * i + 3] = sums[2 * i + 3].addingProduct(r, oi0).addingProduct(s, oi1)
                     p0 = p1; q0 = q1; p1 = r; q1 = s
@@ -109,14 +109,14 @@ func legendreSynthesisRecurrence<T: BinaryFloatingPoint>(
                 }
                 var i = 2
                 while i < count {
-                    let p = (-b[i] * p0).addingProduct(a[i] * x0, p1)
-                    let q = (-b[i] * q0).addingProduct(a[i] * x1, q1)
+                    let p = recurrenceStep(a: a[i], b: b[i], x: x0, previous: p0, current: p1)
+                    let q = recurrenceStep(a: a[i], b: b[i], x: x1, previous: q0, current: q1)
                     er0 = er0.addingProduct(p, re[i]); er1 = er1.addingProduct(q, re[i])
                     ei0 = ei0.addingProduct(p, im[i]); ei1 = ei1.addingProduct(q, im[i])
                     p0 = p1; q0 = q1; p1 = p; q1 = q
                     guard i + 1 < count else { break }
-                    let r = (-b[i + 1] * p0).addingProduct(a[i + 1] * x0, p1)
-                    let s = (-b[i + 1] * q0).addingProduct(a[i + 1] * x1, q1)
+                    let r = recurrenceStep(a: a[i + 1], b: b[i + 1], x: x0, previous: p0, current: p1)
+                    let s = recurrenceStep(a: a[i + 1], b: b[i + 1], x: x1, previous: q0, current: q1)
                     or0 = or0.addingProduct(r, re[i + 1]); or1 = or1.addingProduct(s, re[i + 1])
                     oi0 = oi0.addingProduct(r, im[i + 1]); oi1 = oi1.addingProduct(s, im[i + 1])
                     p0 = p1; q0 = q1; p1 = r; q1 = s

@@ -27,6 +27,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
     let nhalf: Int
     /// Offset of `even(m)` in `values`; `odd(m)` follows right after it.
     let offsets: [Int]
+    /// Empty when the table was made to be regenerated from its seeds (`keepsValues: false`).
     let values: [T]
     /// For each row of `values` (`offset / nhalf`), the first node where the row is significant;
     /// `nhalf` for a row that is negligible everywhere.
@@ -58,9 +59,11 @@ struct LegendreTable<T: BinaryFloatingPoint> {
 
     /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
     /// - withSeeds: also collect `LegendreSeeds` from the same recurrence.
+    /// - keepsValues: false: drop `values` once the seeds are made, for a transform that regenerates its
+    ///   rows from them (`LegendreRows`); kept when the seeds fail their check.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>, withSeeds: Bool = false) {
+    init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>, withSeeds: Bool = false, keepsValues: Bool = true) {
         self.lmax = lmax
         self.mmax = mmax
         nhalf = cosTheta.count
@@ -79,7 +82,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
         let seedPairs = seeds?.pairs.baseAddress
         let seedStride = seeds?.stride ?? 0
         let segment = LegendreSeeds.segment
-        values = [T](unsafeUninitializedCapacity: total) { buffer, initialised in
+        var values = [T](unsafeUninitializedCapacity: total) { buffer, initialised in
             // Every entry is written below.
             let nodes = Array(cosTheta)
             // Recurrence coefficients depend on (l, m) only: computed per m, reused over nodes.
@@ -120,7 +123,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                             previous = current
                             current = value
                         } else {
-                            value = a[l] * x * current - b[l] * previous
+                            value = recurrenceStep(a: a[l], b: b[l], x: x, previous: previous, current: current)
                             previous = current
                             current = value
                         }
@@ -144,5 +147,10 @@ struct LegendreTable<T: BinaryFloatingPoint> {
             return Int(rows[parityOffset / nhalf + (l - m) / 2])
         }
         self.firstSignificantNode = firstSignificantNode
+        if self.seeds != nil && !keepsValues { values = [] }
+        self.values = values
     }
+
+    /// Whether the transforms regenerate rows from `seeds` (`LegendreRows`) instead of reading `values`.
+    var regeneratesRows: Bool { values.isEmpty && seeds != nil }
 }

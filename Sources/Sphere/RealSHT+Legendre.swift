@@ -25,6 +25,7 @@ enum ScratchSlot {
     static let latitudeRows = 6
     static let latitudeSpectra = 7
     static let widePlanes = 8
+    static let tableBlock = 9
 }
 
 /// The Legendre stages: per order m, fold north/south pairs into even and odd parts, then GEMMs against
@@ -94,11 +95,11 @@ extension RealSHT {
                 }
             } else if interleaved {
                 multiplyFolded(m: m, folded: order, rowStride: orders.count * columns, batch: batch,
-                               into: degrees + m * degreeStride, degreeStride: degreeStride)
+                               into: degrees + m * degreeStride, degreeStride: degreeStride, arena: arena)
             } else {
                 fold(m: m, order: order, batch: batch, into: folded)
                 multiplyFolded(m: m, folded: folded, rowStride: columns, batch: batch,
-                               into: degrees + m * degreeStride, degreeStride: degreeStride)
+                               into: degrees + m * degreeStride, degreeStride: degreeStride, arena: arena)
             }
         }
     }
@@ -142,13 +143,8 @@ extension RealSHT {
                 synthesiseSingleField(m: m, coefficients: gathered, into: order, planes: parts, arena: arena)
                 return
             }
-            table.values.withUnsafeBufferPointer { t in
-                synthesiseParity(m: m, odd: false, table: t.baseAddress! + table.evenOffset(m), coefficients: degrees,
-                                 coefficientStride: 2 * degreeStride, columns: columns, into: parts, rowStride: rowStride)
-                synthesiseParity(m: m, odd: true, table: t.baseAddress! + table.oddOffset(m),
-                                 coefficients: degrees + degreeStride, coefficientStride: 2 * degreeStride,
-                                 columns: columns, into: parts + nhalf * rowStride, rowStride: rowStride)
-            }
+            synthesise(m: m, coefficients: degrees, degreeStride: degreeStride, columns: columns, into: parts,
+                       rowStride: rowStride, arena: arena)
             if interleaved { return }
             // Unfold: north = even + odd, south = even − odd.
             for k in 0..<nhalf {
@@ -164,31 +160,62 @@ extension RealSHT {
         }
     }
 
-    /// `parts[k · rowStride + ·] = Σ_r table[r][k] · coefficients[r][·]` for one parity of order m, block by block from
-    /// each block's first significant node. The block reaching furthest poleward runs first and sets the
-    /// rows it covers; the rows poleward of every block are zero; the other blocks add to the rows they need.
+    /// Calls `body(odd, row, count, node, rows, lda)` for order m's blocks of at most `maxRows` rows, both
+    /// parities of a block of degrees in turn (`row` counts within the parity): `node` is the first node any
+    /// of the block's rows needs (`nhalf` for a block negligible everywhere), `rows` the block's first row at
+    /// node 0, rows `lda` apart — in the stored table, or regenerated from the restart pairs into the arena
+    /// (`LegendreRows`) when the transform keeps no table. `maxRows` is a multiple of 16 or `.max`, so that
+    /// a block of degrees starts a restart segment.
     @inline(__always)
-    private func synthesiseParity(m: Int, odd: Bool, table rowsOfTable: UnsafePointer<T>,
-                                  coefficients: UnsafePointer<T>, coefficientStride: Int, columns: Int,
-                                  into parts: UnsafeMutablePointer<T>, rowStride: Int) {
-        var widest = (row: -1, count: 0, node: nhalf)
-        let columnsPerField = 2
-        let maxRows = synthesisBlockRows(batch: columns / columnsPerField)
-        table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
-            if node < widest.node { widest = (row, count, node) }
+    func forEachTableBlock(m: Int, maxRows: Int, arena: ScratchArena,
+                           _ body: (_ odd: Bool, _ row: Int, _ count: Int, _ node: Int, _ rows: UnsafePointer<T>,
+                                    _ lda: Int) -> Void) {
+        let evenCount = table.evenCount(m), oddCount = table.oddCount(m)   // oddCount ≤ evenCount
+        guard evenCount > 0 else { return }
+        let blockRows = min(maxRows, evenCount)
+        let evenBase = table.evenOffset(m) / nhalf, oddBase = table.oddOffset(m) / nhalf
+        @inline(__always) func firstNode(_ base: Int, _ rows: Range<Int>) -> Int {
+            Int(table.firstSignificantNode[(base + rows.lowerBound)..<(base + rows.upperBound)].min() ?? Int32(nhalf))
         }
-        for k in 0..<widest.node { (parts + k * rowStride).update(repeating: 0, count: columns) }
-        guard widest.row >= 0 else { return }
-        gemm(.transpose, .none, m: nhalf - widest.node, n: columns, k: widest.count,
-             a: rowsOfTable + widest.row * nhalf + widest.node, lda: nhalf,
-             b: coefficients + widest.row * coefficientStride, ldb: coefficientStride,
-             c: parts + widest.node * rowStride, ldc: rowStride)
-        table.forEachBlock(m: m, odd: odd, maxRows: maxRows) { row, count, node in
-            guard row != widest.row else { return }
-            gemm(.transpose, .none, m: nhalf - node, n: columns, k: count,
-                 a: rowsOfTable + row * nhalf + node, lda: nhalf,
-                 b: coefficients + row * coefficientStride, ldb: coefficientStride,
-                 beta: 1, c: parts + node * rowStride, ldc: rowStride)
+        let seeds = table.regeneratesRows ? table.seeds : nil
+        let stride = seeds?.stride ?? nhalf
+        let block = seeds.map { arena.memory(ScratchSlot.tableBlock, count: 2 * blockRows * $0.stride, of: Float.self) }
+        table.values.withUnsafeBufferPointer { values in
+            for row in Swift.stride(from: 0, to: evenCount, by: blockRows) {
+                let evenRows = min(blockRows, evenCount - row), oddRows = max(0, min(blockRows, oddCount - row))
+                let evenNode = firstNode(evenBase, row..<(row + evenRows))
+                let oddNode = oddRows > 0 ? firstNode(oddBase, row..<(row + oddRows)) : nhalf
+                let even: UnsafePointer<T>, odd: UnsafePointer<T>
+                if let seeds, let block {
+                    if min(evenNode, oddNode) < nhalf {
+                        seeds.regenerateRows(m: m, degrees: (m + 2 * row)..<min(m + 2 * (row + blockRows), lmax),
+                                             fromNode: min(evenNode, oddNode), even: block,
+                                             odd: block + blockRows * stride, rowStride: stride)
+                    }
+                    let rows = UnsafeRawPointer(block).assumingMemoryBound(to: T.self)
+                    (even, odd) = (rows, rows + blockRows * stride)
+                } else {
+                    (even, odd) = (values.baseAddress! + (evenBase + row) * nhalf, values.baseAddress! + (oddBase + row) * nhalf)
+                }
+                body(false, row, evenRows, evenNode, even, stride)
+                if oddRows > 0 { body(true, row, oddRows, oddNode, odd, stride) }
+            }
+        }
+    }
+
+    /// Order m's even and odd parts from its coefficients: `parts[k · rowStride + ·] = Σ_r table[r][k] ·
+    /// coefficients[r][·]` per parity (even parts in the first `nhalf` rows, odd parts in the next), block by
+    /// block from each block's first significant node, every block adding to the zeroed parts.
+    /// - coefficients: degree l = m + i at `i · degreeStride`.
+    private func synthesise(m: Int, coefficients: UnsafePointer<T>, degreeStride: Int, columns: Int,
+                            into parts: UnsafeMutablePointer<T>, rowStride: Int, arena: ScratchArena) {
+        for row in 0..<(2 * nhalf) { (parts + row * rowStride).update(repeating: 0, count: columns) }
+        let maxRows = synthesisBlockRows(batch: columns / 2)
+        forEachTableBlock(m: m, maxRows: maxRows, arena: arena) { odd, row, count, node, rows, lda in
+            guard node < nhalf else { return }
+            gemm(.transpose, .none, m: nhalf - node, n: columns, k: count, a: rows + node, lda: lda,
+                 b: coefficients + (odd ? degreeStride : 0) + row * 2 * degreeStride, ldb: 2 * degreeStride,
+                 beta: 1, c: parts + ((odd ? nhalf : 0) + node) * rowStride, ldc: rowStride)
         }
     }
 
@@ -223,26 +250,17 @@ extension RealSHT {
     /// (row r of the even block is l = m + 2r, of the odd block l = m + 1 + 2r). Degrees no block reaches are
     /// zero.
     private func multiplyFolded(m: Int, folded: UnsafePointer<T>, rowStride: Int, batch: Int,
-                                into degrees: UnsafeMutablePointer<T>, degreeStride: Int) {
+                                into degrees: UnsafeMutablePointer<T>, degreeStride: Int, arena: ScratchArena) {
         let columns = 2 * batch
-        table.values.withUnsafeBufferPointer { t in
-            for odd in [false, true] {
-                let offset = odd ? table.oddOffset(m) : table.evenOffset(m)
-                let parity = folded + (odd ? nhalf * rowStride : 0)
-                let first = degrees + (odd ? degreeStride : 0)
-                var covered = 0
-                @inline(__always) func zero(_ rows: Range<Int>) {
-                    for r in rows { (first + 2 * r * degreeStride).update(repeating: 0, count: columns) }
-                }
-                table.forEachBlock(m: m, odd: odd, maxRows: analysisBlockRows(batch: batch)) { row, count, node in
-                    zero(covered..<row)   // blocks with no significant node
-                    gemm(m: count, n: columns, k: nhalf - node, a: t.baseAddress! + offset + row * nhalf + node,
-                         lda: nhalf, b: parity + node * rowStride, ldb: rowStride,
-                         c: first + 2 * row * degreeStride, ldc: 2 * degreeStride)
-                    covered = row + count
-                }
-                zero(covered..<(odd ? table.oddCount(m) : table.evenCount(m)))
+        forEachTableBlock(m: m, maxRows: analysisBlockRows(batch: batch), arena: arena) { odd, row, count, node, rows, lda in
+            let first = degrees + (odd ? degreeStride : 0) + 2 * row * degreeStride
+            guard node < nhalf else {   // negligible everywhere
+                for r in 0..<count { (first + 2 * r * degreeStride).update(repeating: 0, count: columns) }
+                return
             }
+            gemm(m: count, n: columns, k: nhalf - node, a: rows + node, lda: lda,
+                 b: folded + ((odd ? nhalf : 0) + node) * rowStride, ldb: rowStride,
+                 c: first, ldc: 2 * degreeStride)
         }
     }
 

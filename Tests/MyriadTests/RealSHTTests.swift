@@ -312,6 +312,50 @@ final class RealSHTTests: XCTestCase {
         }
     }
 
+    /// The rows the batch GEMMs regenerate from the restart pairs are the table's, bit for bit: the batch
+    /// path, the distributed transform and the plain path all give the numbers of the table they no
+    /// longer keep. Blocks of 64 rows and whole orders, at the 0.25° truncation and at degree 1440 (nodes from
+    /// the pole, where high orders underflow, to the equator).
+    func testRegeneratedRowsAreTheTableBitForBit() {
+        let cases: [(nlat: Int, lmax: Int, nodes: [Int])] = [
+            (721, 720, Array(0..<361)),
+            (1441, 1441, [0, 1, 2, 5, 20, 100, 300, 500, 700, 719, 720]),
+        ]
+        for (nlat, lmax, nodes) in cases {
+            let q = Quadrature(grid: .equiangular, nlat: nlat)
+            let table = LegendreTable<Float>(lmax: lmax, mmax: lmax, cosTheta: ArraySlice(nodes.map { q.cosTheta[$0] }),
+                                             withSeeds: true)
+            guard let seeds = table.seeds else { return XCTFail("restart pairs at lmax \(lmax)") }
+            let nhalf = table.nhalf, stride = seeds.stride
+            for m in [0, 1, 2, 37, 250, lmax / 2 + 1, lmax - 33, lmax - 2, lmax - 1] {
+                let evenCount = table.evenCount(m), oddCount = table.oddCount(m)
+                for blockRows in [64, evenCount] {
+                    var mismatches = 0, compared = 0
+                    var block = [Float](repeating: .nan, count: 2 * blockRows * stride)
+                    for row in Swift.stride(from: 0, to: evenCount, by: blockRows) {
+                        let fromNode = (row * 7 + m) % nhalf   // also from a node inside the grid
+                        block.withUnsafeMutableBufferPointer { b in
+                            seeds.regenerateRows(m: m, degrees: (m + 2 * row)..<min(m + 2 * (row + blockRows), lmax),
+                                                 fromNode: fromNode, even: b.baseAddress!,
+                                                 odd: b.baseAddress! + blockRows * stride, rowStride: stride)
+                        }
+                        for (odd, count, offset) in [(false, evenCount, table.evenOffset(m)), (true, oddCount, table.oddOffset(m))] {
+                            for r in row..<min(row + blockRows, count) {
+                                for k in (fromNode / 8 * 8)..<nhalf {
+                                    let regenerated = block[(odd ? blockRows : 0) * stride + (r - row) * stride + k]
+                                    compared += 1
+                                    if regenerated.bitPattern != table.values[offset + r * nhalf + k].bitPattern { mismatches += 1 }
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(mismatches, 0, "nlat \(nlat), order \(m), blocks of \(blockRows) rows: \(mismatches) of \(compared) values differ")
+                    XCTAssertGreaterThan(compared, 0)
+                }
+            }
+        }
+    }
+
     func testBadTruncationsAreRefused() {
         XCTAssertThrowsError(try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64, lmax: 34)) { error in
             XCTAssertTrue("\(error)".contains("lmax 34 is outside 1 ... nlat = 33"), "\(error)")
