@@ -61,7 +61,8 @@ extension RealSHT {
     ///   output), or `[even | odd][nhalf][orders.count][batch]` weighted and folded (`foldedSpectra`).
     /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
     ///   `[lmax][coefficientOrders.count][batch]`; order m goes to index `m − coefficientOrders.lowerBound`.
-    ///   Orders outside `orders` are left as they are.
+    ///   Orders outside `orders` are left as they are. The degrees below m are zero in the order-major
+    ///   layout and left unset in the interleaved one (half of that array; its reader skips them).
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     func legendreAnalysis(spectrum: UnsafePointer<Complex<T>>, batch: Int, orders: Range<Int>,
@@ -80,8 +81,8 @@ extension RealSHT {
             @inline(__always) func zero(_ range: Range<Int>) {
                 for l in range { (degrees + l * degreeStride).update(repeating: 0, count: columns) }
             }
-            guard m < lmax else { return zero(0..<lmax) }
-            zero(0..<m)
+            guard m < lmax else { return interleaved ? () : zero(0..<lmax) }
+            if !interleaved { zero(0..<m) }
             let order = source + (m - orders.lowerBound) * (interleaved ? 1 : nlat) * columns
             let folded = arena.memory(ScratchSlot.parts, count: 2 * nhalf * columns, of: T.self)
             if batch == 1 {
@@ -107,7 +108,8 @@ extension RealSHT {
     /// The Legendre stage of the inverse transform for a subset of orders.
     ///
     /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
-    ///   `[lmax][coefficientOrders.count][batch]`; order m at index `m − coefficientOrders.lowerBound`.
+    ///   `[lmax][coefficientOrders.count][batch]`; order m at index `m − coefficientOrders.lowerBound`. Only
+    ///   the degrees l ≥ m are read.
     /// - spectrum: by `layout`, `[orders.count][nlat][batch]` (the imaginary part at m = 0 is kept; FFTW's c2r
     ///   ignores it), or `[even | odd][nhalf][orders.count][batch]`, the parts before the north/south unfold
     ///   (`fieldsFromParts` unfolds them).

@@ -146,7 +146,9 @@ final class RealSHTTests: XCTestCase {
                 let fields = AlignedBuffer<Float>(count: batch * nlat * nlon)
                 for i in 0..<fields.count { fields[i] = Float(generator.nextUnit() * 2 - 1) }
                 let fieldValues = Array(UnsafeBufferPointer(start: fields.pointer, count: fields.count))
-                let coefficients = sht.forward(fieldValues, batch: batch)
+                // Into an array of NaNs: the coefficients with m > l must be written as zeros.
+                var coefficients = [Complex<Float>](repeating: Complex(.nan, .nan), count: batch * lmax * mmax)
+                fieldValues.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
 
                 // The plain way, as `DistributedRealSHT` runs it on one rank.
                 let spectrum = AlignedBuffer<Complex<Float>>(count: batch * nlat * mlen)
@@ -166,7 +168,10 @@ final class RealSHTTests: XCTestCase {
                 } } }
                 XCTAssertTrue(coefficients == plain, "\(grid) \(nlat)×\(nlon), batch \(batch), \(threads) threads: forward")
 
-                let back = sht.inverse(coefficients, batch: batch)
+                // Coefficients with m > l are ignored (P̄_l^m = 0 there), whatever they hold.
+                var noisy = coefficients
+                for b in 0..<batch { for l in 0..<lmax { for m in (l + 1)..<max(l + 1, mmax) { noisy[(b * lmax + l) * mmax + m] = Complex(1e3, -1e3) } } }
+                let back = sht.inverse(noisy, batch: batch)
                 let byDegree = AlignedBuffer<Complex<Float>>(count: mmax * lmax * batch)
                 for b in 0..<batch { for l in 0..<lmax { for m in 0..<mmax {   // [batch][lmax][mmax] → [mmax][lmax][batch]
                     byDegree[(m * lmax + l) * batch + b] = coefficients[(b * lmax + l) * mmax + m]
