@@ -70,29 +70,12 @@ extension RealSHT {
                 if pairs == 2 { (rows + (n + i) * nlon).update(from: fields + (b * nlat + south) * nlon, count: nlon) }
             }
             fft.plan(rows: pairs * n).forward(rows, spectra)
-            // Fold in place, whole rows at a time: the northern rows become the even parts, the southern
-            // ones the odd parts; then each parity's [n][mmax] turns into runs of n fields per order.
-            let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
-            let count = 2 * n * mlen
-            if pairs == 2 {
-                for j in 0..<count {
-                    let north = values[j], south = values[count + j]
-                    values[j] = w * (north + south)
-                    values[count + j] = w * (north - south)
-                }
-            } else {
-                for j in 0..<count { values[j] = w * values[j] }
-            }
-            let even = folded + k * mmax * batch + chunk.lowerBound
-            let odd = folded + (nhalf + k) * mmax * batch + chunk.lowerBound
-            transpose(spectra, rows: n, columns: mmax, sourceStride: mlen, into: even, destinationStride: batch,
-                      tile: (rows: n, columns: 1))
-            if pairs == 2 {
-                transpose(spectra + n * mlen, rows: n, columns: mmax, sourceStride: mlen, into: odd,
-                          destinationStride: batch, tile: (rows: n, columns: 1))
-            } else {
-                for m in 0..<mmax { (odd + m * batch).update(repeating: .zero, count: n) }
-            }
+            // Fold and turn into runs of n fields per order: the northern rows give the even parts, the
+            // southern ones the odd parts.
+            foldAndTurn(north: spectra, south: pairs == 2 ? UnsafePointer(spectra + n * mlen) : nil, rowStride: mlen,
+                        fields: n, orders: mmax, weight: w,
+                        even: folded + k * mmax * batch + chunk.lowerBound,
+                        odd: folded + (nhalf + k) * mmax * batch + chunk.lowerBound, stride: batch)
         }
     }
 
@@ -105,28 +88,11 @@ extension RealSHT {
         forEachLatitudePair(batch: batch, arena: arena) { k, pairs, chunk, rows, spectra in
             let south = nlat - 1 - k
             let n = chunk.count
-            // Each parity's runs of n fields per order into [n][mlen] rows (even parts in the northern
-            // rows, odd parts in the southern ones), then unfold in place, whole rows at a time.
-            let even = parts + k * mmax * batch + chunk.lowerBound
-            let odd = parts + (nhalf + k) * mmax * batch + chunk.lowerBound
-            transpose(even, rows: mmax, columns: n, sourceStride: batch, into: spectra, destinationStride: mlen,
-                      tile: (rows: 1, columns: n))
-            transpose(odd, rows: mmax, columns: n, sourceStride: batch, into: spectra + n * mlen,
-                      destinationStride: mlen, tile: (rows: 1, columns: n))
-            let values = UnsafeMutableRawPointer(spectra).assumingMemoryBound(to: T.self)
-            let count = 2 * n * mlen
-            for row in 0..<n {   // orders past mmax are not set yet: only the first 2·mmax values of a row
-                let north = values + 2 * row * mlen, south = values + count + 2 * row * mlen
-                if pairs == 2 {
-                    for j in 0..<(2 * mmax) {
-                        let e = north[j], o = south[j]
-                        north[j] = e + o
-                        south[j] = e - o
-                    }
-                } else {
-                    for j in 0..<(2 * mmax) { north[j] = north[j] + south[j] }
-                }
-            }
+            // Each parity's runs of n fields per order, unfolded into [n][mlen] rows (northern rows first).
+            turnAndUnfold(even: parts + k * mmax * batch + chunk.lowerBound,
+                          odd: parts + (nhalf + k) * mmax * batch + chunk.lowerBound, stride: batch,
+                          fields: n, orders: mmax, north: spectra, south: pairs == 2 ? spectra + n * mlen : nil,
+                          rowStride: mlen)
             if mmax < mlen {
                 for row in 0..<(pairs * n) { (spectra + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
             }

@@ -2,6 +2,8 @@
 // repeated runs. Prints one CSV row per measurement; bench/sht/compare.py runs it beside the references.
 //
 // usage: sht-benchmark GRID NLAT NLON LMAX BATCH THREADS REPEATS
+// MYRIAD_BENCH_ONLY=forward|inverse times one direction only (for profiling one with perf); the other's
+// column is then 0.
 import ComplexModule
 import Foundation
 import Kernels
@@ -56,15 +58,16 @@ let planning = seconds {
     fields.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
     coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
 }
+let only = ProcessInfo.processInfo.environment["MYRIAD_BENCH_ONLY"] ?? ""
 var forwardTimes = [Double]()
 var inverseTimes = [Double]()
 for _ in 0..<repeats {
-    forwardTimes.append(seconds {
+    if only != "inverse" { forwardTimes.append(seconds {
         fields.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
-    })
-    inverseTimes.append(seconds {
+    }) }
+    if only != "forward" { inverseTimes.append(seconds {
         coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
-    })
+    }) }
 }
 print("library,grid,nlat,nlon,lmax,batch,threads,setup_s,forward_s,inverse_s")
-print("myriad,\(grid),\(nlat),\(nlon),\(lmax),\(batch),\(threads),\(setup + planning),\(median(forwardTimes)),\(median(inverseTimes))")
+print("myriad,\(grid),\(nlat),\(nlon),\(lmax),\(batch),\(threads),\(setup + planning),\(forwardTimes.isEmpty ? 0 : median(forwardTimes)),\(inverseTimes.isEmpty ? 0 : median(inverseTimes))")
