@@ -59,8 +59,9 @@ struct LegendreTable<T: BinaryFloatingPoint> {
 
     /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
     /// - withSeeds: also collect `LegendreSeeds` from the same recurrence.
-    /// - keepsValues: false: drop `values` once the seeds are made, for a transform that regenerates its
-    ///   rows from them (`LegendreRows`); kept when the seeds fail their check.
+    /// - keepsValues: false (with seeds): do not store `values`, for a transform that regenerates its rows
+    ///   from the seeds (`LegendreRows`). Should the seeds fail their check, the table has neither
+    ///   (`forTransform` then makes it again with values).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     init(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>, withSeeds: Bool = false, keepsValues: Bool = true) {
@@ -82,7 +83,8 @@ struct LegendreTable<T: BinaryFloatingPoint> {
         let seedPairs = seeds?.pairs.baseAddress
         let seedStride = seeds?.stride ?? 0
         let segment = LegendreSeeds.segment
-        var values = [T](unsafeUninitializedCapacity: total) { buffer, initialised in
+        let stores = keepsValues || !withSeeds
+        let values = [T](unsafeUninitializedCapacity: stores ? total : 0) { buffer, initialised in
             // Every entry is written below.
             let nodes = Array(cosTheta)
             // Recurrence coefficients depend on (l, m) only: computed per m, reused over nodes.
@@ -129,7 +131,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                         }
                         let stored = abs(value) < tiny ? 0 : phase * value
                         let tableRow = ((l - m) % 2 == 0 ? even : odd) / nhalf + (l - m) / 2
-                        buffer[tableRow * nhalf + k] = T(stored)
+                        if stores { buffer[tableRow * nhalf + k] = T(stored) }
                         if let seedPairs, (l - m) % segment < 2 {   // l0 = m + segment · j and l0 + 1
                             seedPairs[seedOffset + (2 * ((l - m) / segment) + (l - m) % segment) * seedStride + k] = phase * value
                         }
@@ -139,7 +141,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
                     }
                 }
             }
-            initialised = total
+            initialised = stores ? total : 0
         }
         let rows = firstSignificantNode
         self.seeds = seeds?.build { m, l in
@@ -147,8 +149,16 @@ struct LegendreTable<T: BinaryFloatingPoint> {
             return Int(rows[parityOffset / nhalf + (l - m) / 2])
         }
         self.firstSignificantNode = firstSignificantNode
-        if self.seeds != nil && !keepsValues { values = [] }
         self.values = values
+    }
+
+    /// The table of a transform: in Float only the restart pairs (the rows are regenerated from them,
+    /// `LegendreRows`; one field runs the recurrence inside its sums), unless they fail their check; in
+    /// Double the stored values.
+    static func forTransform(lmax: Int, mmax: Int, cosTheta: ArraySlice<Double>) -> LegendreTable {
+        guard T.self == Float.self else { return LegendreTable(lmax: lmax, mmax: mmax, cosTheta: cosTheta) }
+        let seeded = LegendreTable(lmax: lmax, mmax: mmax, cosTheta: cosTheta, withSeeds: true, keepsValues: false)
+        return seeded.seeds != nil ? seeded : LegendreTable(lmax: lmax, mmax: mmax, cosTheta: cosTheta)
     }
 
     /// Whether the transforms regenerate rows from `seeds` (`LegendreRows`) instead of reading `values`.

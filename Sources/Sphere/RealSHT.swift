@@ -53,8 +53,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         quadrature = Quadrature(grid: grid, nlat: nlat)
         fft = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
-        table = LegendreTable<T>(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf],
-                                 withSeeds: T.self == Float.self, keepsValues: T.self != Float.self)
+        table = LegendreTable<T>.forTransform(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf])
         let scale = 2 * Double.pi / Double(nlon)
         let weights = quadrature.weights
         scaledWeights = (0..<nhalf).map { T(weights[$0] * scale) }
