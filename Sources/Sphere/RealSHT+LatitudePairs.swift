@@ -9,7 +9,7 @@ import Kernels
 /// times; the permutes alone were a quarter of a batch-64 transform (perf, two threads). Here a pair's rows
 /// of a few fields are copied into a small buffer, transformed there, and folded (`even = w(N + S)`,
 /// `odd = w(N − S)`) into `[even | odd][nhalf][m][batch]` while still in cache (a pair's orders are one run of
-/// memory); the inverse mirrors it. The
+/// memory), in 4 × 4 SIMD tiles (`foldAndTurn`); the inverse mirrors it (`turnAndUnfold`). The
 /// arithmetic is that of the plain way: FFTW gives every row of a call of two rows or more the same numbers
 /// (`FFTPlanCache`), and the fold is the same expression, so the results are bitwise those of the
 /// distributed transform, which still takes the plain way.
