@@ -40,23 +40,6 @@ struct LegendreTable<T: BinaryFloatingPoint> {
     func evenOffset(_ m: Int) -> Int { offsets[m] }
     func oddOffset(_ m: Int) -> Int { offsets[m] + evenCount(m) * nhalf }
 
-    /// Calls `body(firstRow, rowCount, firstNode)` for consecutive blocks of at most `maxRows` rows of one
-    /// parity of order m (`firstRow` counts within that parity), with the first node any row of the block
-    /// needs. Blocks that are negligible everywhere are skipped.
-    @inline(__always)
-    func forEachBlock(m: Int, odd: Bool, maxRows: Int, _ body: (_ firstRow: Int, _ rowCount: Int, _ firstNode: Int) -> Void) {
-        let count = odd ? oddCount(m) : evenCount(m)
-        let base = (odd ? oddOffset(m) : evenOffset(m)) / max(nhalf, 1)
-        var row = 0
-        while row < count {
-            let rows = min(maxRows, count - row)
-            var first = Int32(nhalf)
-            for r in row..<(row + rows) { first = min(first, firstSignificantNode[base + r]) }
-            if Int(first) < nhalf { body(row, rows, Int(first)) }
-            row += rows
-        }
-    }
-
     /// - cosTheta: the northern nodes `[nhalf]` (cos θ ≥ 0), north → south.
     /// - withSeeds: also collect `LegendreSeeds` from the same recurrence.
     /// - keepsValues: false (with seeds): do not store `values`, for a transform that regenerates its rows
