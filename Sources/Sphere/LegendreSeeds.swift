@@ -1,5 +1,5 @@
 /// Restart values for computing `P̄_l^m` on the fly, so that a single field's Legendre stage need not read
-/// the whole table.
+/// the whole table, and a Float transform need not keep it (a batch regenerates its rows, `LegendreRows`).
 ///
 /// One field's transform multiplies every table entry by one value: it streams the table (280 MB at 721 ×
 /// 1440 in Float, after the polar cut-off) at memory speed — 23 ms on one core here when the machine is

@@ -68,7 +68,7 @@ struct LegendreTable<T: BinaryFloatingPoint> {
         let segment = LegendreSeeds.segment
         let stores = keepsValues || !withSeeds
         let values = [T](unsafeUninitializedCapacity: stores ? total : 0) { buffer, initialised in
-            // Every entry is written below.
+            // Every entry is written below (when the table stores them).
             let nodes = Array(cosTheta)
             // Recurrence coefficients depend on (l, m) only: computed per m, reused over nodes.
             var a = [Double](repeating: 0, count: lmax + 1)
