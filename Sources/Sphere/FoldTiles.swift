@@ -23,17 +23,12 @@ func foldAndTurn<T: SHTScalar>(north: UnsafePointer<Complex<T>>, south: UnsafePo
     typealias V = SIMD8<T>   // four complex values
     let n = UnsafeRawPointer(north), s = south.map(UnsafeRawPointer.init)
     let e = UnsafeMutableRawPointer(even), o = UnsafeMutableRawPointer(odd)
-    let size = MemoryLayout<Complex<T>>.stride
     let fullFields = fields / 4 * 4, fullOrders = orders / 4 * 4
     @inline(__always) func load(_ base: UnsafeRawPointer, _ i: Int, _ m: Int) -> V {
-        base.loadUnaligned(fromByteOffset: (i &* rowStride &+ m) &* size, as: V.self)
+        loadTileRow(base, row: i, column: m, stride: rowStride)
     }
     @inline(__always) func store(_ r0: V, _ r1: V, _ r2: V, _ r3: V, to base: UnsafeMutableRawPointer, _ i: Int, _ m: Int) {
-        let t = turned(r0, r1, r2, r3)
-        base.storeBytes(of: t.0, toByteOffset: (m &* stride &+ i) &* size, as: V.self)
-        base.storeBytes(of: t.1, toByteOffset: ((m &+ 1) &* stride &+ i) &* size, as: V.self)
-        base.storeBytes(of: t.2, toByteOffset: ((m &+ 2) &* stride &+ i) &* size, as: V.self)
-        base.storeBytes(of: t.3, toByteOffset: ((m &+ 3) &* stride &+ i) &* size, as: V.self)
+        storeTurned(r0, r1, r2, r3, to: base, row: m, column: i, stride: stride)
     }
     var i = 0
     while i < fullFields {
@@ -78,17 +73,12 @@ func turnAndUnfold<T: SHTScalar>(even: UnsafePointer<Complex<T>>, odd: UnsafePoi
     typealias V = SIMD8<T>
     let e = UnsafeRawPointer(even), o = UnsafeRawPointer(odd)
     let n = UnsafeMutableRawPointer(north), s = south.map(UnsafeMutableRawPointer.init)
-    let size = MemoryLayout<Complex<T>>.stride
     let fullFields = fields / 4 * 4, fullOrders = orders / 4 * 4
     @inline(__always) func load(_ base: UnsafeRawPointer, _ m: Int, _ i: Int) -> V {
-        base.loadUnaligned(fromByteOffset: (m &* stride &+ i) &* size, as: V.self)
+        loadTileRow(base, row: m, column: i, stride: stride)
     }
     @inline(__always) func store(_ r0: V, _ r1: V, _ r2: V, _ r3: V, to base: UnsafeMutableRawPointer, _ m: Int, _ i: Int) {
-        let t = turned(r0, r1, r2, r3)
-        base.storeBytes(of: t.0, toByteOffset: (i &* rowStride &+ m) &* size, as: V.self)
-        base.storeBytes(of: t.1, toByteOffset: ((i &+ 1) &* rowStride &+ m) &* size, as: V.self)
-        base.storeBytes(of: t.2, toByteOffset: ((i &+ 2) &* rowStride &+ m) &* size, as: V.self)
-        base.storeBytes(of: t.3, toByteOffset: ((i &+ 3) &* rowStride &+ m) &* size, as: V.self)
+        storeTurned(r0, r1, r2, r3, to: base, row: i, column: m, stride: rowStride)
     }
     var m = 0
     while m < fullOrders {
@@ -109,6 +99,25 @@ func turnAndUnfold<T: SHTScalar>(even: UnsafePointer<Complex<T>>, odd: UnsafePoi
     }
     for m in 0..<fullOrders { for i in fullFields..<fields { single(m, i) } }
     for m in fullOrders..<orders { for i in 0..<fields { single(m, i) } }
+}
+
+/// Four complex values from `column` of `row` of a `[rows][stride]` complex array.
+@inline(__always)
+private func loadTileRow<T: SHTScalar>(_ base: UnsafeRawPointer, row: Int, column: Int, stride: Int) -> SIMD8<T> {
+    base.loadUnaligned(fromByteOffset: (row &* stride &+ column) &* MemoryLayout<Complex<T>>.stride, as: SIMD8<T>.self)
+}
+
+/// The tile of rows `r0 … r3` turned (`turned`) and stored as rows `row … row + 3` from `column` of a
+/// `[rows][stride]` complex array.
+@inline(__always)
+private func storeTurned<T: SHTScalar>(_ r0: SIMD8<T>, _ r1: SIMD8<T>, _ r2: SIMD8<T>, _ r3: SIMD8<T>,
+                                       to base: UnsafeMutableRawPointer, row: Int, column: Int, stride: Int) {
+    let size = MemoryLayout<Complex<T>>.stride
+    let t = turned(r0, r1, r2, r3)
+    base.storeBytes(of: t.0, toByteOffset: (row &* stride &+ column) &* size, as: SIMD8<T>.self)
+    base.storeBytes(of: t.1, toByteOffset: ((row &+ 1) &* stride &+ column) &* size, as: SIMD8<T>.self)
+    base.storeBytes(of: t.2, toByteOffset: ((row &+ 2) &* stride &+ column) &* size, as: SIMD8<T>.self)
+    base.storeBytes(of: t.3, toByteOffset: ((row &+ 3) &* stride &+ column) &* size, as: SIMD8<T>.self)
 }
 
 /// A 4 × 4 tile of complex values turned: row j of the result is element j of each of the four rows.
