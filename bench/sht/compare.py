@@ -2,7 +2,7 @@
 """Myriad's SHT beside shtns, ducc0 and torch-harmonics (CPU), in one run, on the same cores.
 
 Forward and inverse real SHT of `batch` float32 fields on the equiangular grid (both poles),
-lmax = mmax = nlat // 2 (720 at 721 x 1440), orthonormal with Condon-Shortley phase in every library.
+lmax = mmax = nlat - 1 (720 at 721 x 1440), orthonormal with Condon-Shortley phase in every library.
 Each timing is the median of REPEATS runs after one warm-up; plan/table construction is reported
 separately. Prints a Markdown table with seconds per field and the ratio Myriad / fastest of
 shtns and ducc0.
@@ -106,7 +106,7 @@ def main():
     print("|---|---|---|---|---|---|---|")
     for size in args.sizes:
         nlat, nlon = map(int, size.split("x"))
-        lmax = nlat // 2
+        lmax = nlat - 1
         for batch in args.batches:
             for threads in args.threads:
                 results = {}
