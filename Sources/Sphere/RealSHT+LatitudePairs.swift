@@ -6,27 +6,49 @@ import Kernels
 ///
 /// The plain way — FFT every row into a `[batch][nlat][mlen]` spectrum, permute it to `[m][nlat][batch]`,
 /// then fold north/south pairs per order — streams the 250 MB spectrum of a 0.25° batch through memory three
-/// times; the permutes alone were a quarter of a batch-64 transform (perf, two threads). Here eight fields'
-/// rows of a latitude are read straight from the fields into the lanes of the longitude FFT (`LaneRealFFT`),
-/// and their spectra, fields side by side in the lanes, are folded (`even = w(N + S)`, `odd = w(N − S)`) into
-/// `[even | odd][nhalf][m][batch]` while still in cache (`foldLanes`); the inverse mirrors it
-/// (`unfoldLanes`). The arithmetic is that of the plain way: a row's FFT does not depend on the rows beside
-/// it, and the fold is the same expression, so the results are bitwise those of the distributed transform,
-/// which still takes the plain way.
+/// times; the permutes alone were a quarter of a batch-64 transform (perf, two threads). Here a pair's rows
+/// of a few fields are copied into a small buffer, transformed there, and folded (`even = w(N + S)`,
+/// `odd = w(N − S)`) into `[even | odd][nhalf][m][batch]` while still in cache (a pair's orders are one run of
+/// memory), in 4 × 4 SIMD tiles (`foldAndTurn`); the inverse mirrors it (`turnAndUnfold`). The
+/// arithmetic is that of the plain way: FFTW gives every row of a call of two rows or more the same numbers
+/// (`FFTPlanCache`), and the fold is the same expression, so the results are bitwise those of the
+/// distributed transform, which still takes the plain way.
 extension RealSHT {
-    /// `body(k, south, north, southLanes, workspace)` for the northern latitudes `k < nhalf` (`south` the
-    /// southern partner `nlat − 1 − k`, nil for the equator of an odd grid), with the thread's spectrum lanes
-    /// for eight fields of each and the FFT's work space. Latitudes are shared out round-robin over the rank's
+    /// Fields per FFT call. With 64 (a whole pass at 0.25°) an order's values of a pair are one run of 512
+    /// bytes in the folded array, read or written in one go: a third of the time in the unfold that 16 fields
+    /// (128-byte runs, a pair's rows and spectra in L2) took, perf, batch 64 at 721 × 1440. The pair's
+    /// buffers (1.5 MB) live in L3.
+    static var fieldsPerChunk: Int { 64 }
+
+    /// Consecutive pieces of `0 ..< batch` of at most `fieldsPerChunk` fields, none a lone field (FFTW rounds
+    /// a lone row differently from a batch: the last field joins the piece before it). `batch ≥ 2`.
+    func fieldChunks(_ batch: Int) -> [Range<Int>] {
+        let size = Self.fieldsPerChunk
+        var chunks = stride(from: 0, to: batch, by: size).map { $0..<min($0 + size, batch) }
+        if chunks.count > 1, chunks[chunks.count - 1].count == 1 {
+            chunks[chunks.count - 2] = chunks[chunks.count - 2].lowerBound..<batch
+            chunks.removeLast()
+        }
+        return chunks
+    }
+
+    /// `body(k, pairs, chunk, rows, spectra)` for the northern latitudes `k < nhalf` (`pairs` = 2 with the
+    /// southern partner `nlat − 1 − k`, 1 for the equator of an odd grid) and each chunk of fields
+    /// (`fieldChunks`), with the thread's buffers for the chunk's rows `[pairs · n][nlon]` and spectra
+    /// `[pairs · n][nlon/2 + 1]`, northern rows first. Latitudes are shared out round-robin over the rank's
     /// threads, each thread with its own scratch arena.
-    private func forEachLatitudePair(arena: ScratchArena,
-                                     _ body: (_ k: Int, _ south: Int?, _ north: SpectrumLanes<T>, _ southLanes: SpectrumLanes<T>,
-                                              _ workspace: UnsafeMutablePointer<SIMD8<T>>) -> Void) {
-        let nlat = self.nlat, nhalf = self.nhalf
-        let mlen = fft.spectrumLength, workspaceCount = fft.lanes.workspaceCount
+    private func forEachLatitudePair(batch: Int, arena: ScratchArena,
+                                     _ body: (_ k: Int, _ pairs: Int, _ chunk: Range<Int>, _ rows: UnsafeMutablePointer<T>,
+                                              _ spectra: UnsafeMutablePointer<Complex<T>>) -> Void) {
+        let chunks = fieldChunks(batch)
+        let largest = chunks.map(\.count).max() ?? 0
+        let nlon = self.nlon, nlat = self.nlat, nhalf = self.nhalf
         func run(_ latitudes: StrideTo<Int>, _ arena: ScratchArena) {
-            let lanes = arena.memory(ScratchSlot.spectrumLanes, count: 4 * mlen + workspaceCount, of: SIMD8<T>.self)
-            let north = SpectrumLanes(re: lanes, im: lanes + mlen), south = SpectrumLanes(re: lanes + 2 * mlen, im: lanes + 3 * mlen)
-            for k in latitudes { body(k, nlat - 1 - k == k ? nil : nlat - 1 - k, north, south, lanes + 4 * mlen) }
+            let rows = arena.memory(ScratchSlot.latitudeRows, count: 2 * largest * nlon, of: T.self)
+            let spectra = arena.memory(ScratchSlot.latitudeSpectra, count: 2 * largest * (nlon / 2 + 1), of: Complex<T>.self)
+            for k in latitudes {
+                for chunk in chunks { body(k, nlat - 1 - k == k ? 1 : 2, chunk, rows, spectra) }
+            }
         }
         shareOut(nhalf) { part, parts in
             let mine = stride(from: part, to: nhalf, by: parts)
@@ -38,20 +60,22 @@ extension RealSHT {
     /// `folded` `[even | odd][nhalf][mmax][batch]` (the input of `legendreAnalysis` in the interleaved layout).
     func foldedSpectra(_ fields: UnsafePointer<T>, batch: Int, into folded: UnsafeMutablePointer<Complex<T>>,
                        arena: ScratchArena) {
-        let plane = nlat * nlon, lanes = fft.lanes
-        forEachLatitudePair(arena: arena) { k, south, northLanes, southLanes, workspace in
-            for first in stride(from: 0, to: batch, by: 8) {
-                let count = min(8, batch - first)
-                lanes.forward(rows: fields + (first * nlat + k) * nlon, rowStride: plane, count: count,
-                              re: northLanes.re, im: northLanes.im, workspace: workspace)
-                if let south {
-                    lanes.forward(rows: fields + (first * nlat + south) * nlon, rowStride: plane, count: count,
-                                  re: southLanes.re, im: southLanes.im, workspace: workspace)
-                }
-                foldLanes(north: northLanes, south: south == nil ? nil : southLanes, fields: count, orders: mmax,
-                          weight: scaledWeights[k], even: folded + k * mmax * batch + first,
-                          odd: folded + (nhalf + k) * mmax * batch + first, stride: batch)
+        let mlen = nlon / 2 + 1
+        forEachLatitudePair(batch: batch, arena: arena) { k, pairs, chunk, rows, spectra in
+            let south = nlat - 1 - k
+            let w = scaledWeights[k]
+            let n = chunk.count
+            for (i, b) in chunk.enumerated() {
+                (rows + i * nlon).update(from: fields + (b * nlat + k) * nlon, count: nlon)
+                if pairs == 2 { (rows + (n + i) * nlon).update(from: fields + (b * nlat + south) * nlon, count: nlon) }
             }
+            fft.plan(rows: pairs * n).forward(rows, spectra)
+            // Fold and turn into runs of n fields per order: the northern rows give the even parts, the
+            // southern ones the odd parts.
+            foldAndTurn(north: spectra, south: pairs == 2 ? UnsafePointer(spectra + n * mlen) : nil, rowStride: mlen,
+                        fields: n, orders: mmax, weight: w,
+                        even: folded + k * mmax * batch + chunk.lowerBound,
+                        odd: folded + (nhalf + k) * mmax * batch + chunk.lowerBound, stride: batch)
         }
     }
 
@@ -60,19 +84,22 @@ extension RealSHT {
     /// zero above mmax, and transformed back into `fields` `[batch][nlat][nlon]`. `batch ≥ 2`.
     func fieldsFromParts(_ parts: UnsafePointer<Complex<T>>, batch: Int, into fields: UnsafeMutablePointer<T>,
                          arena: ScratchArena) {
-        let plane = nlat * nlon, lanes = fft.lanes, mlen = fft.spectrumLength
-        forEachLatitudePair(arena: arena) { k, south, northLanes, southLanes, workspace in
-            for first in stride(from: 0, to: batch, by: 8) {
-                let count = min(8, batch - first)
-                unfoldLanes(even: parts + k * mmax * batch + first, odd: parts + (nhalf + k) * mmax * batch + first,
-                            stride: batch, fields: count, orders: mmax, spectrumLength: mlen, north: northLanes,
-                            south: south == nil ? nil : southLanes)
-                lanes.inverse(re: northLanes.re, im: northLanes.im, rows: fields + (first * nlat + k) * nlon,
-                              rowStride: plane, count: count, workspace: workspace)
-                if let south {
-                    lanes.inverse(re: southLanes.re, im: southLanes.im, rows: fields + (first * nlat + south) * nlon,
-                                  rowStride: plane, count: count, workspace: workspace)
-                }
+        let mlen = nlon / 2 + 1
+        forEachLatitudePair(batch: batch, arena: arena) { k, pairs, chunk, rows, spectra in
+            let south = nlat - 1 - k
+            let n = chunk.count
+            // Each parity's runs of n fields per order, unfolded into [n][mlen] rows (northern rows first).
+            turnAndUnfold(even: parts + k * mmax * batch + chunk.lowerBound,
+                          odd: parts + (nhalf + k) * mmax * batch + chunk.lowerBound, stride: batch,
+                          fields: n, orders: mmax, north: spectra, south: pairs == 2 ? spectra + n * mlen : nil,
+                          rowStride: mlen)
+            if mmax < mlen {
+                for row in 0..<(pairs * n) { (spectra + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
+            }
+            fft.plan(rows: pairs * n).inverse(spectra, rows)
+            for (i, b) in chunk.enumerated() {
+                (fields + (b * nlat + k) * nlon).update(from: rows + i * nlon, count: nlon)
+                if pairs == 2 { (fields + (b * nlat + south) * nlon).update(from: rows + (n + i) * nlon, count: nlon) }
             }
         }
     }

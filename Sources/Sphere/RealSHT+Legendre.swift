@@ -16,12 +16,14 @@ enum LegendreLayout {
 /// Slots of a transform's `ScratchArena`. The serial transform and the Legendre stages share one arena
 /// per call, so each array has its own slot.
 enum ScratchSlot {
+    static let fields = 0
     static let spectrum = 1
     static let coefficients = 2
     static let parts = 3
     static let rows = 4
     static let byOrder = 5
-    static let spectrumLanes = 6
+    static let latitudeRows = 6
+    static let latitudeSpectra = 7
     static let widePlanes = 8
     static let tableBlock = 9
 }
@@ -55,7 +57,7 @@ extension RealSHT {
 
     /// The Legendre stage of the forward transform for a subset of orders (the hook distribution uses).
     ///
-    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFT
+    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` complex Fourier coefficients (unscaled FFTW
     ///   output), or `[even | odd][nhalf][orders.count][batch]` weighted and folded (`foldedSpectra`).
     /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
     ///   `[lmax][coefficientOrders.count][batch]`; order m goes to index `m − coefficientOrders.lowerBound`.
@@ -108,8 +110,8 @@ extension RealSHT {
     /// - coefficients: by `layout`, `[coefficientOrders.count][lmax][batch]` or
     ///   `[lmax][coefficientOrders.count][batch]`; order m at index `m − coefficientOrders.lowerBound`. Only
     ///   the degrees l ≥ m are read.
-    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` (the imaginary part at m = 0 is kept; the inverse
-    ///   FFT ignores it), or `[even | odd][nhalf][orders.count][batch]`, the parts before the north/south unfold
+    /// - spectrum: by `layout`, `[orders.count][nlat][batch]` (the imaginary part at m = 0 is kept; FFTW's c2r
+    ///   ignores it), or `[even | odd][nhalf][orders.count][batch]`, the parts before the north/south unfold
     ///   (`fieldsFromParts` unfolds them).
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)

@@ -4,7 +4,7 @@ import Kernels
 import RealModule
 
 /// Precision of a spherical harmonic transform: Float (the SFNO) or Double (the shallow-water model).
-public typealias SHTScalar = FFTScalar & GEMMScalar & LaneFFTScalar
+public typealias SHTScalar = FFTScalar & GEMMScalar & SIMDScalar
 
 /// The real spherical harmonic transform of torch-harmonics (`RealSHT` / `InverseRealSHT`, `norm="ortho"`,
 /// Condon–Shortley phase) on a batch of fields.
@@ -14,10 +14,9 @@ public typealias SHTScalar = FFTScalar & GEMMScalar & LaneFFTScalar
 /// Inverse: `x̂[k, m] = Σ_l a[l, m] P̄_l^m(cos θ_k)`, then `x[k, j] = Σ_m x̂[k, m] e^{2πi jm/nlon}` over the
 /// Hermitian spectrum (the imaginary parts at m = 0 and at the Nyquist frequency are ignored).
 ///
-/// How: real FFTs of the longitude rows, eight rows at a time in SIMD lanes (`LongitudeFFT`); then, per m,
-/// the north/south pairs are folded into their even and odd parts (`P̄_l^m(−x) = (−1)^{l+m} P̄_l^m(x)`) and
-/// the Legendre stage is two GEMMs on half the latitudes — half the flops of the plain contraction. Tables
-/// and twiddles are built once.
+/// How: one batched FFTW r2c/c2r for the longitudes; then, per m, the north/south pairs are folded into
+/// their even and odd parts (`P̄_l^m(−x) = (−1)^{l+m} P̄_l^m(x)`) and the Legendre stage is two GEMMs on
+/// half the latitudes — half the flops of the plain contraction. Tables and plans are built once.
 ///
 /// - fields: `[batch][nlat][nlon]`, latitudes north → south
 /// - coefficients: `[batch][lmax][mmax]` complex, zero where `m > l`
@@ -34,8 +33,8 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     let table: LegendreTable<T>
     /// Quadrature weights of the northern nodes in T, with the FFT's 2π/nlon folded in.
     let scaledWeights: [T]
-    /// FFTs of latitude rows (rows shared out over the rank's threads).
-    let fft: LongitudeFFT<T>
+    /// FFTs of latitude rows (plans made on first use, then reused; rows shared out over the rank's threads).
+    let fft: FFTPlanCache<T>
     /// Work arrays kept between calls (one arena per concurrent caller).
     let scratch = ScratchPool()
 
@@ -52,7 +51,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         self.lmax = lmax
         self.mmax = mmax
         quadrature = Quadrature(grid: grid, nlat: nlat)
-        fft = LongitudeFFT(length: nlon)
+        fft = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
         table = LegendreTable<T>.forTransform(lmax: lmax, mmax: mmax, cosTheta: quadrature.cosTheta[0..<nhalf])
         let scale = 2 * Double.pi / Double(nlon)
@@ -67,6 +66,9 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
 
     /// Frees the work arrays kept between calls (they are made again on the next transform).
     public func releaseScratch() { scratch.release() }
+
+    /// FFTW plans are made on 64-byte aligned arrays and may only run on arrays aligned alike.
+    func isAlignedForFFT<E>(_ pointer: UnsafeMutablePointer<E>) -> Bool { Int(bitPattern: pointer) % 64 == 0 }
 
     /// Fields transformed per pass: a large batch (an SFNO layer's 620 channels at 0.25°) goes in passes of
     /// about 256 MB of spectra, so the work arrays stay that size — at 721 × 1440 that is 64 fields, where the
@@ -133,12 +135,19 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         }
     }
 
-    /// The Fourier stage of one field (`[nlat][nlon]`): `body` gets its spectrum as `[mmax][nlat]`.
+    /// The Fourier stage of one field (`[nlat][nlon]`): `body` gets its spectrum as `[mmax][nlat]`. One
+    /// FFTW call for all rows: a lone row would round differently (`FFTPlanCache`).
     private func singleFieldSpectrum(_ field: UnsafeBufferPointer<T>, arena: ScratchArena,
                                      _ body: (UnsafePointer<Complex<T>>) -> Void) {
         let mlen = nlon / 2 + 1
         let spectrum = arena.memory(ScratchSlot.spectrum, count: nlat * mlen, of: Complex<T>.self)
-        fft.forward(field.baseAddress!, spectrum, rows: nlat)
+        // FFTW's r2c keeps its input, but runs only on arrays aligned like those it was planned on.
+        var input = UnsafeMutablePointer(mutating: field.baseAddress!)
+        if !isAlignedForFFT(input) {
+            input = arena.memory(ScratchSlot.fields, count: field.count, of: T.self)
+            input.update(from: field.baseAddress!, count: field.count)
+        }
+        fft.forward(input, spectrum, rows: nlat)
         // [nlat][mlen] → [mmax][nlat]: each order's rows contiguous.
         let byOrder = arena.memory(ScratchSlot.byOrder, count: mmax * nlat, of: Complex<T>.self)
         parallelTranspose(spectrum, rows: nlat, columns: mmax, sourceStride: mlen, into: byOrder, destinationStride: nlat)
@@ -219,7 +228,14 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         if mmax < mlen {
             for row in 0..<nlat { (spectrum + row * mlen + mmax).update(repeating: .zero, count: mlen - mmax) }
         }
-        fft.inverse(spectrum, field.baseAddress!, rows: nlat)
+        let output = field.baseAddress!
+        if isAlignedForFFT(output) {
+            fft.inverse(spectrum, output, rows: nlat)
+        } else {
+            let aligned = arena.memory(ScratchSlot.fields, count: field.count, of: T.self)
+            fft.inverse(spectrum, aligned, rows: nlat)
+            output.update(from: aligned, count: field.count)
+        }
     }
 
     @_specialize(exported: true, where T == Float)

@@ -16,7 +16,7 @@ import RealModule
 /// torch-harmonics' shallow-water solver calls the components "u, v" and multiplies `s`, `t` by
 /// `−l(l+1)/r` to get vorticity and divergence; see `ShallowWaterSolver`.
 ///
-/// How: the longitude FFTs of all rows (`LongitudeFFT`), orders moved to the front with a tiled transpose.
+/// How: one batched FFTW transform for the longitudes, orders moved to the front with a tiled transpose.
 /// Then, per order, the north/south symmetry halves the work as in `RealSHT`: with `p = (−1)^{l+m}`, `Q` has
 /// parity `p` and `D` parity `−p` about the equator, so the Legendre stage works on the `nhalf` northern
 /// nodes with two folded tables — `A_m` (D on rows with l − m even, Q on odd ones), which meets the
@@ -46,7 +46,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
     /// Folded analysis tables, degree-major `[lmax − m][nhalf]`: the table entries times
     /// `w_k · 2π/nlon / (l(l+1))`.
     let analysisTable: [T]
-    private let fft: LongitudeFFT<T>
+    private let fftPlans: FFTPlanCache<T>
     /// Scratch buffers by batch size, reused across calls (allocating and zeroing megabytes per call cost
     /// more than a third of a shallow-water step); a concurrent caller takes its own.
     private var workspaces: [Int: [VectorWorkspace<T>]] = [:]
@@ -69,7 +69,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         self.condonShortleyPhase = condonShortleyPhase
         self.degreeNormalisation = degreeNormalisation
         quadrature = Quadrature(grid: grid, nlat: nlat)
-        fft = LongitudeFFT(length: nlon)
+        fftPlans = FFTPlanCache(length: nlon)
         let nhalf = (nlat + 1) / 2
         self.nhalf = nhalf
         // Full Float64 tables, folded here; both folded tables are rounded to T once.
@@ -107,6 +107,8 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         synthesisTable = synthesis
         analysisTable = analysis
     }
+
+    func fft(rows: Int) -> RealFFT<T> { fftPlans.plan(rows: rows) }
 
     func takeWorkspace(batch: Int) -> VectorWorkspace<T> {
         planLock.lock()
@@ -151,10 +153,12 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         precondition(coefficients.count == batch * 2 * lmax * mmax,
                      "RealVectorSHT.forward: coefficients hold \(coefficients.count), expected \(batch) × 2 × \(lmax) × \(mmax)")
         let rows = batch * 2 * nlat
+        let plan = fft(rows: rows)
         let mlen = nlon / 2 + 1
         let workspace = takeWorkspace(batch: batch)
         defer { returnWorkspace(workspace) }
-        fft.forward(fields.baseAddress!, workspace.spectrum.pointer, rows: rows)
+        workspace.real.pointer.update(from: fields.baseAddress!, count: fields.count)
+        plan.forward(workspace.real.pointer, workspace.spectrum.pointer)
         coefficients.update(repeating: .zero)
         let orders = min(mmax, lmax)
         // Orders to the front: [m][b][c][k], so that each order's latitudes are contiguous.
@@ -235,6 +239,7 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         precondition(fields.count == batch * 2 * nlat * nlon,
                      "RealVectorSHT.inverse: fields hold \(fields.count) values, expected \(batch) × 2 × \(nlat) × \(nlon)")
         let rows = batch * 2 * nlat
+        let plan = fft(rows: rows)
         let mlen = nlon / 2 + 1
         let workspace = takeWorkspace(batch: batch)
         defer { returnWorkspace(workspace) }
@@ -297,10 +302,12 @@ public final class RealVectorSHT<T: SHTScalar>: @unchecked Sendable {
         transpose(workspace.byOrder.pointer, rows: orders, columns: rows, sourceStride: rows, into: spectrum.pointer,
                   destinationStride: mlen)
         if orders < mlen {
-            // Orders beyond the truncation are zero (the reused buffer holds the last call's).
+            // Orders beyond the truncation are zero (the reused buffer holds the last call's, and FFTW's c2r
+            // destroys its input).
             for row in 0..<rows { (spectrum.pointer + row * mlen + orders).update(repeating: .zero, count: mlen - orders) }
         }
-        fft.inverse(spectrum.pointer, fields.baseAddress!, rows: rows)
+        plan.inverse(spectrum.pointer, workspace.real.pointer)
+        fields.baseAddress!.update(from: workspace.real.pointer, count: fields.count)
     }
 
     @_specialize(exported: true, where T == Float)
@@ -334,6 +341,8 @@ public enum VectorDegreeNormalisation: Sendable {
 /// Scratch buffers of one vector transform call for one batch size.
 final class VectorWorkspace<T: SHTScalar>: @unchecked Sendable {
     let batch: Int
+    /// `[batch][2][nlat][nlon]` grid values (FFT input or output).
+    let real: AlignedBuffer<T>
     /// `[batch][2][nlat][nlon/2 + 1]` Fourier coefficients.
     let spectrum: AlignedBuffer<Complex<T>>
     /// `[orders][batch][2][nlat]` Fourier coefficients by order.
@@ -348,6 +357,7 @@ final class VectorWorkspace<T: SHTScalar>: @unchecked Sendable {
         let rows = batch * 2 * nlat
         let columns = 4 * batch
         let height = max((nlat + 1) / 2, lmax)
+        real = AlignedBuffer(count: rows * nlon)
         spectrum = AlignedBuffer(count: rows * (nlon / 2 + 1))
         byOrder = AlignedBuffer(count: orders * rows)
         panels = AlignedBuffer(count: 2 * height * columns)

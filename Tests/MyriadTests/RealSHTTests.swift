@@ -128,12 +128,12 @@ final class RealSHTTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxRelativeError(passes.inverse(a, batch: batch), whole.inverse(a, batch: batch)), 1e-6)
     }
 
-    /// A batch's Fourier stage runs a latitude pair and eight fields at a time, folded straight into the
-    /// Legendre layout from the FFT's lanes (`foldedSpectra`, `fieldsFromParts`). It must give the numbers of
-    /// the plain way — all rows' FFTs, a permute, the fold per order — bit for bit: the distributed transform
-    /// takes the plain way, and an SFNO split over latitudes is bitwise the serial one only if both agree.
-    /// Odd and even grids, `mmax` below `nlon/2 + 1` (zeroed orders), batches of part of a group of eight, of
-    /// a group and a lone field, and of several groups and a part, on one and two threads.
+    /// A batch's Fourier stage runs a latitude pair and a few fields at a time, folded straight into the
+    /// Legendre layout (`foldedSpectra`, `fieldsFromParts`). It must give the numbers of the plain way —
+    /// all rows' FFTs, a permute, the fold per order — bit for bit: the distributed transform takes the plain
+    /// way, and an SFNO split over latitudes is bitwise the serial one only if both agree. Odd and even grids,
+    /// `mmax` below `nlon/2 + 1` (zeroed orders), batches of one chunk, of a chunk and a lone field (merged)
+    /// and of two chunks, on one and two threads.
     func testLatitudePairsGiveThePlainPathBitForBit() throws {
         let saved = RankThreads.count
         defer { RankThreads.count = saved }
@@ -141,7 +141,7 @@ final class RealSHTTests: XCTestCase {
                                               (.equiangular, 181, 360, 91, 91)] {
             let sht = try RealSHT<Float>(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax)
             let mlen = nlon / 2 + 1
-            for (batch, threads) in [(2, 1), (16, 2), (9, 1), (70, 2)] {
+            for (batch, threads) in [(2, 1), (16, 2), (RealSHT<Float>.fieldsPerChunk + 1, 1), (RealSHT<Float>.fieldsPerChunk + 6, 2)] {
                 RankThreads.count = threads
                 var generator = SplitMix64(seed: UInt64(batch * nlat))
                 let fields = AlignedBuffer<Float>(count: batch * nlat * nlon)
@@ -195,13 +195,13 @@ final class RealSHTTests: XCTestCase {
         }
     }
 
-    /// The FFTs of a batch's rows in pieces over the rank's threads give the one-thread numbers bit for bit,
+    /// The FFTs of a batch's rows in pieces over the rank's threads give the one-plan numbers bit for bit,
     /// both ways, for lengths and row counts whose pieces are uneven or would leave a single row.
     func testFFTPiecesGiveTheWholeBatchBitForBit() {
         let saved = RankThreads.count
         defer { RankThreads.count = saved }
         for (length, rows) in [(64, 33), (64, 49), (90, 200), (360, 181 * 4), (1440, 97)] {
-            let cache = LongitudeFFT<Float>(length: length)
+            let cache = FFTPlanCache<Float>(length: length)
             let spectrum = length / 2 + 1
             var generator = SplitMix64(seed: UInt64(length + rows))
             let x = AlignedBuffer<Float>(count: rows * length)
