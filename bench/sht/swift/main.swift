@@ -53,7 +53,8 @@ for i in fields.indices {
 // Preallocated outputs and the pointer API, as a model step uses it: the timings are the transforms',
 // not the allocator's.
 var coefficients = [Complex<Float>](repeating: .zero, count: batch * lmax * lmax)
-// Warm-up also makes the FFTW plan (FFTW_MEASURE) and the scratch arrays: construction, not transform time.
+// Warm-up also makes the FFTW plans (FFTW_ESTIMATE, one per row count, on first use) and the scratch arrays:
+// construction, not transform time.
 let planning = seconds {
     fields.withUnsafeBufferPointer { f in coefficients.withUnsafeMutableBufferPointer { sht.forward(f, $0, batch: batch) } }
     coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
