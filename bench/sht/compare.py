@@ -5,7 +5,9 @@ Forward and inverse real SHT of `batch` float32 fields on the equiangular grid (
 lmax = mmax = nlat - 1 (720 at 721 x 1440), orthonormal with Condon-Shortley phase in every library.
 Each timing is the median of REPEATS runs after one warm-up; plan/table construction is reported
 separately. Prints a Markdown table with seconds per field and the ratio Myriad / fastest of
-shtns and ducc0.
+shtns and ducc0, and Myriad's rate: the Legendre stage's nominal flops (every (l, m <= l) pair on half
+the latitudes, no polar cut-off) over the whole transform's time, and its share of the sgemm rate
+sht-benchmark measures in the same run with the same threads.
 
 Set-up (pinned): pip install torch==2.14.1 torch-harmonics==0.9.3 shtns==3.7.5 ducc0==0.42.0 numpy
 Run:  swift build -c release --product sht-benchmark
@@ -40,7 +42,8 @@ def bench_myriad(exe, nlat, nlon, lmax, batch, threads, repeats):
     out = subprocess.run([exe, "equiangular", str(nlat), str(nlon), str(lmax), str(batch), str(threads), str(repeats)],
                          check=True, capture_output=True, text=True, env=env).stdout.strip().splitlines()
     row = dict(zip(out[0].split(","), out[1].split(",")))
-    return float(row["setup_s"]), float(row["forward_s"]), float(row["inverse_s"])
+    return (float(row["setup_s"]), float(row["forward_s"]), float(row["inverse_s"]),
+            float(row["legendre_gflop"]), float(row["sgemm_peak_gflops"]))
 
 
 def bench_shtns(nlat, nlon, lmax, batch, threads, repeats):
@@ -122,6 +125,12 @@ def main():
                     results[lib] = r
                     print(f"| {size} | {batch} | {threads} | {lib} | {r[0]:.2f} | {1e3 * r[1] / batch:.2f} | "
                           f"{1e3 * r[2] / batch:.2f} |", flush=True)
+                if "myriad" in results:
+                    _, fwd, inv, gflop, peak = results["myriad"]
+                    rate = [gflop * batch / t for t in (fwd, inv)]
+                    print(f"| {size} | {batch} | {threads} | Myriad: nominal Legendre GFLOP/s, share of sgemm peak "
+                          f"({peak:.1f} GFLOP/s) | | {rate[0]:.1f} ({100 * rate[0] / peak:.0f} %) | "
+                          f"{rate[1]:.1f} ({100 * rate[1] / peak:.0f} %) |", flush=True)
                 refs = [results[k] for k in ("shtns", "ducc0") if k in results]
                 if "myriad" in results and refs:
                     f = results["myriad"][1] / min(r[1] for r in refs)

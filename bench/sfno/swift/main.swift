@@ -133,21 +133,7 @@ print(String(format: "flops per step: MLPs %.3g, spectral filters %.3g, Legendre
              mlpFlops, filterFlops, legendreFlops, encoderFlops, totalFlops / 1e12))
 
 // The machine's sgemm peak with this OpenBLAS and these threads, measured in the same run (best of 3 of a
-// 4096³ float32 GEMM), so that the share of peak is not skewed by a noisy machine. OpenBLAS runs on one thread
-// (`RankThreads`): the GEMM's columns are split over the rank's threads, as OpenBLAS's own threads would split them.
-let n = 4096
-let a = random(n * n, bound: 1, stream: 900), b = random(n * n, bound: 1, stream: 901)
-var c = [Float](repeating: 0, count: n * n)
-var peak = 0.0
-for _ in 0..<3 {
-    let start = Date()
-    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-        shareTiles(n, tile: (n + RankThreads.count - 1) / RankThreads.count) { columns, _ in
-            gemm(m: n, n: columns.count, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress! + columns.lowerBound, ldb: n,
-                 c: c.baseAddress! + columns.lowerBound, ldc: n)
-        }
-    } } }
-    peak = max(peak, 2 * pow(Double(n), 3) / Date().timeIntervalSince(start))
-}
+// 4096³ float32 GEMM), so that the share of peak is not skewed by a noisy machine.
+let peak = measuredSGEMMPeak(size: 4096, repeats: 3)
 print(String(format: "%.1f GFLOP/s at the best step; sgemm peak %.1f GFLOP/s (4096³, best of 3, %d thread(s)): %.1f %% of peak",
              totalFlops / bestWall / 1e9, peak / 1e9, RankThreads.count, 100 * totalFlops / bestWall / peak))

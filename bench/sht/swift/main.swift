@@ -1,5 +1,9 @@
 // Times Myriad's RealSHT (Float) forward and inverse: plan/table construction once, then the median of
 // repeated runs. Prints one CSV row per measurement; bench/sht/compare.py runs it beside the references.
+// It also prints the Legendre stage's nominal GFLOP per field and direction (2 · lmax(lmax+1)/2 · nlat at
+// mmax = lmax: every (l, m ≤ l) pair on half the latitudes, complex times real, without the polar cut-off,
+// as bench/sfno counts it) and the machine's sgemm rate measured in the same run (2048³, best of 3, these
+// threads), so that compare.py can report the transform's rate as a share of that peak.
 //
 // usage: sht-benchmark GRID NLAT NLON LMAX BATCH THREADS REPEATS
 // MYRIAD_BENCH_ONLY=forward|inverse times one direction only (for profiling one with perf); the other's
@@ -70,5 +74,7 @@ for _ in 0..<repeats {
         coefficients.withUnsafeBufferPointer { c in fields.withUnsafeMutableBufferPointer { sht.inverse(c, $0, batch: batch) } }
     }) }
 }
-print("library,grid,nlat,nlon,lmax,batch,threads,setup_s,forward_s,inverse_s")
-print("myriad,\(grid),\(nlat),\(nlon),\(lmax),\(batch),\(threads),\(setup + planning),\(forwardTimes.isEmpty ? 0 : median(forwardTimes)),\(inverseTimes.isEmpty ? 0 : median(inverseTimes))")
+let legendreGFLOP = 2 * Double(lmax * (lmax + 1) / 2) * Double(nlat) / 1e9
+let peak = measuredSGEMMPeak(size: 2048, repeats: 3)
+print("library,grid,nlat,nlon,lmax,batch,threads,setup_s,forward_s,inverse_s,legendre_gflop,sgemm_peak_gflops")
+print("myriad,\(grid),\(nlat),\(nlon),\(lmax),\(batch),\(threads),\(setup + planning),\(forwardTimes.isEmpty ? 0 : median(forwardTimes)),\(inverseTimes.isEmpty ? 0 : median(inverseTimes)),\(legendreGFLOP),\(peak / 1e9)")

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The machine's float32 GEMM rate with the linked BLAS and the rank's threads, in FLOP/s: the best of
+/// `repeats` products of two `size × size` matrices, the columns shared out over the rank's threads
+/// (`RankThreads`; OpenBLAS itself runs single-threaded) as OpenBLAS's own threads would split them.
+/// Benchmarks report their rates as a share of it, measured in the same run, so that a noisy machine does not
+/// skew the share.
+public func measuredSGEMMPeak(size n: Int = 4096, repeats: Int = 3) -> Double {
+    // Values in [−1, 1): the rate does not depend on them, only subnormals would slow it.
+    let a = (0..<(n * n)).map { Float(($0 * 7919) % 2001 - 1000) / 1000 }
+    let b = (0..<(n * n)).map { Float(($0 * 104_729) % 2001 - 1000) / 1000 }
+    var c = [Float](repeating: 0, count: n * n)
+    var peak = 0.0
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+            shareTiles(n, tile: (n + RankThreads.count - 1) / RankThreads.count) { columns, _ in
+                gemm(m: n, n: columns.count, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress! + columns.lowerBound, ldb: n,
+                     c: c.baseAddress! + columns.lowerBound, ldc: n)
+            }
+        } } }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        peak = max(peak, 2 * pow(Double(n), 3) / seconds)
+    }
+    return peak
+}
