@@ -41,7 +41,8 @@ public func parallelTranspose<Element>(_ source: UnsafePointer<Element>, rows: I
 /// Double), element by element otherwise. The loop over tiles runs with the fields outside (`fieldsAre`): each
 /// field's run is read or written four fields at a time while the other side, a block of one degree that
 /// stays in cache, is visited in full for them — the turns between `[batch][lmax][mmax]` coefficients and the
-/// degree-major blocks of the Legendre stage, where the element-wise copies were a tenth of a batch transform.
+/// degree-major blocks of the Legendre stage, where the element-wise copies took 7 % of a batch-64 forward
+/// transform at 721 × 1440 (5 % in tiles).
 @inlinable
 public func transposeInTiles<Element>(_ source: UnsafePointer<Element>, rows: Int, columns: Int, sourceStride: Int,
                                       into destination: UnsafeMutablePointer<Element>, destinationStride: Int,

@@ -110,9 +110,9 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                 legendreAnalysis(spectrum: folded, batch: batch, orders: 0..<mmax, into: analysed,
                                  coefficientOrders: 0..<mmax, layout: .interleaved, arena: arena)
                 // [lmax][mmax][batch] → [batch][lmax][mmax], a degree at a time: its block (370 KB at 0.25°, batch
-                // 64) stays in L2 while four fields' rows of it are written in step (4 × 4 tiles). Only the orders m ≤ l are
-                // read (the stage leaves the others unset); the rest of each row is zero. Degrees dealt out
-                // round-robin: the work grows with l.
+                // 64) stays in L2 while four fields' rows of it are written in step (4 × 4 tiles). Only the
+                // orders m ≤ l are read (the stage leaves the others unset); the rest of each row is zero.
+                // Degrees dealt out round-robin: the work grows with l.
                 let output = coefficients.baseAddress!
                 shareOut(lmax) { part, parts in
                     for l in stride(from: part, to: lmax, by: parts) {
@@ -191,9 +191,10 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
             let byDegree = arena.memory(ScratchSlot.coefficients, count: mmax * lmax * batch, of: Complex<T>.self)
             if batch >= 2 {
                 // [batch][lmax][mmax] → [lmax][mmax][batch], a degree at a time: four fields' rows read in
-                // step (4 × 4 tiles) while the degree's block fills in L2. Only the orders m ≤ l, the ones the Legendre stage
-                // reads (P̄_l^m = 0 above them, so torch-harmonics ignores those coefficients too); degrees dealt
-                // out round-robin. Then the parts by latitude pair, unfolded and transformed (`fieldsFromParts`).
+                // step (4 × 4 tiles) while the degree's block fills in L2. Only the orders m ≤ l, the ones the
+                // Legendre stage reads (P̄_l^m = 0 above them, so torch-harmonics ignores those coefficients
+                // too); degrees dealt out round-robin. Then the parts by latitude pair, unfolded and
+                // transformed (`fieldsFromParts`).
                 let input = coefficients.baseAddress!
                 shareOut(lmax) { part, parts in
                     for l in stride(from: part, to: lmax, by: parts) {
