@@ -58,14 +58,14 @@ public func transposeInTiles<Element>(_ source: UnsafePointer<Element>, rows: In
         @inline(__always) func load(_ i: Int) -> D {
             from.loadUnaligned(fromByteOffset: ((r + i) * sourceStride + c) * 8, as: D.self)
         }
-        let d0 = load(0), d1 = load(1), d2 = load(2), d3 = load(3)
+        let t = transposed4x4(load(0), load(1), load(2), load(3))
         @inline(__always) func store(_ v: D, _ j: Int) {
             to.storeBytes(of: v, toByteOffset: ((c + j) * destinationStride + r) * 8, as: D.self)
         }
-        store(D(d0[0], d1[0], d2[0], d3[0]), 0)
-        store(D(d0[1], d1[1], d2[1], d3[1]), 1)
-        store(D(d0[2], d1[2], d2[2], d3[2]), 2)
-        store(D(d0[3], d1[3], d2[3], d3[3]), 3)
+        store(t.0, 0)
+        store(t.1, 1)
+        store(t.2, 2)
+        store(t.3, 3)
     }
     let fullRows = rows / 4 * 4, fullColumns = columns / 4 * 4
     if dimension == .rows {
@@ -81,4 +81,14 @@ public func transposeInTiles<Element>(_ source: UnsafePointer<Element>, rows: In
 /// Which side of a `transposeInTiles` holds the fields: its outer loop runs over tiles of four of them.
 public enum TransposeFields: Sendable {
     case rows, columns
+}
+
+/// The 4 × 4 transpose of four rows of 8-byte values held in registers (a complex Float is one such value):
+/// row j of the result is element j of each row. The compiler makes it of unpacks and lane permutes; it only
+/// moves bits.
+@inlinable @inline(__always)
+public func transposed4x4(_ r0: SIMD4<Double>, _ r1: SIMD4<Double>, _ r2: SIMD4<Double>, _ r3: SIMD4<Double>)
+    -> (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) {
+    (SIMD4(r0[0], r1[0], r2[0], r3[0]), SIMD4(r0[1], r1[1], r2[1], r3[1]),
+     SIMD4(r0[2], r1[2], r2[2], r3[2]), SIMD4(r0[3], r1[3], r2[3], r3[3]))
 }

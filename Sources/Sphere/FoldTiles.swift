@@ -1,4 +1,5 @@
 import ComplexModule
+import Kernels
 
 /// The north/south fold of a latitude pair's spectra fused with their turn into runs of fields per order,
 /// and the inverse (unfold) fused with the turn back — in tiles of 4 fields × 4 orders held in SIMD
@@ -129,12 +130,10 @@ func turned<T: SHTScalar>(_ r0: SIMD8<T>, _ r1: SIMD8<T>, _ r2: SIMD8<T>, _ r3: 
     -> (SIMD8<T>, SIMD8<T>, SIMD8<T>, SIMD8<T>) {
     if T.self == Float.self {
         typealias D = SIMD4<Double>
-        let d0 = unsafeBitCast(r0, to: D.self), d1 = unsafeBitCast(r1, to: D.self)
-        let d2 = unsafeBitCast(r2, to: D.self), d3 = unsafeBitCast(r3, to: D.self)
-        return (unsafeBitCast(D(d0[0], d1[0], d2[0], d3[0]), to: SIMD8<T>.self),
-                unsafeBitCast(D(d0[1], d1[1], d2[1], d3[1]), to: SIMD8<T>.self),
-                unsafeBitCast(D(d0[2], d1[2], d2[2], d3[2]), to: SIMD8<T>.self),
-                unsafeBitCast(D(d0[3], d1[3], d2[3], d3[3]), to: SIMD8<T>.self))
+        let t = transposed4x4(unsafeBitCast(r0, to: D.self), unsafeBitCast(r1, to: D.self),
+                              unsafeBitCast(r2, to: D.self), unsafeBitCast(r3, to: D.self))
+        return (unsafeBitCast(t.0, to: SIMD8<T>.self), unsafeBitCast(t.1, to: SIMD8<T>.self),
+                unsafeBitCast(t.2, to: SIMD8<T>.self), unsafeBitCast(t.3, to: SIMD8<T>.self))
     }
     @inline(__always) func row(_ j: Int) -> SIMD8<T> {
         SIMD8<T>(r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1], r2[2 * j], r2[2 * j + 1], r3[2 * j], r3[2 * j + 1])
