@@ -41,17 +41,20 @@ public final class EnsembleRunner {
     public let world: Communicator
     public let directory: String
     public let resume: Bool
+    /// Whether a fresh run may replace another run's files in `directory` (`--overwrite`).
+    public let overwrite: Bool
     private let log: (String) -> Void
     private let warn: (String) -> Void
     private let isRoot: Bool
 
     /// - log: progress and messages (printed by rank 0); warn: problems of single members (printed by any rank)
-    public init(plan: EnsemblePlan, world: Communicator, directory: String, resume: Bool, log: @escaping (String) -> Void,
-                warn: @escaping (String) -> Void) {
+    public init(plan: EnsemblePlan, world: Communicator, directory: String, resume: Bool, overwrite: Bool = false,
+                log: @escaping (String) -> Void, warn: @escaping (String) -> Void) {
         self.plan = plan
         self.world = world
         self.directory = directory
         self.resume = resume
+        self.overwrite = overwrite
         self.log = log
         self.warn = warn
         isRoot = world.rank == 0
@@ -74,7 +77,10 @@ public final class EnsembleRunner {
         let writes = grid.model.rank == 0
         let ownMembers = writes ? members : []
         let offset = plan.members.firstIndex(of: members.first ?? Member(time: 0, checkpoint: 0, perturbation: 0, ensemble: 0, id: 0)) ?? 0
-        try prepareDirectory()
+        let runDirectory = RunDirectory(path: directory)
+        try runDirectory.prepare(world: world, configurationFile: plan.configuration.file, selection: plan.selection,
+                                 resume: resume, overwrite: overwrite, log: { if self.isRoot { self.log($0) } })
+        defer { if isRoot { runDirectory.releaseLock() } }
 
         // Models: only the checkpoints of this group's members.
         var models: [Int: any ForecastModel] = [:]
@@ -239,20 +245,6 @@ public final class EnsembleRunner {
             }
             let model = models[member.checkpoint]!
             return try perturber.normalisedInitialState(member, x0: x0, model: model)
-        }
-    }
-
-    private func prepareDirectory() throws {
-        if isRoot {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw RunError("output.directory: cannot create '\(directory)': \(error.localizedDescription)")
-            }
-        }
-        try world.barrier()
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw RunError("output.directory: '\(directory)' is not writable")
         }
     }
 }

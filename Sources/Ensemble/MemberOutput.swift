@@ -123,16 +123,17 @@ final class MemberOutput {
                 try validity.write([Int32](), offset: [0, 0], count: [0, 0], transfer: .collective)
             }
         }
+        try flush()   // a full disk fails here, before the rename, not silently in the close
         variables = []
         self.validity = nil
         file = nil
         reopened = nil
         try communicator.barrier()
-        if communicator.rank == 0 {
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: partialPath, toPath: path)
+        try communicator.agreeing {
+            if communicator.rank == 0 && rename(partialPath, path) != 0 {   // replaces a final file atomically
+                throw RunError("cannot rename \(partialPath) to \(path): \(String(cString: strerror(errno)))")
+            }
         }
-        try communicator.barrier()
     }
 
     /// Writes what is buffered to disk, so that the partial file is consistent with the restart record.

@@ -24,10 +24,11 @@ struct RestartRecord {
         try writeFile(partial, step: step, fingerprint: fingerprint, plan: plan, offset: offset, states: states, valid: valid,
                       communicator: communicator)
         try communicator.barrier()
-        if communicator.rank == 0 && rename(partial, path) != 0 {   // atomic replacement of the previous record
-            throw RunError("cannot rename \(partial) to \(path): \(String(cString: strerror(errno)))")
+        try communicator.agreeing {
+            if communicator.rank == 0 && rename(partial, path) != 0 {   // atomic replacement of the previous record
+                throw RunError("cannot rename \(partial) to \(path): \(String(cString: strerror(errno))); the previous record is kept")
+            }
         }
-        try communicator.barrier()
     }
 
     // Under MPI-IO HDF5 closes a file only once its datasets are closed, and Swift releases a local when it
@@ -41,6 +42,7 @@ struct RestartRecord {
         try file.setAttribute("fingerprint", fingerprint)
         try file.setAttribute("members", Int64(plan.members.count))
         try writeDatasets(file, plan: plan, total: plan.members.count, offset: offset, states: states, valid: valid)
+        try file.flush()   // a full disk fails here, before the rename, not silently in the close
     }
 
     @inline(never)

@@ -22,8 +22,40 @@ public enum MPIEnvironment {
                       "MPI_Comm_set_errhandler")
             try check(MPI_Comm_set_errhandler(myriad_mpi_comm_self(), myriad_mpi_errors_return()),
                       "MPI_Comm_set_errhandler")
+            var duplicate: MPI_Comm? = nil
+            try check(MPI_Comm_dup(myriad_mpi_comm_world(), &duplicate), "MPI_Comm_dup")
+            failureCommunicator = duplicate
         }
         return Communicator.world
+    }
+
+    /// A copy of the world reserved for `everyRankArrives`: its barrier can match no other collective.
+    nonisolated(unsafe) private static var failureCommunicator: MPI_Comm?
+
+    /// Whether every rank of the job calls this within `seconds` (a nonblocking barrier, polled).
+    ///
+    /// Used where a rank has failed with an error it believes every rank raises alike: if the others
+    /// arrive, one report and a clean exit suffice; if they do not, this rank failed alone and the others
+    /// may wait in a collective it will never join, so the job must be aborted. Once false, the job is
+    /// left in a state only `abort` may follow.
+    public static func everyRankArrives(within seconds: Double) -> Bool {
+        guard isActive, let communicator = failureCommunicator, Communicator.world.size > 1 else { return true }
+        var request: MPI_Request? = nil
+        guard MPI_Ibarrier(communicator, &request) == myriad_mpi_success() else { return false }
+        let deadline = monotonicSeconds() + seconds
+        var done: Int32 = 0
+        while monotonicSeconds() < deadline {
+            guard MPI_Test(&request, &done, myriad_mpi_status_ignore()) == myriad_mpi_success() else { return false }
+            if done != 0 { return true }
+            usleep(2_000)
+        }
+        return false
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Whether `MPI_Init` has been called and `MPI_Finalize` has not.

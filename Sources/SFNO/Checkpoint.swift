@@ -394,7 +394,18 @@ struct DatasetReader {
     }
 
     func floats(_ name: String, shape: [Int]) throws -> [Float] {
-        try checked(name, shape: shape, type: "float32").read(Float.self)
+        let values = try checked(name, shape: shape, type: "float32").read(Float.self)
+        try Self.requireFinite(values, file: path, object: name)
+        return values
+    }
+
+    /// Refuses weights, statistics or static fields with NaN or infinity: such a network would turn every
+    /// member non-finite after the first step, and only then.
+    static func requireFinite(_ values: [Float], file: String, object: String) throws {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return }
+        let count = values.lazy.filter { !$0.isFinite }.count
+        throw SFNOError(file: file, object: object, "\(count) of its \(values.count) values are not finite (the first at flat index \(bad): \(values[bad]))",
+                        fix: "the checkpoint is damaged or its training diverged; use another checkpoint or reconvert it with tools/convert_checkpoint.py")
     }
 
     func doubles(_ name: String, shape: [Int]) throws -> [Double] {

@@ -68,6 +68,7 @@ final class CheckpointShardReader {
             values = []
         } else {
             values = try group.openDataset(key).read(Float.self, offset: offset, count: count)
+            try DatasetReader.requireFinite(values, file: checkpoint.path, object: "weights/\(key)")
         }
         bytesRead += values.count * MemoryLayout<Float>.size
         return values

@@ -160,6 +160,7 @@ public final class InSituStatistics: @unchecked Sendable {
     public func finish() throws {
         precondition(!isFinished, "InSituStatistics.finish called twice")
         isFinished = true
+        try flush()   // a full disk fails here, before the renames, not silently in the close
         statisticsFile?.close()
         scoresFile?.close()
         climate.removeAll()

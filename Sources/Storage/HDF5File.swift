@@ -17,7 +17,8 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
 
     private init(id: hid_t, path: String, communicator: Communicator?) {
         self.communicator = communicator
-        super.init(id: id, filePath: path, objectPath: "/", isParallelFile: communicator != nil, close: H5Fclose)
+        super.init(id: id, filePath: path, objectPath: "/", isParallelFile: communicator != nil,
+                   isSharedByRanks: (communicator?.size ?? 1) > 1, close: H5Fclose)
     }
 
     /// Creates a file. With `communicator` the file is shared by its ranks through MPI-IO.

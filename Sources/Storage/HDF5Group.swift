@@ -16,7 +16,7 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
         try check(H5Pset_obj_track_times(gcpl, false), "stop tracking times", object: path)   // see createDataset
         let gid = try check(H5Gcreate2(id, name, myriad_h5p_default(), gcpl, myriad_h5p_default()),
                             "create group", object: path)
-        return HDF5Group(id: gid, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Gclose)
+        return HDF5Group(id: gid, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, isSharedByRanks: isSharedByRanks, close: H5Gclose)
     }
 
     /// Opens a child group.
@@ -26,7 +26,7 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
             throw HDF5ContentError(file: filePath, object: path, problem: "no such group")
         }
         let gid = try check(H5Gopen2(id, name, myriad_h5p_default()), "open group", object: path)
-        return HDF5Group(id: gid, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Gclose)
+        return HDF5Group(id: gid, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, isSharedByRanks: isSharedByRanks, close: H5Gclose)
     }
 
     /// Whether a link of this name exists in the group (one level; no nested paths).
@@ -96,7 +96,7 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
         try check(H5Pset_obj_track_times(dcpl, false), "stop tracking times", object: path)
         let did = try check(H5Dcreate2(id, name, fileType, space, myriad_h5p_default(), dcpl, myriad_h5p_default()),
                             "create dataset", object: path)
-        return HDF5Dataset(id: did, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Dclose)
+        return HDF5Dataset(id: did, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, isSharedByRanks: isSharedByRanks, close: H5Dclose)
     }
 
     /// Opens a child dataset.
@@ -106,7 +106,7 @@ public class HDF5Group: HDF5Location, @unchecked Sendable {
             throw HDF5ContentError(file: filePath, object: path, problem: "no such dataset")
         }
         let did = try check(H5Dopen2(id, name, myriad_h5p_default()), "open dataset", object: path)
-        return HDF5Dataset(id: did, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, close: H5Dclose)
+        return HDF5Dataset(id: did, filePath: filePath, objectPath: path, isParallelFile: isParallelFile, isSharedByRanks: isSharedByRanks, close: H5Dclose)
     }
 }
 

@@ -28,13 +28,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Write into this directory instead of the configuration's output.directory.")
     var outputDirectory: String?
 
+    @Flag(name: .long, help: "Replace the files of an earlier run in the output directory (a fresh run refuses them otherwise).")
+    var overwrite = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        // Before MPI starts: a SIGTERM/SIGUSR1 at any moment stops the run cleanly, never kills a rank.
+        StopSignal.install()
         runSPMD(global) { world, logger in
             let path = try configurationPath()
             var configuration = try RunConfiguration(contentsOf: path)
             let selection = try parseMembers()
+            if resume && overwrite {
+                throw UsageError("--resume carries on the run in the output directory and --overwrite replaces it; give one of them")
+            }
             if selection != nil && outputDirectory == nil {
                 throw UsageError("--members reruns some members only; give --output-directory so that the full run's files are not replaced")
             }
@@ -44,7 +52,7 @@ struct RunCommand: ParsableCommand {
                                         selection: selection)
             if world.isRoot { logger.info("\(plan.summary(ranks: world.size))") }
             let runner = EnsembleRunner(plan: plan, world: world, directory: configuration.output.directory, resume: resume,
-                                        log: { logger.info("\($0)") }, warn: { logger.warning("\($0)") })
+                                        overwrite: overwrite, log: { logger.info("\($0)") }, warn: { logger.warning("\($0)") })
             switch try runner.run() {
             case .stopped:
                 MPIEnvironment.finish()

@@ -6,7 +6,9 @@ import MPI
 /// Runs a command's body on every rank with MPI started, logging set up and one error policy:
 ///
 /// - an error every rank raises alike (`SameOnEveryRank`, e.g. a bad layout) is printed once, by rank 0,
-///   and every rank exits with status 1;
+///   and every rank exits with status 1 — once the ranks have met on a barrier of their own: a rank that
+///   raised such an error alone (the others went on into a collective) finds nobody there within
+///   `agreementSeconds`, prints its error and aborts the job instead of leaving the others waiting;
 /// - any other error is printed by the rank that raised it, which then aborts the whole job
 ///   (`MPI_Abort`), so no rank is left waiting in a collective.
 ///
@@ -26,6 +28,9 @@ func runSPMD(_ options: GlobalOptions, _ body: (Communicator, Logger) throws -> 
     do {
         try body(world, logger)
     } catch let error as SameOnEveryRank {
+        guard MPIEnvironment.everyRankArrives(within: agreementSeconds) else {
+            MPIEnvironment.abort(message: "myriad: error: \(error)")
+        }
         if world.rank == 0 { writeStandardError("myriad: error: \(error)\n") }
         MPIEnvironment.finish()
         exit(1)
@@ -35,3 +40,7 @@ func runSPMD(_ options: GlobalOptions, _ body: (Communicator, Logger) throws -> 
     MPIEnvironment.finish()
     exit(0)
 }
+
+/// How long a rank with an error meant for every rank waits for the others before it aborts the job. Ranks
+/// that raise the error alike reach it within moments of each other (they ran the same checks).
+let agreementSeconds = 5.0
