@@ -81,6 +81,8 @@ public final class EnsembleRunner {
         try runDirectory.prepare(world: world, configurationFile: plan.configuration.file, selection: plan.selection,
                                  resume: resume, overwrite: overwrite, log: { if self.isRoot { self.log($0) } })
         defer { if isRoot { runDirectory.releaseLock() } }
+        // Before any model is loaded: the inputs' contents (the truth at every scored lead checked on the way).
+        let inputs = try InputFingerprint.compute(plan: plan, world: world)
 
         // Models: only the checkpoints of this group's members.
         var models: [Int: any ForecastModel] = [:]
@@ -96,7 +98,7 @@ public final class EnsembleRunner {
         var valid: [Bool]
         var firstStep: Int
         if resume {
-            let restored = try record.read(fingerprint: fingerprint, plan: plan, offset: offset, count: members.count)
+            let restored = try record.read(fingerprint: fingerprint, inputs: inputs, plan: plan, offset: offset, count: members.count)
             (states, valid, firstStep) = (restored.states, restored.valid, restored.step + 1)
             if isRoot { log("resuming after step \(restored.step) of \(plan.steps) from \(record.path)") }
         } else {
@@ -127,16 +129,26 @@ public final class EnsembleRunner {
                     if Self.poisoned.contains(member.id) && step == 1 { states[j][0] = .nan }
                 }
             }
-            for (j, member) in members.enumerated() where valid[j] && !states[j].allSatisfy(\.isFinite) {
-                valid[j] = false
-                if writes { warn("\(member) is not finite at step \(step); it is flagged in member_valid and left out of the statistics") }
+            // Validity is decided on the physical state, the one written and reduced: a state finite in
+            // normalised units can overflow once denormalised.
+            let isOutputStep = plan.outputSteps.contains(step)
+            let keep = isOutputStep && writes
+            var physical: [[Float]] = []
+            for (j, member) in members.enumerated() {
+                guard valid[j] else {
+                    if keep { physical.append(Self.fill(count: states[j].count)) }
+                    continue
+                }
+                var x = states[j]
+                models[member.checkpoint]!.denormalise(&x)
+                if !x.allSatisfy(\.isFinite) {
+                    valid[j] = false
+                    if writes { warn("\(member) is not finite at step \(step); it is flagged in member_valid, written as fill values from this lead on and left out of the statistics") }
+                    x = Self.fill(count: x.count)
+                }
+                if keep { physical.append(x) }
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
-                let physical = ownMembers.indices.map { j -> [Float] in
-                    var x = states[j]
-                    models[members[j].checkpoint]!.denormalise(&x)
-                    return x
-                }
                 timer.start("output")
                 try output?.write(slot: slot, members: ownMembers, states: physical)
                 timer.start("statistics")
@@ -151,7 +163,7 @@ public final class EnsembleRunner {
             if (every > 0 && step % every == 0) || stopping {
                 try output?.flush()
                 try statistics?.flush()
-                try record.write(step: step, fingerprint: fingerprint, plan: plan, offset: offset,
+                try record.write(step: step, fingerprint: fingerprint, inputs: inputs, plan: plan, offset: offset,
                                  states: writes ? states : [], valid: writes ? valid : [], communicator: world)
             }
             timer.stop()
@@ -175,6 +187,9 @@ public final class EnsembleRunner {
         }
         let localInvalid = zip(ownMembers, valid).filter { !$0.1 }.map { Int32($0.0.id) }
         let invalid = try world.allgatherv(localInvalid).values.map(Int.init).sorted()
+        if invalid.count == plan.members.count {
+            throw RunError("every member (\(invalid.count)) turned non-finite, so the run has no forecast: its files in \(directory) hold fill values and member_valid 0. Check the checkpoints (a diverged training?) and the initial conditions")
+        }
         try world.barrier()
         if isRoot { try? FileManager.default.removeItem(atPath: record.path) }
         let seconds = Date().timeIntervalSince(clock)
@@ -184,6 +199,9 @@ public final class EnsembleRunner {
                                     timings: timer.totals,
                                     scoresCSV: statistics != nil && truth != nil ? "\(directory)/\(InSituStatistics.scoresCSVName)" : nil))
     }
+
+    /// A member's state as written once it is flagged: netCDF's fill value (NaN) everywhere.
+    static func fill(count: Int) -> [Float] { [Float](repeating: .nan, count: count) }
 
     /// Members whose state the tests make non-finite after the first step (`MYRIAD_TEST_NONFINITE_MEMBERS`,
     /// ids comma-separated), to check that a blown-up member is flagged and left out while the run goes on.
@@ -225,7 +243,7 @@ public final class EnsembleRunner {
             guard let truth else { return nil }
             let time = self.plan.initialTimes[t].addingTimeInterval(Double(step * self.plan.stepHours * 3600))
             // Past the end of the truth there is nothing to score; every rank reads the same file alike.
-            guard let (path, index) = try? truth.locate(time), index < (try? truth.shapeOfFields(path))?.first ?? 0 else { return nil }
+            guard truth.has(time) else { return nil }
             return try truth.read(time: time, channels: names, nlat: self.plan.nlat, nlon: self.plan.nlon)
         }
     }

@@ -119,6 +119,13 @@ public final class InitialConditionSource: @unchecked Sendable {
         }
     }
 
+    /// Whether the source holds a state valid at `time` (a truth file ends somewhere: past its end there is
+    /// nothing to score).
+    public func has(_ time: Date) -> Bool {
+        guard let (path, index) = try? locate(time), let count = (try? shapeOfFields(path))?.first else { return false }
+        return index < count
+    }
+
     /// The shape of `fields` in `path`.
     func shapeOfFields(_ path: String) throws -> [Int] { try dataset(path).shape }
 

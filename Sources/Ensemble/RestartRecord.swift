@@ -7,7 +7,8 @@ import Storage
 /// fingerprint of the configuration so that a record is never applied to another run.
 ///
 /// `restart.h5` in the output directory: datasets `state[member, channel, lat, lon]` and `valid[member]`
-/// (members in the plan's checkpoint-major order), attributes `step`, `fingerprint`, `members`. Written
+/// (members in the plan's checkpoint-major order), attributes `step`, `fingerprint`, `members` and `inputs`
+/// (the content hashes of the checkpoints, initial states and truth the run read: `InputFingerprint`). Written
 /// collectively to `restart.h5.partial` and renamed over the previous record only once complete, so a
 /// kill while writing leaves the previous record intact. Members are indexed globally: a run may resume
 /// on another number of ranks.
@@ -18,11 +19,11 @@ struct RestartRecord {
     var path: String { "\(directory)/\(Self.fileName)" }
 
     /// Writes the record of `step` collectively. `offset`: this rank's first member in the plan's order.
-    func write(step: Int, fingerprint: String, plan: EnsemblePlan, offset: Int, states: [[Float]], valid: [Bool],
-               communicator: Communicator) throws {
+    func write(step: Int, fingerprint: String, inputs: InputFingerprint, plan: EnsemblePlan, offset: Int, states: [[Float]],
+               valid: [Bool], communicator: Communicator) throws {
         let partial = path + ".partial"
-        try writeFile(partial, step: step, fingerprint: fingerprint, plan: plan, offset: offset, states: states, valid: valid,
-                      communicator: communicator)
+        try writeFile(partial, step: step, fingerprint: fingerprint, inputs: inputs, plan: plan, offset: offset, states: states,
+                      valid: valid, communicator: communicator)
         try communicator.barrier()
         try communicator.agreeing {
             if communicator.rank == 0 && rename(partial, path) != 0 {   // atomic replacement of the previous record
@@ -35,11 +36,12 @@ struct RestartRecord {
     // likes within its scope: each handle lives in its own function, so the datasets are closed when
     // `writeDatasets` returns and the file when `writeFile` returns — before the rename.
     @inline(never)
-    private func writeFile(_ partial: String, step: Int, fingerprint: String, plan: EnsemblePlan, offset: Int,
-                           states: [[Float]], valid: [Bool], communicator: Communicator) throws {
+    private func writeFile(_ partial: String, step: Int, fingerprint: String, inputs: InputFingerprint, plan: EnsemblePlan,
+                           offset: Int, states: [[Float]], valid: [Bool], communicator: Communicator) throws {
         let file = try HDF5File.create(partial, communicator: communicator)
         try file.setAttribute("step", Int64(step))
         try file.setAttribute("fingerprint", fingerprint)
+        try file.setAttribute("inputs", inputs.encoded)
         try file.setAttribute("members", Int64(plan.members.count))
         try writeDatasets(file, plan: plan, total: plan.members.count, offset: offset, states: states, valid: valid)
         try file.flush()   // a full disk fails here, before the rename, not silently in the close
@@ -55,8 +57,9 @@ struct RestartRecord {
         try flags.write(valid.map { Int32($0 ? 1 : 0) }, offset: [offset], count: [valid.count], transfer: .collective)
     }
 
-    /// Reads this rank's members from the record; checks that it belongs to this run.
-    func read(fingerprint: String, plan: EnsemblePlan, offset: Int, count: Int)
+    /// Reads this rank's members from the record; checks that it belongs to this run and that the inputs
+    /// read now (`inputs`) are those the run started with.
+    func read(fingerprint: String, inputs: InputFingerprint, plan: EnsemblePlan, offset: Int, count: Int)
         throws -> (step: Int, states: [[Float]], valid: [Bool]) {
         guard FileManager.default.fileExists(atPath: path) else {
             let finished = ["members.h5", "statistics.h5"].map { "\(directory)/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
@@ -69,6 +72,14 @@ struct RestartRecord {
         let recorded: String = try file.attribute("fingerprint")
         guard recorded == fingerprint else {
             throw RunError("--resume: \(path) belongs to another configuration (fingerprint \(recorded.prefix(12))…, this run \(fingerprint.prefix(12))…); resume with the configuration and --members of the stopped run, or start again without --resume")
+        }
+        if file.hasAttribute("inputs") {
+            let changes = inputs.changes(since: InputFingerprint(decoding: try file.attribute("inputs")))
+            guard changes.isEmpty else {
+                throw RunError("--resume: the inputs are not those the stopped run read, so resuming would mix two runs:\n"
+                               + changes.map { "    \($0)" }.joined(separator: "\n")
+                               + "\n  restore the inputs the run started with, or start again with --overwrite")
+            }
         }
         let step = Int(try file.attribute("step", as: Int64.self)[0])
         let channels = plan.stateChannels.count

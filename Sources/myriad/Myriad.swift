@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ensemble
 
 /// The `myriad` command: one SPMD executable for every rank of an `mpirun`/`srun` job.
 @main
@@ -15,4 +16,16 @@ struct Myriad: ParsableCommand {
         version: "myriad \(version)",
         subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self, SelfTest.self]
     )
+
+    /// `myriad run` takes SIGTERM/SIGUSR1 as "stop after this step" from the process's first moment, before
+    /// arguments are parsed and MPI starts: a batch system's signal then never kills a rank (status 138).
+    static func main() {
+        if CommandLine.arguments.dropFirst().first == RunCommand.configuration.commandName { StopSignal.install() }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -34,8 +34,6 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        // Before MPI starts: a SIGTERM/SIGUSR1 at any moment stops the run cleanly, never kills a rank.
-        StopSignal.install()
         runSPMD(global) { world, logger in
             let path = try configurationPath()
             var configuration = try RunConfiguration(contentsOf: path)
@@ -48,6 +46,9 @@ struct RunCommand: ParsableCommand {
             }
             if let outputDirectory { configuration.output.directory = outputDirectory }
             if config == nil { try makeDemoStates(configuration, world: world, logger: logger) }
+            guard world.size % configuration.layout.size == 0 else {
+                throw LayoutError.worldDoesNotDivide(worldSize: world.size, layout: configuration.layout)
+            }
             let plan = try EnsemblePlan(configuration: configuration, groupCount: world.size / configuration.layout.size,
                                         selection: selection)
             if world.isRoot { logger.info("\(plan.summary(ranks: world.size))") }

@@ -154,7 +154,189 @@ final class RunSafetyTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: lock.path), "a finished run leaves its lock behind")
     }
 
+    // MARK: - A member that blows up late stays out of everything
+
+    /// A checkpoint whose height output is 3e37 in normalised units (finite) — 4e38 m once denormalised
+    /// (infinite): its members are flagged at step 1, written as fill values from that lead on and left out of
+    /// the statistics and scores; a run of that checkpoint alone fails; NaN weights are refused when loaded.
+    func testMembersThatOverflowOnceDenormalisedAreFlaggedAtTheirStepAndLeftOut() throws {
+        let scratch = try makeScratchDirectory("myriad-safety-blowup")
+        let overflowing = scratch.appendingPathComponent("overflowing.h5").path
+        let poisoned = scratch.appendingPathComponent("poisoned.h5").path
+        _ = try PythonReader.run("""
+            import sys, shutil, h5py, numpy as np
+            shutil.copy(sys.argv[1], sys.argv[2]); shutil.copy(sys.argv[1], sys.argv[3])
+            with h5py.File(sys.argv[2], "r+") as f: f["weights/decoder.0.bias"][0] = np.float32(3e37)
+            with h5py.File(sys.argv[3], "r+") as f: f["weights/decoder.0.weight"][1, 5, 0, 0] = np.nan
+            print("ok")
+            """, arguments: [Self.root.appendingPathComponent("data/demo/demo-sfno-1.h5").path, overflowing, poisoned])
+        let good = Self.root.appendingPathComponent("data/demo/demo-sfno-0.h5").path
+        let config = try configuration(in: scratch, statistics: "{truth: TRUTH, quantiles: [0.5], spectra: true}")
+        // Noise, not bred vectors: breeding runs the network, which would flag the members at step 0 already.
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: #"perturbation: {kind: bred-vector"#, with: #"perturbation: {kind: spherical-gaussian} #"#)
+        let mixed = text.replacingOccurrences(of: "checkpoints: [\(good)]", with: "checkpoints: [\(good), \(overflowing)]")
+        try mixed.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let out = scratch.appendingPathComponent("out")
+        let result = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for id in 4..<8 {
+            XCTAssertTrue(result.stderr.contains("member \(id) (time 0, checkpoint 1, #\(id - 4)) is not finite at step 1"), result.stderr)
+        }
+        XCTAssertTrue((result.stdout + result.stderr).contains("4 member(s) turned non-finite"), result.stdout + result.stderr)
+        let check = try PythonReader.run("""
+            import sys, numpy as np, xarray as xr
+            d = sys.argv[1]
+            m = xr.open_dataset(d + "/members.h5"); s = xr.open_dataset(d + "/statistics.h5"); c = xr.open_dataset(d + "/scores.h5")
+            assert (m.member_valid.values[:4, 0] == 1).all() and (m.member_valid.values[4:, 0] == 0).all(), m.member_valid.values
+            for name in ["height", "u", "v", "vorticity"]:
+                x = m[name].values                                   # [ensemble, time, lead, lat, lon]
+                assert np.isfinite(x[:, 0, 0]).all(), name           # lead 0: every member finite
+                assert np.isfinite(x[:4, 0, 1:]).all(), name
+                assert np.isnan(x[4:, 0, 1:]).all(), name            # flagged from step 1 on: fill values
+            assert (s.members.values[0, 0] == 8) and (s.members.values[0, 1:] == 4).all(), s.members.values
+            for v in list(s.data_vars) + list(c.data_vars):
+                ds = s if v in s else c
+                values = ds[v].values
+                if values.dtype.kind == "f": assert np.isfinite(values[~np.isnan(values)]).all() and not np.isinf(values).any(), v
+            for v in ["height_mean", "height_std", "height_min", "height_max"]:
+                assert np.isfinite(s[v].values).all(), v
+            rows = open(d + "/scores.csv").read().lower()
+            assert "nan" not in rows and "inf" not in rows, "non-finite scores"
+            print("ok")
+            """, arguments: [out.path])
+        XCTAssertEqual(check.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+
+        // Every member overflowing: the run fails.
+        try text.replacingOccurrences(of: "checkpoints: [\(good)]", with: "checkpoints: [\(overflowing)]")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let all = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", scratch.appendingPathComponent("all").path])
+        XCTAssertEqual(all.status, 1, all.stderr)
+        XCTAssertTrue(all.stderr.contains("every member (4) turned non-finite"), all.stderr)
+
+        // NaN in the weights: refused when loaded, naming the file and the weight.
+        try text.replacingOccurrences(of: "checkpoints: [\(good)]", with: "checkpoints: [\(poisoned)]")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", scratch.appendingPathComponent("nan").path])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(poisoned) && refused.stderr.contains("decoder.0.weight")
+                      && refused.stderr.contains("1 of its 128 values are not finite"), refused.stderr)
+    }
+
+    // MARK: - Resume from anywhere, and only with the same inputs
+
+    /// A run killed during its final renames (members.h5 renamed, statistics not yet) resumes and ends with the
+    /// uninterrupted run's files; a resume after a checkpoint's or the truth's contents changed is refused.
+    func testResumeCompletesFromTheFinalRenamesAndRefusesChangedInputs() throws {
+        let scratch = try makeScratchDirectory("myriad-safety-resume")
+        let checkpoint = scratch.appendingPathComponent("model.h5")
+        try FileManager.default.copyItem(atPath: Self.root.appendingPathComponent("data/demo/demo-sfno-0.h5").path, toPath: checkpoint.path)
+        let config = try configuration(in: scratch, statistics: "{truth: TRUTH, quantiles: [0.5]}", restart: "{every_steps: 1}")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: Self.root.appendingPathComponent("data/demo/demo-sfno-0.h5").path, with: checkpoint.path)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let reference = scratch.appendingPathComponent("reference"), out = scratch.appendingPathComponent("out")
+        try MPIJob.succeed(ranks: 2, ["run", config, "--output-directory", reference.path])
+
+        // Killed right after members.h5.partial became members.h5 (the record of the last step is there).
+        let stopped = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", out.path], environment: ["MYRIAD_STOP_AFTER_STEP": "1"])
+        XCTAssertEqual(stopped.status, 85, stopped.stderr)
+        try FileManager.default.moveItem(at: out.appendingPathComponent("members.h5.partial"), to: out.appendingPathComponent("members.h5"))
+        try MPIJob.succeed(ranks: 2, ["run", config, "--resume", "--output-directory", out.path])
+        for name in ["members.h5", "statistics.h5", "scores.h5", "scores.csv"] {
+            XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent(name)), try Data(contentsOf: reference.appendingPathComponent(name)),
+                           "\(name) after resuming from the final renames differs from the uninterrupted run's")
+        }
+
+        // Inputs changed under a stopped run: refused, the file named; restored: resumed.
+        let again = scratch.appendingPathComponent("again")
+        XCTAssertEqual(try MPIJob.run(ranks: 2, ["run", config, "--output-directory", again.path],
+                                      environment: ["MYRIAD_STOP_AFTER_STEP": "1"]).status, 85)
+        let original = try Data(contentsOf: checkpoint)
+        _ = try PythonReader.run("""
+            import sys, h5py
+            with h5py.File(sys.argv[1], "r+") as f: f["weights/decoder.0.bias"][0] += 1e-3
+            print("ok")
+            """, arguments: [checkpoint.path])
+        let refused = try MPIJob.run(ranks: 2, ["run", config, "--resume", "--output-directory", again.path])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("checkpoint \(checkpoint.path): contents changed"), refused.stderr)
+        try original.write(to: checkpoint)
+        try MPIJob.succeed(ranks: 2, ["run", config, "--resume", "--output-directory", again.path])
+        XCTAssertEqual(try Data(contentsOf: again.appendingPathComponent("members.h5")),
+                       try Data(contentsOf: reference.appendingPathComponent("members.h5")))
+    }
+
+    /// SIGUSR1 to the ranks the moment they exist (before MPI is up) stops the run cleanly: exit 85 with a
+    /// record, never a rank killed by the signal (status 138).
+    func testAStopSignalAtTheFirstMomentStopsCleanly() throws {
+        let scratch = try makeScratchDirectory("myriad-safety-early-signal")
+        let config = try configuration(in: scratch)
+        let job = try BackgroundProcess.mpirun(ranks: 2, ["run", config, "--output-directory", scratch.appendingPathComponent("out").path])
+        // Each rank is signalled the moment its handler exists (SIGUSR1 in /proc/PID/status SigCgt): before MPI
+        // starts, as a batch system's signal can be.
+        let start = Date()
+        var signalled = Set<pid_t>()
+        while signalled.count < 2 && Date().timeIntervalSince(start) < 30 && job.process.isRunning {
+            for rank in job.children() where !signalled.contains(rank) && Self.catchesUSR1(rank) {
+                kill(rank, SIGUSR1)
+                signalled.insert(rank)
+            }
+        }
+        XCTAssertEqual(signalled.count, 2, "ranks that installed a SIGUSR1 handler: \(signalled)\n\(job.output())")
+        let status = job.wait(timeout: 120)
+        XCTAssertEqual(status, 85, job.output())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("out/restart.h5").path), job.output())
+    }
+
+    // MARK: - Clear errors, early
+
+    /// An impossible layout is a message, not a trace; NaN in the truth at the last scored lead is refused
+    /// before the first step.
+    func testImpossibleLayoutsAndBadTruthAreRefusedBeforeAnyStep() throws {
+        let scratch = try makeScratchDirectory("myriad-safety-early")
+        let config = try configuration(in: scratch)
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try (text + "\nparallel: {h: 2, w: 1, channel: 1}\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let layout = try MPIJob.run(ranks: 1, ["run", config, "--output-directory", scratch.appendingPathComponent("a").path])
+        XCTAssertEqual(layout.status, 1, layout.stderr)
+        XCTAssertTrue(layout.stderr.contains("does not divide into model groups of 2 ranks"), layout.stderr)
+        XCTAssertFalse(layout.stderr.contains("Precondition") || layout.stderr.contains("Backtrac"), layout.stderr)
+
+        // The truth's state at 2000-01-02T12:00Z, the run's last lead (index 6 of the demo states), gets a NaN.
+        let states = try DemoStates.path()
+        let truthDirectory = scratch.appendingPathComponent("truth")
+        try FileManager.default.createDirectory(at: truthDirectory, withIntermediateDirectories: true)
+        let truth = truthDirectory.appendingPathComponent("truth.h5").path
+        try FileManager.default.copyItem(atPath: states, toPath: truth)
+        try FileManager.default.copyItem(atPath: (states as NSString).deletingLastPathComponent + "/data.json",
+                                         toPath: truthDirectory.appendingPathComponent("data.json").path)
+        _ = try PythonReader.run("""
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], "r+") as f: f["fields"][6, 1, 10, 20] = np.nan
+            print("ok")
+            """, arguments: [truth])
+        try text.replacingOccurrences(of: "statistics: {enabled: false}", with: "statistics: {truth: \(truth)}")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", scratch.appendingPathComponent("b").path])
+        XCTAssertEqual(bad.status, 1, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("\(truth): fields[6, 1] ('u') is not finite at lat 10, lon 20"), bad.stderr)
+        XCTAssertFalse(bad.stdout.contains("step 1/"), "the bad truth was found only after stepping:\n\(bad.stdout)")
+    }
+
     // MARK: - Support
+
+    /// Whether process `pid` runs myriad (not mpirun's fork before its exec) and has a handler for SIGUSR1
+    /// (bit 10 of SigCgt).
+    static func catchesUSR1(_ pid: pid_t) -> Bool {
+        guard let image = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+              image.hasSuffix("/myriad"),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+              let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << (UInt64(SIGUSR1) - 1)) != 0
+    }
 
     /// A tmpfs of `size` mounted at a new folder of `directory` (unmounted when the test ends); nil where this
     /// process may not mount (not root).
