@@ -105,6 +105,18 @@ struct ScoreCommand: ParsableCommand {
                     let local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
                                                        count: [mine.count, 1, 1, nlat, nlon])
                     let field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
+                    // NaN or infinity would turn every mean into NaN silently: refused, counted, on every rank alike.
+                    try world.agreeing {
+                        let where_ = "lead time \(input.leadTimes[t]) h, variable \(input.variables[c])"
+                        let members = local.lazy.filter { !$0.isFinite }.count
+                        if members > 0 {
+                            throw UsageError("\(forecast): \(members) non-finite value(s) in members \(mine.lowerBound)..<\(mine.upperBound) at \(where_); scores need finite members: drop the members that blew up (a members file of myriad run marks them in member_valid) or mend the file")
+                        }
+                        let truthPoints = field.lazy.filter { !$0.isFinite }.count
+                        if truthPoints > 0 {
+                            throw UsageError("\(truth): \(truthPoints) non-finite value(s) in the truth at \(where_); give a truth without NaN or infinity")
+                        }
+                    }
                     let (_, summary, best) = try EnsembleVerification.verify(
                         localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
                         lead: t, variable: c, configuration: configuration, communicator: world)
@@ -167,7 +179,18 @@ struct ScoreCommand: ParsableCommand {
         let mine = splitRange(input.membersPerTime, parts: world.size, index: world.rank)
         logger.info("score: \(input.membersPerTime) members × \(input.initialTimes.count) initial time(s) × \(input.leadHours.count) lead(s) × \(input.variables.count) variable(s) of \(input.nlat) × \(input.nlon) (\(layout.rawValue) layout), \(world.size) rank(s)")
         for lead in input.leadHours.indices {
-            try engine.add(lead: lead, members: try input.members(mine, lead: lead)) { t in try input.truth(time: t, lead: lead) }
+            var members = try input.members(mine, lead: lead)
+            // A member marked valid but holding NaN or infinity is left out of this lead's scores, and said.
+            var leftOut: Int64 = 0
+            for k in members.indices where members[k].isValid && !members[k].fields.allSatisfy(\.isFinite) {
+                members[k].isValid = false
+                leftOut += 1
+            }
+            leftOut = try world.allreduced(leftOut, .sum)
+            if world.isRoot && leftOut > 0 {
+                logger.warning("score: lead time \(input.leadHours[lead]) h: \(leftOut) member(s) hold NaN or infinity and are left out of this lead's scores")
+            }
+            try engine.add(lead: lead, members: members) { t in try input.truth(time: t, lead: lead) }
             logger.info("score: lead time \(input.leadHours[lead]) h done (\(lead + 1)/\(input.leadHours.count)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         }
         try engine.finish()

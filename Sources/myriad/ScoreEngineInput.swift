@@ -179,6 +179,10 @@ struct ScoreEngineInput {
         guard let k = truthIndex(t, lead) else { return nil }
         var field = [Float]()
         for c in truthChannels { field += try truthFields.read(Float.self, offset: [k, c, 0, 0], count: [1, 1, nlat, nlon]) }
+        let bad = field.lazy.filter { !$0.isFinite }.count
+        guard bad == 0 else {
+            throw UsageError("\(truthFile.filePath): \(bad) non-finite value(s) in the truth at time index \(k) (initial time \(t), lead \(leadHours[lead]) h); give a truth without NaN or infinity")
+        }
         return field
     }
 }

@@ -123,6 +123,10 @@ struct ShallowWaterCommand: ParsableCommand {
 
     /// Everything the options decide, checked alike on every rank.
     func makePlan(ranks: Int) throws -> Plan {
+        // Checked as data.json's readers read it (MakaniMetadata): a full date and time with its zone.
+        guard ISO8601DateFormatter().date(from: startTime) != nil else {
+            throw UsageError("--start-time '\(startTime)' is not an ISO 8601 time; give one such as 2000-01-01T00:00:00Z (data.json's start_time dates every state of the file)")
+        }
         let parts = grid.lowercased().split(separator: "x").map { Int($0) }
         guard parts.count == 2, let nlat = parts[0], let nlon = parts[1], nlat >= 4, nlon >= 8 else {
             throw UsageError("--grid must be NLATxNLON with at least 4 latitudes and 8 longitudes, e.g. 128x256; got '\(grid)'")

@@ -65,14 +65,24 @@ struct Spectrum: ParsableCommand {
             // shapes whatever the rank count: the numbers are then bit for bit the same at any rank count.
             var power = [Double]()
             power.reserveCapacity(mine.count * lmax)
+            var nonFinite: [Int64] = []   // (field, points) pairs of fields with NaN or infinity
             for f in mine {
-                let coefficients = sht.forward(try readField(data, shape: shape, index: f), batch: 1)
+                let field = try readField(data, shape: shape, index: f)
+                let bad = field.lazy.filter { !$0.isFinite }.count
+                if bad > 0 { nonFinite += [Int64(f), Int64(bad)] }
+                let coefficients = sht.forward(field, batch: 1)
                 power += coefficients.withUnsafeBufferPointer {
                     powerSpectrum($0, batch: 1, lmax: sht.lmax, mmax: sht.mmax)
                 }
             }
             let all = try world.gatherv(power, root: 0).values
+            let bad = try world.gatherv(nonFinite, root: 0).values
             guard world.isRoot else { return }
+            if !bad.isEmpty {
+                let fields = stride(from: 0, to: bad.count, by: 2).map { bad[$0] }
+                let points = stride(from: 1, to: bad.count, by: 2).reduce(Int64(0)) { $0 + bad[$1] }
+                logger.warning("spectrum: \(fields.count) of \(fieldCount) field(s) hold NaN or infinity (\(points) point(s) in all; fields \(fields.prefix(10).map(String.init).joined(separator: ", "))\(fields.count > 10 ? ", …" : "")): their spectra are NaN")
+            }
             var csv = "field,l,power\n"
             for f in 0..<fieldCount {
                 for l in 0..<lmax { csv += "\(f),\(l),\(all[f * lmax + l])\n" }

@@ -111,6 +111,23 @@ final class ScoreCommandTests: XCTestCase {
         XCTAssertTrue(out.contains("z500,12.0,crps,"), "lead times from the lead_time dataset")
     }
 
+    /// NaN in a member or in the truth is refused, counted and named, on every rank count, never averaged in.
+    func testNonFiniteMembersOrTruthAreRefusedWithCounts() throws {
+        let (forecast, truth, _, _) = try makeInput("m5")
+        do {
+            let file = try HDF5File.open(forecast, access: .readWrite)
+            try file.openDataset("fields").write([Float.nan, Float.nan, Float.infinity], offset: [3, 1, 0, 2, 4], count: [1, 1, 1, 1, 3])
+        }
+        let output = directory.appendingPathComponent("never.csv").path
+        for ranks in [1, 2] {
+            let result = try MPIJob.run(ranks: ranks, ["score", "--forecast", forecast, "--truth", truth, "--output", output])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("\(forecast): 3 non-finite value(s) in members"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("lead time 6.0 h, variable z500"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        }
+    }
+
     func testBadInputGetsAClearErrorAndNoFile() throws {
         let (forecast, truth, _, _) = try makeInput("m5")
         let truthOnly = directory.appendingPathComponent("wrong.h5").path

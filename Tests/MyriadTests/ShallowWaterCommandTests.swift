@@ -79,6 +79,8 @@ final class ShallowWaterCommandTests: XCTestCase {
             (["--days", "1", "--output-every", "7"], "--output-every 7 h must be positive and divide the 24 h"),
             (["--dt", "700"], "--dt 700.0 s must be positive and divide --output-every 6 h"),
             (["--lmax", "40", "--grid", "32x64"], "choose --lmax between 2 and 32"),
+            (["--start-time", "yesterday"], "--start-time 'yesterday' is not an ISO 8601 time"),
+            (["--start-time", "2000-01-01"], "--start-time '2000-01-01' is not an ISO 8601 time"),
         ]
         for (options, message) in cases {
             let result = try MPIJob.run(ranks: 2, ["swe", "--days", "1", "--output", output] + options)

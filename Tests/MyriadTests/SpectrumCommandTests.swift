@@ -57,6 +57,20 @@ final class SpectrumCommandTests: XCTestCase {
         XCTAssertEqual(out, csvOne)
     }
 
+    /// NaN in a field is not passed on silently: the spectra are still written, with a warning that counts.
+    func testNonFiniteFieldsAreCountedInAWarning() throws {
+        let input = try makeInput()
+        do {  // closed at the end of this scope
+            let file = try HDF5File.open(input, access: .readWrite)
+            try file.openDataset("fields").write([Double.nan, .infinity], offset: [1, 0, 3, 5], count: [1, 1, 1, 2])
+        }
+        let output = directory.appendingPathComponent("spectra.csv").path
+        let result = try MPIJob.run(ranks: 2, ["spectrum", "--input", input, "--dataset", "fields", "--grid", "legendre-gauss",
+                                               "--lmax", "8", "--output", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("1 of 6 field(s) hold NaN or infinity (2 point(s) in all; fields 3)"), result.stderr)
+    }
+
     func testBadInputGetsAClearErrorAndNoFile() throws {
         let input = try makeInput()
         let output = directory.appendingPathComponent("never.csv").path
