@@ -6,7 +6,7 @@ import Storage
 extension InSituStatistics {
     /// The scalar score metrics, stored per lead (`<v>_<metric>[lead_time]`) and per initial time
     /// (`<v>_<metric>_by_time[time, lead_time]`), in CSV order.
-    static let scalarMetrics = ["rmse", "spread", "spread_skill", "crps", "crps_fair", "outlier_fraction",
+    static let scalarMetrics = ["rmse", "spread", "spread_skill", "spread_skill_wb2", "spread_skill_makani", "crps", "crps_fair", "outlier_fraction",
                                 "best_member_rmse_pointwise", "best_member_rmse"]
 
     func thresholdDimension(_ variable: String) -> String { "threshold_\(variable)" }

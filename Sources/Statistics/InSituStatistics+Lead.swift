@@ -211,7 +211,7 @@ struct LeadAccumulator {
                     if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
                 }
                 let s = entry.summary
-                let values = [s.rmse, s.spread, s.spreadSkill, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE,
+                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE,
                               best.map { $0.error.squareRoot() } ?? .nan]
                 for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                     try file.writeFromRoot("\(name)_\(metric)_by_time", [value], offset: [t, lead], count: [1, 1], isRoot: isRoot)
@@ -229,7 +229,7 @@ struct LeadAccumulator {
                 let error = errorSum[index] / Double(errorCount[index])
                 if best == nil || error < best!.error { best = (index, error) }
             }
-            let values = [total.rmse, total.spread, total.spreadSkill, total.crps, total.fairCRPS, total.outlierFraction,
+            let values = [total.rmse, total.spread, total.spreadSkill, total.spreadSkillWB2, total.spreadSkillMakani, total.crps, total.fairCRPS, total.outlierFraction,
                           total.pointwiseBestMemberRMSE, best.map { $0.error.squareRoot() } ?? .nan]
             for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                 try file.writeFromRoot("\(name)_\(metric)", [value], offset: [lead], count: [1], isRoot: isRoot)

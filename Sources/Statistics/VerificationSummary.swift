@@ -3,8 +3,11 @@
 ///
 /// With point weights w (quadrature weight of the point's latitude), `⟨v⟩ = Σ w v / Σ w`:
 ///
-/// - `rmse = sqrt⟨(x̄ − y)²⟩` (ensemble-mean RMSE), `spread = sqrt⟨s²⟩` (s² ddof 1),
-///   `spreadSkill = sqrt((M + 1)/M) · spread / rmse`;
+/// - `rmse = sqrt⟨(x̄ − y)²⟩` (ensemble-mean RMSE), `spread = sqrt⟨s²⟩` (s² ddof 1), and the spread–skill
+///   ratio in three conventions that all mean "1 is calibrated": Fortin et al. (2014), Myriad's default,
+///   `spreadSkill = sqrt((M + 1)/M) · spread / rmse`; WeatherBench2's `spreadSkillWB2 = spread / rmse`;
+///   makani's `spreadSkillMakani = sqrt(⟨s²⟩ / (⟨(x̄ − y)²⟩ − ⟨s²⟩/M))` (NaN where the denominator is not
+///   positive, a vastly over-dispersed ensemble);
 /// - `pointwiseBestMemberRMSE = sqrt⟨min_i (x_i − y)²⟩`;
 /// - `crps = ⟨CRPS⟩`, `fairCRPS = ⟨fair CRPS⟩`, `outlierFraction = ⟨truth ∉ [min, max]⟩` (area share),
 ///   `brier[τ] = ⟨(p_τ − o_τ)²⟩` with `p_τ` the share of members above τ and `o_τ = [y > τ]`;
@@ -69,6 +72,11 @@ public struct VerificationSummary: Sendable {
     public var rmse: Double { mean(.squaredError).squareRoot() }
     public var spread: Double { mean(.variance).squareRoot() }
     public var spreadSkill: Double { (Double(memberCount + 1) / Double(memberCount)).squareRoot() * spread / rmse }
+    public var spreadSkillWB2: Double { spread / rmse }
+    public var spreadSkillMakani: Double {
+        let denominator = mean(.squaredError) - mean(.variance) / Double(memberCount)
+        return denominator > 0 ? (mean(.variance) / denominator).squareRoot() : .nan
+    }
     public var crps: Double { mean(.crps) }
     public var fairCRPS: Double { mean(.fairCRPS) }
     public var outlierFraction: Double { mean(.outlier) }
@@ -85,11 +93,13 @@ public struct VerificationSummary: Sendable {
         return (Int(count), count > 0 ? sums[i + 1] / count : .nan, count > 0 ? sums[i + 2] / count : .nan)
     }
 
-    /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, crps, crps_fair,
+    /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, spread_skill_wb2,
+    /// spread_skill_makani, crps, crps_fair,
     /// outlier_fraction, best_member_rmse_pointwise, brier_gt_<τ>, reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>.
     public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
         precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
         var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
+                                        ("spread_skill_wb2", spreadSkillWB2), ("spread_skill_makani", spreadSkillMakani),
                                         ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
                                         ("best_member_rmse_pointwise", pointwiseBestMemberRMSE)]
         for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }

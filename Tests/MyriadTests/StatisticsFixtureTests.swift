@@ -143,6 +143,7 @@ final class StatisticsFixtureTests: XCTestCase {
             var slabExceedance = [[Double]](repeating: [], count: c.thresholds.count)
             var ranks = [Int](), histogram = [Int]()
             var perLead: [String: [Double]] = [:]
+            var conventions: [String: [Double]] = [:]
             var brier = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityCount = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityObserved = reliabilityCount, reliabilityForecast = reliabilityCount
@@ -190,6 +191,8 @@ final class StatisticsFixtureTests: XCTestCase {
                 perLead["rmse", default: []].append(summary.rmse)
                 perLead["spread", default: []].append(summary.spread)
                 perLead["spread_skill", default: []].append(summary.spreadSkill)
+                conventions["wb2", default: []].append(summary.spreadSkillWB2)
+                conventions["makani", default: []].append(summary.spreadSkillMakani)
                 perLead["crps_mean", default: []].append(summary.crps)
                 perLead["crps_fair_mean", default: []].append(summary.fairCRPS)
                 perLead["outlier_fraction", default: []].append(summary.outlierFraction)
@@ -216,6 +219,11 @@ final class StatisticsFixtureTests: XCTestCase {
             XCTAssertEqual(histogram.map(Int64.init), try c.group.openDataset("rank_histogram").read(Int64.self),
                            "\(c.name) rank histogram")
             for (name, values) in perLead { compare(values, try c.reference(name), name, c.name) }
+            // WeatherBench2's and makani's spread–skill from the reference's RMSE (xskillscore) and spread.
+            let (rmse, spread) = (try c.reference("rmse"), try c.reference("spread"))
+            compare(conventions["wb2"]!, zip(spread, rmse).map { $0 / $1 }, "spread_skill_wb2", c.name)
+            compare(conventions["makani"]!, zip(spread, rmse).map { s, r in (s * s / (r * r - s * s / Double(c.m))).squareRoot() },
+                    "spread_skill_makani", c.name)
             compare(brier.flatMap { $0 }, try c.reference("brier"), "brier", c.name)
             XCTAssertEqual(reliabilityCount.flatMap { $0 }.map { Int64($0) },
                            try c.group.openDataset("reliability_count").read(Int64.self), "\(c.name) reliability counts")
