@@ -22,6 +22,13 @@ extension EnsemblePlan {
         }
     }
 
+    /// The analysis-error line of the summary (with its newline), or nothing.
+    private var analysisLine: String {
+        guard let error = configuration.initialConditions.analysisError else { return "" }
+        let rms = error.rmse.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
+        return "  analysis     truth + correlated error (\(String(format: "%.0f", error.lengthScaleKm)) km), RMS \(rms); scored against the truth\n"
+    }
+
     /// What the run will do, printed by rank 0 before any work.
     public func summary(ranks: Int) -> String {
         let c = configuration
@@ -32,7 +39,7 @@ extension EnsemblePlan {
             run: \(c.file)
               members      \(totalMembers) = \(checkpoints.isEmpty ? "1 model" : "\(checkpoints.count) checkpoint(s)") × \(initialTimes.count) initial time(s) × \(c.membersPerCheckpoint) per checkpoint\(selected)
               perturbation \(perturbation), seed \(c.seed)
-              model        \(modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)
+            \(analysisLine)  model        \(modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)
               layout       \(ranks) rank(s) = \(groupCount) ensemble group(s) × \(c.layout.size) model rank(s) \(c.layout); ≤ \(maximumMembersPerGroup) member(s) and ≤ \(maximumCheckpointsPerGroup) checkpoint(s) per group
               memory       ≈ \(formatBytes(memoryPerRank)) per rank (weights + states)
               output       \(c.output.members ? "\(formatBytes(outputBytes)) of members (\(outputVariables.count) variable(s), \(outputSteps.count) lead time(s), \(latitudeIndices.count) × \(longitudeIndices.count))" : "no member fields"), statistics \(c.statistics.enabled ? "on" : "off")\(c.statistics.truth.map { ", scores against \($0)" } ?? "") → \(c.output.directory)/

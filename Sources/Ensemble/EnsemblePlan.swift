@@ -143,6 +143,9 @@ public struct EnsemblePlan: Sendable {
         for pattern in p.nonNegative ?? [] where !channels.contains(where: { NonNegativeChannels.matches(pattern, $0) }) {
             problems.append("perturbation.non_negative: '\(pattern)' matches no channel of the model (channels: \(channels.joined(separator: ", ")); 'q*' matches every name starting with q)")
         }
+        for name in (c.initialConditions.analysisError?.rmse.keys.sorted() ?? []) where !channels.contains(name) {
+            problems.append("initial_conditions.analysis_error.rmse: '\(name)' is not a channel of the model (channels: \(channels.joined(separator: ", ")))")
+        }
         for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
             problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
         }

@@ -253,6 +253,9 @@ public final class EnsembleRunner {
     /// Each member's normalised initial state: the state read at its initial time, perturbed as configured.
     private func initialStates(_ members: [Member], models: [Int: any ForecastModel]) throws -> [[Float]] {
         let source = try InitialConditionSource(configuration: plan.configuration.initialConditions, modelStepHours: plan.stepHours)
+        if let settings = plan.configuration.initialConditions.analysisError {
+            source.analysisError = try AnalysisError(settings: settings, plan: plan)
+        }
         let perturber = try MemberPerturbation(plan: plan, source: source)
         var cache: [Int: [Float]] = [:]
         return try members.map { member in

@@ -11,6 +11,9 @@ public final class InitialConditionSource: @unchecked Sendable {
     public let metadata: MakaniMetadata?
     public let dhours: Int
     private var openFiles: [String: (file: HDF5File, fields: HDF5Dataset)] = [:]
+    /// Set where the states read are true states from which an imperfect analysis is made (the runner's
+    /// initial conditions); `read` then returns the analysis.
+    var analysisError: AnalysisError?
 
     /// - dhours: hours between the file's times when data.json does not say (the model step).
     public init(location: Location, dhours fallback: Int?) throws {
@@ -97,6 +100,7 @@ public final class InitialConditionSource: @unchecked Sendable {
             }
             state += values
         }
+        analysisError?.add(to: &state, channels: channels, validTime: time)
         return state
     }
 

@@ -53,6 +53,11 @@ final class MemberOutput {
             ("members_per_checkpoint", .integer(Int64(c.membersPerCheckpoint))),
             ("perturbation", .text(c.perturbation.kind.rawValue)),
             ("seed", .integer(Int64(c.seed))),
+            ("initial_conditions", .text(c.initialConditions.analysisError.map { error in
+                "analyses: the states of \(c.initialConditions.file ?? c.initialConditions.directory ?? "") plus a correlated error (\(error.lengthScaleKm) km) of RMS "
+                    + error.rmse.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    + "; scores verify against the truth, never the analyses"
+            } ?? "the states of \(c.initialConditions.file ?? c.initialConditions.directory ?? "") as they are")),
             ("member_id", .text("member id = time index × \(plan.membersPerTime) + ensemble index; ensemble index = checkpoint × \(c.membersPerCheckpoint) + perturbation index")),
         ])
         try file.defineCoordinate("ensemble", values: (0..<plan.membersPerTime).map { Int32($0) },

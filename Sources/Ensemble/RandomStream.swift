@@ -9,6 +9,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case gaussianNoise = 1
     /// Draws that evolve a noise field in time during a rollout (AR(1) updates, stochastic physics).
     case rolloutNoise = 2
+    /// The analysis error of an imperfect analysis (one field per channel and valid time, for every member).
+    case analysisError = 3
 }
 
 /// The Philox stream of one random field: every draw of Myriad is a pure function of

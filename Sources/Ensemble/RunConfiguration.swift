@@ -18,6 +18,15 @@ public struct RunConfiguration: Sendable {
         public var times: [Date]
         /// Time indices of `file`, an alternative to times for files without start_time.
         public var indices: [Int]
+        /// An imperfect analysis made from the file's true states (an OSSE): nil, the states as they are.
+        public var analysisError: AnalysisErrorSettings?
+    }
+
+    /// `initial_conditions.analysis_error`: analysis = state read + a correlated spherical error field per
+    /// channel with the given area-weighted RMS (physical units), the same for every member (`AnalysisError`).
+    public struct AnalysisErrorSettings: Sendable {
+        public var rmse: [String: Double] = [:]
+        public var lengthScaleKm: Double = 500
     }
 
     public enum PerturbationKind: String, Sendable, CaseIterable {
@@ -93,7 +102,8 @@ public struct RunConfiguration: Sendable {
     public static let keys: [String: [String]] = [
         "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
              "parallel", "output", "statistics", "restart", "progress"],
-        "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices"],
+        "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices", "analysis_error"],
+        "initial_conditions.analysis_error": ["rmse", "length_scale_km"],
         "initial_conditions.range": ["start", "end", "step_hours"],
         "perturbation": ["kind", "amplitude", "target_rmse", "seeded_variables", "integration_steps", "length_scale_km",
                          "time_scale_hours", "non_negative", "centred_pairs"],
@@ -205,6 +215,23 @@ public struct RunConfiguration: Sendable {
         initialConditions.times = times
         initialConditions.indices = (r.list(keys["indices"], path: "\(path).indices") ?? [])
             .compactMap { r.int($0.node, path: $0.path, range: 0...Int(Int32.max)) }
+        if let node = keys["analysis_error"] {
+            let error = r.mapping(node, path: "\(path).analysis_error", known: Self.keys["initial_conditions.analysis_error"]!)
+            var settings = AnalysisErrorSettings()
+            for (name, values) in (r.namedDoubles(error["rmse"], path: "\(path).analysis_error.rmse") ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard values.count == 1, values[0] >= 0 else {
+                    r.problem("\(path).analysis_error.rmse.\(name)", error["rmse"], "must be one non-negative number")
+                    continue
+                }
+                settings.rmse[name] = values[0]
+            }
+            if settings.rmse.isEmpty {
+                r.problem("\(path).analysis_error.rmse", node, "names the RMS error of at least one channel, e.g. {height: 7.0}")
+            }
+            settings.lengthScaleKm = r.double(error["length_scale_km"], path: "\(path).analysis_error.length_scale_km",
+                                              positive: true) ?? settings.lengthScaleKm
+            initialConditions.analysisError = settings
+        }
     }
 
     private mutating func readPerturbation(_ keys: [String: Node], _ r: ConfigurationReader) {
