@@ -276,15 +276,20 @@ final class RunSafetyTests: XCTestCase {
         let job = try BackgroundProcess.mpirun(ranks: 2, ["run", config, "--output-directory", scratch.appendingPathComponent("out").path])
         // Each rank is signalled the moment its handler exists (SIGUSR1 in /proc/PID/status SigCgt): before MPI
         // starts, as a batch system's signal can be.
+        // The handler must already be there while MPI_Init has not yet loaded OpenMPI's components (mca_*.so).
         let start = Date()
         var signalled = Set<pid_t>()
+        var lateHandlers: [pid_t] = []
         while signalled.count < 2 && Date().timeIntervalSince(start) < 30 && job.process.isRunning {
             for rank in job.children() where !signalled.contains(rank) && Self.catchesUSR1(rank) {
                 kill(rank, SIGUSR1)
                 signalled.insert(rank)
+                let maps = (try? String(contentsOfFile: "/proc/\(rank)/maps", encoding: .utf8)) ?? ""
+                if maps.contains("/mca_") { lateHandlers.append(rank) }
             }
         }
         XCTAssertEqual(signalled.count, 2, "ranks that installed a SIGUSR1 handler: \(signalled)\n\(job.output())")
+        XCTAssertEqual(lateHandlers, [], "ranks whose stop handler came only after MPI started")
         let status = job.wait(timeout: 120)
         XCTAssertEqual(status, 85, job.output())
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("out/restart.h5").path), job.output())
