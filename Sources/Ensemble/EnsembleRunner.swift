@@ -18,6 +18,8 @@ public struct RunSummary: Sendable {
     public let directory: String
     public let files: [String]
     public let members: Int
+    /// Members per initial time: the M of the scores.
+    public let ensembleSize: Int
     public let invalidMembers: [Int]
     public let seconds: Double
     public let memberStepsPerSecond: Double
@@ -193,7 +195,8 @@ public final class EnsembleRunner {
         try world.barrier()
         if isRoot { try? FileManager.default.removeItem(atPath: record.path) }
         let seconds = Date().timeIntervalSince(clock)
-        return .finished(RunSummary(directory: directory, files: files, members: plan.members.count, invalidMembers: invalid,
+        return .finished(RunSummary(directory: directory, files: files, members: plan.members.count,
+                                    ensembleSize: plan.membersPerTime, invalidMembers: invalid,
                                     seconds: seconds,
                                     memberStepsPerSecond: Double(plan.members.count * (plan.steps - max(firstStep - 1, 0))) / seconds,
                                     timings: timer.totals,

@@ -102,6 +102,8 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunSummary {
+    static let tableMetrics = ["rmse", "spread", "crps", "spread_skill", "outlier_fraction"]
+
     /// Where the outputs are, where the time went, what went wrong and the scores, for the end of a run.
     func report() -> String {
         var lines = ["run finished: \(members) members in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", memberStepsPerSecond)) member-steps/s); outputs in \(directory)/: \(files.joined(separator: ", "))"]
@@ -121,21 +123,22 @@ extension RunSummary {
         return lines.joined(separator: "\n")
     }
 
-    /// Ensemble-mean RMSE, spread and CRPS per variable and lead time, from scores.csv.
+    /// Ensemble-mean RMSE, spread, CRPS, spread–skill (Fortin's) and outlier fraction per variable and lead
+    /// time, from scores.csv: the calibration at a glance (1 and 2/(M + 1) for a calibrated ensemble).
     private func scoreTable(_ path: String) -> String? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         var values: [String: Double] = [:]
         var variables: [String] = [], leads: [String] = []
         for row in text.split(separator: "\n").dropFirst() {
             let fields = row.split(separator: ",").map(String.init)
-            guard fields.count == 4, ["rmse", "spread", "crps"].contains(fields[2]), let value = Double(fields[3]) else { continue }
+            guard fields.count == 4, Self.tableMetrics.contains(fields[2]), let value = Double(fields[3]) else { continue }
             if !variables.contains(fields[0]) { variables.append(fields[0]) }
             if !leads.contains(fields[1]) { leads.append(fields[1]) }
             values["\(fields[0])|\(fields[1])|\(fields[2])"] = value
         }
         guard !variables.isEmpty else { return nil }
         func cell(_ v: String, _ lead: String) -> String {
-            ["rmse", "spread", "crps"].map { values["\(v)|\(lead)|\($0)"].map { String(format: "%.3g", $0) } ?? "–" }
+            Self.tableMetrics.map { values["\(v)|\(lead)|\($0)"].map { String(format: "%.3g", $0) } ?? "–" }
                 .joined(separator: " / ")
         }
         let cells = leads.map { lead in variables.map { cell($0, lead) } }
@@ -144,7 +147,8 @@ extension RunSummary {
             ("    " + head + items.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined())
                 .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
-        var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS", row("lead     ", variables)]
+        var lines = ["  scores (\(path)): ensemble-mean RMSE / spread / CRPS / spread–skill / outlier fraction (calibrated: 1 and \(String(format: "%.3g", 2 / Double(ensembleSize + 1))))",
+                     row("lead     ", variables)]
         for (lead, items) in zip(leads, cells) {
             lines.append(row(Double(lead).map { String(format: "%5.0f h   ", $0) } ?? lead, items))
         }
