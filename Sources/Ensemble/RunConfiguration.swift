@@ -22,6 +22,20 @@ public struct RunConfiguration: Sendable {
         public var analysisError: AnalysisErrorSettings?
     }
 
+    /// `calibration`: what `myriad calibrate` runs on and aims at (docs/perturbations.md).
+    public struct CalibrationSettings: Sendable {
+        /// Initial times of the calibration runs (not the verified ones).
+        public var times: [Date] = []
+        /// Leads whose spread–skill is averaged (default: every output lead after 0).
+        public var leadHours: [Int] = []
+        /// Variables whose spread–skill is averaged (default: the output variables).
+        public var variables: [String] = []
+        /// |mean spread–skill − 1| at which the search stops.
+        public var tolerance: Double = 0.03
+        /// Most runs of the search.
+        public var maxRuns: Int = 8
+    }
+
     /// `initial_conditions.analysis_error`: analysis = state read + a correlated spherical error field per
     /// channel with the given area-weighted RMS (physical units), the same for every member (`AnalysisError`).
     public struct AnalysisErrorSettings: Sendable {
@@ -90,6 +104,8 @@ public struct RunConfiguration: Sendable {
     public var perturbation = Perturbation()
     public var seed: UInt64 = 0
     public var layout = ModelLayout()
+    /// `myriad calibrate`'s settings; nil where the configuration has no calibration section.
+    public var calibration: CalibrationSettings?
     public var output = Output()
     public var statistics = StatisticsOptions()
     /// Steps between restart records (0: none).
@@ -101,7 +117,8 @@ public struct RunConfiguration: Sendable {
     /// accepts, and what docs/configuration.md documents (a test holds the two together).
     public static let keys: [String: [String]] = [
         "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
-             "parallel", "output", "statistics", "restart", "progress"],
+             "parallel", "output", "statistics", "restart", "progress", "calibration"],
+        "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs"],
         "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices", "analysis_error"],
         "initial_conditions.analysis_error": ["rmse", "length_scale_km"],
         "initial_conditions.range": ["start", "end", "step_hours"],
@@ -181,6 +198,7 @@ public struct RunConfiguration: Sendable {
                              known: Self.keys["output"]!), r)
         readStatistics(r.mapping(top["statistics"], path: "statistics",
                                  known: Self.keys["statistics"]!), r)
+        if let node = top["calibration"] { readCalibration(r.mapping(node, path: "calibration", known: Self.keys["calibration"]!), node, r) }
         let restart = r.mapping(top["restart"], path: "restart", known: Self.keys["restart"]!)
         restartEvery = r.int(restart["every_steps"], path: "restart.every_steps", range: 0...1_000_000) ?? restartEvery
         let progress = r.mapping(top["progress"], path: "progress", known: Self.keys["progress"]!)
@@ -232,6 +250,18 @@ public struct RunConfiguration: Sendable {
                                               positive: true) ?? settings.lengthScaleKm
             initialConditions.analysisError = settings
         }
+    }
+
+    private mutating func readCalibration(_ keys: [String: Node], _ node: Node, _ r: ConfigurationReader) {
+        var settings = CalibrationSettings()
+        settings.times = (r.list(keys["times"], path: "calibration.times") ?? []).compactMap { r.time($0.node, path: $0.path) }
+        if settings.times.isEmpty { r.problem("calibration.times", node, "names the initial times to calibrate on (not the verified ones)") }
+        settings.leadHours = (r.list(keys["lead_hours"], path: "calibration.lead_hours") ?? [])
+            .compactMap { r.int($0.node, path: $0.path, range: 1...100_000) }
+        settings.variables = r.strings(keys["variables"], path: "calibration.variables") ?? []
+        if let tolerance = r.double(keys["tolerance"], path: "calibration.tolerance", positive: true) { settings.tolerance = tolerance }
+        settings.maxRuns = r.int(keys["max_runs"], path: "calibration.max_runs", range: 2...100) ?? settings.maxRuns
+        calibration = settings
     }
 
     private mutating func readPerturbation(_ keys: [String: Node], _ r: ConfigurationReader) {

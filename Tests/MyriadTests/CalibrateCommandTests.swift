@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// `myriad calibrate` (issue #22, point 2): the search ends at an amplitude whose ensemble, run again by
+/// `myriad run` on the calibration times, has a mean spread–skill within the tolerance of 1; the same amplitude
+/// at 1 and 2 ranks; the configuration is rewritten with only the amplitude changed.
+final class CalibrateCommandTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func testTheCalibratedAmplitudeGivesSpreadSkillOneAtAnyRankCount() throws {
+        let scratch = try makeScratchDirectory("myriad-calibrate")
+        let states = try DemoStates.path()
+        let checkpoints = [0, 1].map { Self.root.appendingPathComponent("data/demo/demo-sfno-\($0).h5").path }
+        let config = scratch.appendingPathComponent("ensemble.yaml").path
+        let yaml = """
+            checkpoints: [\(checkpoints.joined(separator: ", "))]
+            initial_conditions: {file: \(states), times: ["2000-01-02T00:00:00Z"]}
+            lead_hours: 12
+            members: 4
+            perturbation:
+              kind: bred-vector
+              amplitude: 0.35
+              seeded_variables: [height]
+              target_rmse: {height: 13.7, u: 0.457, v: 0.438, vorticity: 3.78e-7}
+            seed: 5
+            output: {directory: \(scratch.path)/out, members: false, variables: [height, u, v]}
+            statistics: {truth: \(states), spectra: false, quantiles: []}
+            calibration: {times: ["2000-01-01T18:00:00Z"], lead_hours: [6, 12], tolerance: 0.05, max_runs: 8}
+            """
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        var amplitudes: [String] = []
+        for ranks in [1, 2] {
+            let output = scratch.appendingPathComponent("calibrated-\(ranks).yaml").path
+            let result = try MPIJob.run(ranks: ranks, ["calibrate", config, "--output", output], timeout: 400)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stderr.contains("calibrate: run 1/8, amplitude 0.35"), result.stderr)
+            let text = try String(contentsOfFile: output, encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            amplitudes.append(String(try XCTUnwrap(lines.first { $0.hasPrefix("  amplitude:") })))
+            // Only the amplitude changed: the rest is the input, below the comment header.
+            let body = lines.drop { $0.hasPrefix("#") || $0.isEmpty }.map(String.init)
+            XCTAssertEqual(body.filter { !$0.hasPrefix("  amplitude:") }, yaml.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("  amplitude:") })
+        }
+        XCTAssertEqual(amplitudes[0], amplitudes[1], "1 and 2 ranks calibrate to different amplitudes")
+        let amplitude = try XCTUnwrap(Double(amplitudes[0].split(separator: ":")[1].trimmingCharacters(in: .whitespaces)))
+        XCTAssertNotEqual(amplitude, 0.35)
+
+        // Independently: the calibrated configuration, run on the calibration time, has mean spread–skill ≈ 1.
+        let check = scratch.appendingPathComponent("check.yaml").path
+        try String(contentsOfFile: scratch.appendingPathComponent("calibrated-2.yaml").path, encoding: .utf8)
+            .replacingOccurrences(of: #"times: ["2000-01-02T00:00:00Z"]"#, with: #"times: ["2000-01-01T18:00:00Z"]"#)
+            .replacingOccurrences(of: "calibration: {", with: "# calibration: {")
+            .write(toFile: check, atomically: true, encoding: .utf8)
+        let out = scratch.appendingPathComponent("check-out")
+        try MPIJob.succeed(ranks: 2, ["run", check, "--output-directory", out.path])
+        let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
+        var ratios: [Double] = []
+        for line in csv.split(separator: "\n") {
+            let fields = line.split(separator: ",").map(String.init)
+            guard fields.count == 4, fields[2] == "spread_skill", fields[1] == "6.0" || fields[1] == "12.0",
+                  let value = Double(fields[3]) else { continue }
+            ratios.append(value)
+        }
+        XCTAssertEqual(ratios.count, 6, csv)
+        let mean = ratios.reduce(0, +) / Double(ratios.count)
+        XCTAssertLessThanOrEqual(abs(mean - 1), 0.05, "mean spread–skill \(mean) at the calibrated amplitude \(amplitude)")
+    }
+}
