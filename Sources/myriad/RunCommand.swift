@@ -33,7 +33,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         runSPMD(global) { world, logger in
-            let outputDirectory = outputDirectory.map { URL(fileURLWithPath: $0).path }   // before the demo's cd
+            // Made absolute before configurationPath may change into the demo's checkout.
+            let outputDirectory = config == nil ? outputDirectory.map { URL(fileURLWithPath: $0).path } : outputDirectory
             let path = try configurationPath(logger: world.isRoot ? logger : nil)
             var configuration = try RunConfiguration(contentsOf: path)
             let selection = try parseMembers()
