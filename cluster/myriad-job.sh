@@ -14,12 +14,14 @@
 # may exit 0 after a node failure, and non-zero when a signal reached it after the ranks had finished):
 #   finished  no restart.h5, no *.partial, the final files (members.h5, statistics.h5, …) present and written
 #             or renamed by this start: prints "finished" and exits 0.
-#   stopped   restart.h5 present, the run not finished. Requeued (`scontrol requeue $SLURM_JOB_ID`, for an
-#             array task its own id; exit 85) only when the stop was the time-limit warning: the ranks exited
-#             85 (they got SIGUSR1) or this shell got SIGUSR1, and this shell got no SIGTERM. A cancel
-#             (`scancel JOBID`: SIGTERM to every step; the ranks write a record and exit 143) is not requeued:
+#   cancelled restart.h5 present, not finished, and this shell got SIGTERM or the ranks exited 143 (a cancel,
+#             `scancel JOBID`: SIGTERM to every step; the ranks write a record and exit 143): not requeued;
 #             the record stays, and resubmitting the same script and arguments carries on (exit 143).
-#   failed    anything else: srun's status (1 if srun said 0), with what to look at.
+#   stopped   restart.h5 present, not finished, after the time-limit warning: the ranks exited 85 (they got
+#             SIGUSR1) or this shell got SIGUSR1: requeued (`scontrol requeue $SLURM_JOB_ID`, for an array
+#             task its own id; exit 85).
+#   failed    anything else (no record, or a record and another status): srun's status (1 if srun said 0),
+#             with what to look at; not requeued.
 #
 # Signals. `#SBATCH --signal=USR1@T` (no B:) makes Slurm send SIGUSR1 to the tasks of every job step T
 # seconds before the time limit: the myriad ranks themselves, which finish the step they are in, write the
@@ -122,9 +124,13 @@ myriad_job() {
     fi
     return "$status"
   fi
-  if [ "$MYRIAD_JOB_TERMINATED" = 1 ] || { [ "$status" != 85 ] && [ "$MYRIAD_JOB_WARNED" = 0 ]; }; then
-    if [ "$status" = 0 ] || [ "$status" = 85 ]; then status=143; fi
-    echo "myriad-job: stopped without the time-limit warning (a cancel or SIGTERM; srun exit status $status): not requeued. The restart record $output/restart.h5 is kept: resubmit the same script and arguments to carry on." >&2
+  if [ "$MYRIAD_JOB_TERMINATED" = 1 ] || [ "$status" = 143 ]; then
+    echo "myriad-job: cancelled (SIGTERM; srun exit status $status): not requeued. The restart record $output/restart.h5 is kept: resubmit the same script and arguments to carry on." >&2
+    return 143
+  fi
+  if [ "$status" != 85 ] && [ "$MYRIAD_JOB_WARNED" = 0 ]; then
+    if [ "$status" = 0 ]; then status=1; fi
+    echo "myriad-job: the run did not finish (srun exit status $status; see the ranks' messages above): not requeued. The last restart record $output/restart.h5 is kept: resubmit the same script and arguments to carry on from it." >&2
     return "$status"
   fi
   local restarts=${SLURM_RESTART_COUNT:-0} limit=${MYRIAD_MAX_REQUEUES:-20}
