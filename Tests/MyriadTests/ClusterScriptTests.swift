@@ -6,7 +6,9 @@ import XCTest
 /// and stub `srun` (→ `mpirun -np $SLURM_NTASKS`) and `scontrol` (records the requeue) first on PATH
 /// (Tests/MyriadTests/Fixtures/fake-slurm) — through a stop (MYRIAD_STOP_AFTER_STEP, or a real SIGUSR1 to the
 /// batch shell), exit 85, the requeue, and the requeued job's --resume, ending with the files of an
-/// uninterrupted run byte for byte.
+/// uninterrupted run byte for byte; a cancel (SIGTERM, exit 143) that is not requeued; an outcome judged by
+/// the files, not srun's status; the choice of --mpi=pmix. The same scripts under a real Slurm:
+/// cluster/test-slurm (run by launch/test).
 final class ClusterScriptTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
