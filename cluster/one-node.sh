@@ -22,6 +22,11 @@
 ##SBATCH --partition=cpu
 ##SBATCH --account=PROJECT
 set -euo pipefail
+home=${MYRIAD_HOME:-${SLURM_SUBMIT_DIR:-$PWD}}
+if [ ! -f "$home/cluster/myriad-job.sh" ]; then
+  echo "myriad: $home is not the Myriad checkout (no cluster/myriad-job.sh there): submit from the checkout, or export MYRIAD_HOME=/path/to/myriad before sbatch (sbatch passes the environment on)" >&2
+  exit 2
+fi
 # shellcheck source=cluster/myriad-job.sh
-. "${MYRIAD_HOME:-${SLURM_SUBMIT_DIR:-.}}/cluster/myriad-job.sh"
+. "$home/cluster/myriad-job.sh"
 myriad_job "$@"

@@ -12,8 +12,9 @@ struct RunCommand: ParsableCommand {
         discussion: """
             CONFIG is a YAML run configuration (every key: docs/configuration.md). Without CONFIG, the built-in \
             demo runs (data/demo/run.yaml: 4 demo SFNOs × 16 bred-vector members on the shallow-water world, \
-            5 days; its initial states are made first when missing). SIGTERM or SIGUSR1 stops the run after the \
-            current step with a restart record (exit status 85); --resume carries on with identical results.
+            5 days; its initial states are made first when missing). SIGUSR1 or SIGTERM stops the run after the \
+            current step with a restart record (exit status 85 after SIGUSR1, 143 after SIGTERM); --resume \
+            carries on with identical results.
             """)
 
     @Argument(help: "YAML run configuration (default: the built-in demo, data/demo/run.yaml).")
@@ -35,7 +36,9 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         runSPMD(global) { world, logger in
-            let path = try configurationPath()
+            // Made absolute before configurationPath may change into the demo's checkout.
+            let outputDirectory = config == nil ? outputDirectory.map { URL(fileURLWithPath: $0).path } : outputDirectory
+            let path = try configurationPath(logger: world.isRoot ? logger : nil)
             var configuration = try RunConfiguration(contentsOf: path)
             let selection = try parseMembers()
             if resume && overwrite {
@@ -45,7 +48,7 @@ struct RunCommand: ParsableCommand {
                 throw UsageError("--members reruns some members only; give --output-directory so that the full run's files are not replaced")
             }
             if let outputDirectory { configuration.output.directory = outputDirectory }
-            if config == nil { try makeDemoStates(configuration, world: world, logger: logger) }
+            if Self.isDemo(path) { try makeDemoStates(configuration, world: world, logger: logger) }
             guard world.size % configuration.layout.size == 0 else {
                 throw LayoutError.worldDoesNotDivide(worldSize: world.size, layout: configuration.layout)
             }
@@ -64,12 +67,51 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// The configuration file: CONFIG, or the demo's, found from the working directory or beside the executable.
-    private func configurationPath() throws -> String {
+    static let demoConfiguration = "data/demo/run.yaml"
+
+    /// The configuration file: CONFIG, or the demo's, found in the working directory or in the checkout the
+    /// executable sits in (.build/release/myriad → ../../data/demo); in the latter case the checkout becomes the
+    /// working directory, since the demo's paths are relative to it.
+    private func configurationPath(logger: Logger?) throws -> String {
         if let config { return config }
-        let demo = "data/demo/run.yaml"
+        let demo = Self.demoConfiguration
         if FileManager.default.fileExists(atPath: demo) { return demo }
-        throw UsageError("no configuration given and the built-in demo (\(demo)) is not here; run `myriad run` from the repository root, or give a configuration file (docs/configuration.md)")
+        if let root = Self.checkoutOfExecutable(), FileManager.default.changeCurrentDirectoryPath(root) {
+            logger?.info("demo: running \(root)/\(demo) in \(root)")
+            return demo
+        }
+        throw UsageError("no configuration given and the built-in demo (\(demo)) is neither in the working directory nor in the checkout of the executable; run `myriad run` from the repository root, or give a configuration file (docs/configuration.md)")
+    }
+
+    /// The Myriad checkout holding the executable (up to three directories above it, through the path it was
+    /// started by and the resolved one), recognised by the demo's configuration.
+    static func checkoutOfExecutable() -> String? {
+        var starts = [String]()
+        if let first = CommandLine.arguments.first, first.contains("/") { starts.append(URL(fileURLWithPath: first).path) }
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { starts.append(resolved) }
+        for start in starts {
+            var directory = URL(fileURLWithPath: start).deletingLastPathComponent()
+            for _ in 0..<4 {
+                if FileManager.default.fileExists(atPath: directory.appendingPathComponent(demoConfiguration).path) {
+                    return directory.path
+                }
+                directory.deleteLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    /// Whether the configuration is the built-in demo's (however it was named): then its states are made when missing.
+    static func isDemo(_ path: String) -> Bool {
+        guard let given = realpath(path, nil) else { return false }
+        defer { free(given) }
+        var candidates = [demoConfiguration]
+        if let root = checkoutOfExecutable() { candidates.append("\(root)/\(demoConfiguration)") }
+        return candidates.contains { candidate in
+            guard let resolved = realpath(candidate, nil) else { return false }
+            defer { free(resolved) }
+            return strcmp(given, resolved) == 0
+        }
     }
 
     private func parseMembers() throws -> Set<Int>? {

@@ -77,8 +77,11 @@ struct ShallowWaterCommand: ParsableCommand {
             throw UsageError("swe \(plan.nlat)x\(plan.nlon): \(error); choose --lmax between 2 and \(min(plan.nlat, plan.nlon / 2 + 1))")
         }
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        // Made by the root; a failure shows on every rank alike in the check after the barrier, so no rank waits.
+        if world.isRoot { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try world.barrier()
         guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
+            throw UsageError("cannot write '\(output)': directory '\(directory)' cannot be created or is not writable")
         }
         let pid = try world.broadcast(Int64(ProcessInfo.processInfo.processIdentifier))
         let temporary = "\(output).tmp-\(pid)"

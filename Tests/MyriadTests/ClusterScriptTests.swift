@@ -6,7 +6,9 @@ import XCTest
 /// and stub `srun` (→ `mpirun -np $SLURM_NTASKS`) and `scontrol` (records the requeue) first on PATH
 /// (Tests/MyriadTests/Fixtures/fake-slurm) — through a stop (MYRIAD_STOP_AFTER_STEP, or a real SIGUSR1 to the
 /// batch shell), exit 85, the requeue, and the requeued job's --resume, ending with the files of an
-/// uninterrupted run byte for byte.
+/// uninterrupted run byte for byte; a cancel (SIGTERM, exit 143) that is not requeued; an outcome judged by
+/// the files, not srun's status; the choice of --mpi=pmix. The same scripts under a real Slurm:
+/// cluster/test-slurm (run by launch/test).
 final class ClusterScriptTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -22,7 +24,7 @@ final class ClusterScriptTests: XCTestCase {
         let launch = try manager.contentsOfDirectory(atPath: Self.root.appendingPathComponent("launch").path)
             .filter { !$0.hasPrefix(".") }.map { "launch/\($0)" }
         let stubs = ["srun", "scontrol"].map { "Tests/MyriadTests/Fixtures/fake-slurm/\($0)" }
-        return (cluster + launch).sorted() + stubs
+        return (cluster + launch + ["cluster/test-slurm"]).sorted() + stubs
     }
 
     func testEveryScriptPassesBashSyntaxCheckAndShellcheck() throws {
@@ -56,7 +58,8 @@ final class ClusterScriptTests: XCTestCase {
         }
         let job = try String(contentsOf: Self.root.appendingPathComponent("cluster/myriad-job.sh"), encoding: .utf8)
         for needed in ["export HDF5_USE_FILE_LOCKING=FALSE", "scontrol requeue \"$SLURM_JOB_ID\"", "--resume",
-                       "srun --cpus-per-task=\"$threads\" --cpu-bind=cores", "OPENBLAS_NUM_THREADS=$threads", "85)"] {
+                       "srun --cpus-per-task=\"$threads\" --cpu-bind=cores", "OPENBLAS_NUM_THREADS=$threads", "return 85",
+                       "trap 'MYRIAD_JOB_WARNED=1; kill -USR1", "myriad_job_finished \"$output\""] {
             XCTAssertTrue(job.contains(needed), "cluster/myriad-job.sh lacks \(needed)")
         }
     }
@@ -138,6 +141,99 @@ final class ClusterScriptTests: XCTestCase {
                        "array task after SIGUSR1, requeue and resume differs from the uninterrupted run")
     }
 
+    /// A cancel (`scancel JOBID`: SIGTERM to the ranks and to the batch shell) is not requeued: the ranks write
+    /// their record and exit 143, the script does not pass TERM on, keeps the record and does not requeue.
+    func testFakeClusterCancelStopsWithARecordAndIsNotRequeued() throws {
+        let scratch = try makeScratchDirectory("myriad-cluster-cancel")
+        let config = try writeConfiguration(in: scratch, times: ["2000-01-02T00:00:00Z"], leadHours: 120,
+                                            extra: "restart: {every_steps: 1}")
+        let out = scratch.appendingPathComponent("job"), log = scratch.appendingPathComponent("slurm").path
+        let job = try batchJob(script: "cluster/one-node.sh", arguments: [config, out.path], log: log,
+                               environment: ["SLURM_JOB_ID": "77", "SLURM_NTASKS": "2"])
+        try job.waitFor(file: out.appendingPathComponent("restart.h5").path)
+        let ranks = descendants(of: job.process.processIdentifier).dropFirst()     // below srun (here mpirun)
+        XCTAssertEqual(ranks.count, 2, "rank processes: \(ranks)")
+        kill(job.process.processIdentifier, SIGTERM)
+        for rank in ranks { kill(rank, SIGTERM) }
+        XCTAssertEqual(job.wait(), 143, job.output())
+        XCTAssertEqual(try lines(log + ".scontrol"), [], "a cancelled job must not requeue itself:\n\(job.output())")
+        XCTAssertTrue(job.output().contains("myriad-job: cancelled (SIGTERM"), job.output())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("restart.h5").path), "the record is kept")
+    }
+
+    /// srun's status is not the outcome: srun exiting 0 with nothing finished (a node failure) is a failure, and
+    /// srun failing before any rank ran names what to check. srun gets --mpi=pmix when `srun --mpi=list` offers
+    /// it; MYRIAD_SRUN_FLAGS replaces that choice.
+    func testFakeClusterJudgesTheRunByItsFilesAndPicksPMIx() throws {
+        let scratch = try makeScratchDirectory("myriad-cluster-outcome")
+        let config = try writeConfiguration(in: scratch, times: ["2000-01-02T00:00:00Z"])
+        let out = scratch.appendingPathComponent("job"), log = scratch.appendingPathComponent("slurm").path
+        let base = ["SLURM_JOB_ID": "78", "SLURM_NTASKS": "2"]
+        let zero = try batchJob(script: "cluster/one-node.sh", arguments: [config, out.path], log: log,
+                                environment: base.merging(["FAKE_SRUN_EXIT": "0"]) { $1 })
+        XCTAssertEqual(zero.wait(), 1, zero.output())
+        XCTAssertFalse(zero.output().contains("myriad-job: finished"), zero.output())
+        XCTAssertTrue(zero.output().contains("did not finish and left no restart record"), zero.output())
+        let failed = try batchJob(script: "cluster/one-node.sh", arguments: [config, out.path], log: log,
+                                  environment: base.merging(["FAKE_SRUN_EXIT": "7", "FAKE_SLURM_MPI": "pmi2"]) { $1 })
+        XCTAssertEqual(failed.wait(), 7, failed.output())
+        XCTAssertTrue(failed.output().contains("srun --mpi=list offers no pmix"), failed.output())
+        XCTAssertTrue(failed.output().contains("set MYRIAD_SRUN_FLAGS=--mpi=pmix"), failed.output())
+        let chosen = try batchJob(script: "cluster/one-node.sh", arguments: [config, out.path], log: log,
+                                  environment: base.merging(["FAKE_SRUN_EXIT": "0", "MYRIAD_SRUN_FLAGS": "--mpi=pmi2 --exact"]) { $1 })
+        XCTAssertEqual(chosen.wait(), 1, chosen.output())
+        let sruns = try lines(log + ".srun")
+        XCTAssertEqual(sruns.count, 3)
+        XCTAssertTrue(sruns[0].hasPrefix("--cpus-per-task=1 --cpu-bind=cores --mpi=pmix "), sruns[0])
+        XCTAssertFalse(sruns[1].contains("--mpi"), sruns[1])
+        XCTAssertTrue(sruns[2].hasPrefix("--cpus-per-task=1 --cpu-bind=cores --mpi=pmi2 --exact "), sruns[2])
+    }
+
+    /// Submitted from outside the checkout without MYRIAD_HOME: the job says what to set.
+    func testBatchScriptOutsideTheCheckoutSaysToSetMyriadHome() throws {
+        let scratch = try makeScratchDirectory("myriad-cluster-outside")
+        for script in ["cluster/one-node.sh", "cluster/multi-node.sh", "cluster/array.sh", "cluster/hens.sh"] {
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") && $0.key != "MYRIAD_HOME" }
+            environment["SLURM_SUBMIT_DIR"] = scratch.path
+            let job = try BackgroundProcess(executable: "/bin/bash", arguments: [Self.root.appendingPathComponent(script).path, "a", "b"],
+                                            environment: environment, directory: scratch)
+            XCTAssertEqual(job.wait(), 2, "\(script): \(job.output())")
+            XCTAssertTrue(job.output().contains("export MYRIAD_HOME=/path/to/myriad"), "\(script): \(job.output())")
+        }
+    }
+
+    /// SIGTERM to the ranks: each stops with its record and exits 143 (a cancel), not 85 (requeue me).
+    func testSigtermStopsTheRanksWithARecordAndStatus143() throws {
+        let scratch = try makeScratchDirectory("myriad-run-sigterm")
+        let config = try writeConfiguration(in: scratch, times: ["2000-01-02T00:00:00Z"], leadHours: 120,
+                                            extra: "restart: {every_steps: 1}")
+        let out = scratch.appendingPathComponent("out")
+        let job = try BackgroundProcess.mpirun(ranks: 2, ["run", config, "--output-directory", out.path])
+        try job.waitFor(file: out.appendingPathComponent("restart.h5").path)
+        let ranks = job.children()
+        XCTAssertEqual(ranks.count, 2, "rank processes: \(ranks)")
+        for rank in ranks { kill(rank, SIGTERM) }
+        XCTAssertEqual(job.wait(), 143, job.output())
+        XCTAssertTrue(job.output().contains("stopped by a signal"), job.output())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("members.h5.partial").path))
+    }
+
+    /// SIGTERM to mpirun makes mpirun exit 1 whatever the ranks did; launch/ensemble reads the output
+    /// directory instead: the ranks' restart record of this run → 85.
+    func testLaunchEnsembleAfterSigtermToMpirunReportsTheRecord() throws {
+        let scratch = try makeScratchDirectory("myriad-launch-sigterm")
+        let config = try writeConfiguration(in: scratch, times: ["2000-01-02T00:00:00Z"], leadHours: 120,
+                                            extra: "restart: {every_steps: 1}")
+        let out = scratch.appendingPathComponent("out")
+        let job = try batchJob(script: "launch/ensemble", arguments: [config, "2", "--output-directory", out.path],
+                               log: scratch.appendingPathComponent("log").path, environment: [:])
+        try job.waitFor(file: out.appendingPathComponent("restart.h5").path)
+        let mpirun = try XCTUnwrap(job.children().first)
+        kill(mpirun, SIGTERM)
+        XCTAssertEqual(job.wait(), 85, job.output())
+        XCTAssertTrue(job.output().contains("stopped with a restart record"), job.output())
+    }
+
     /// launch/ensemble runs a configuration on N ranks with this machine's mpirun flags.
     func testLaunchEnsembleRunsAConfigurationOnTwoRanks() throws {
         let scratch = try makeScratchDirectory("myriad-launch-ensemble")
@@ -182,6 +278,12 @@ final class ClusterScriptTests: XCTestCase {
         let path = directory.appendingPathComponent(name).path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// A process's descendants, depth first (its children, theirs, …).
+    func descendants(of pid: pid_t) -> [pid_t] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { pid_t($0) }.flatMap { [$0] + descendants(of: $0) }
     }
 
     func lines(_ path: String) throws -> [String] {

@@ -88,9 +88,20 @@ final class ShallowWaterCommandTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         }
-        let missing = directory.appendingPathComponent("no/such/dir/truth.h5").path
-        let result = try MPIJob.run(ranks: 1, ["swe", "--grid", "32x64", "--days", "1", "--output", missing])
+        // A directory that cannot be made (a file in the way): a message on every rank, no hang.
+        let blocker = directory.appendingPathComponent("a-file")
+        try Data().write(to: blocker)
+        let impossible = blocker.appendingPathComponent("dir/truth.h5").path
+        let result = try MPIJob.run(ranks: 2, ["swe", "--grid", "32x64", "--days", "1", "--output", impossible])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("does not exist or is not writable"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("cannot be created or is not writable"), result.stderr)
+    }
+
+    /// The output's directory is made when missing (as the demo's out/demo/world/ on a fresh checkout).
+    func testMissingOutputDirectoryIsCreated() throws {
+        let nested = directory.appendingPathComponent("new/nested/truth.h5").path
+        try MPIJob.succeed(ranks: 2, ["swe", "--grid", "32x64", "--days", "1", "--output", nested])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: nested))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("new/nested/data.json").path))
     }
 }
