@@ -13,6 +13,6 @@ struct Myriad: ParsableCommand {
               mpirun -np 4 myriad info --layout h=2,w=1,channel=1
             """,
         version: "myriad \(version)",
-        subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self, SelfTest.self]
+        subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self, ReportCommand.self, SelfTest.self]
     )
 }

@@ -1,0 +1,35 @@
+"""The plan at the top of the report: what the files and the configuration say about the run."""
+
+import numpy as np
+
+from .run_files import lead_hours
+
+
+def rows(run):
+    c = run.configuration
+    any_file = next(d for d in (run.statistics, run.members, run.scores) if d is not None)
+    table = [("run directory", run.directory), ("configuration", run.configuration_path or "not found")]
+    m = run.members
+    if m is not None:
+        checkpoints = str(m.attrs.get("checkpoints", "")).splitlines()
+        table += [("checkpoints", f"{len(checkpoints)}: " + ", ".join(s.split(": ", 1)[-1] for s in checkpoints)),
+                  ("members per checkpoint", str(m.attrs.get("members_per_checkpoint", ""))),
+                  ("perturbation", str(m.attrs.get("perturbation", ""))), ("seed", str(m.attrs.get("seed", "")))]
+    elif c.get("checkpoints"):
+        table += [("checkpoints", f"{len(c['checkpoints'])}: " + ", ".join(c["checkpoints"])),
+                  ("members per checkpoint", str(c.get("members", "")))]
+    if run.statistics is not None:
+        table.append(("members per initial time", str(run.statistics.attrs.get("members_per_time", ""))))
+    times = [np.datetime_as_string(t, unit="h") for t in any_file.time.values]
+    table += [("initial times", ", ".join(times)),
+              ("lead times (h)", ", ".join(f"{h:g}" for h in lead_hours(any_file))),
+              ("grid", f"{any_file.sizes.get('lat', '?')} × {any_file.sizes.get('lon', '?')} (lat × lon)"),
+              ("variables", ", ".join(f"{v} ({run.units(v) or 'no units'})" for v in run.variables))]
+    if c.get("parallel"):
+        table.append(("model layout", ", ".join(f"{k}={v}" for k, v in c["parallel"].items())))
+    if c.get("model"):
+        table.append(("model", str(c["model"])))
+    table.append(("files", ", ".join(name for name, d in (("statistics.h5", run.statistics), ("scores.h5", run.scores),
+                                                         ("members.h5", run.members)) if d is not None)))
+    table.append(("timings", "printed at the end of `myriad run` (not stored in the run's files)"))
+    return table
