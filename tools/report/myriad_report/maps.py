@@ -10,11 +10,11 @@ SECTION = "Maps"
 
 
 def chosen_leads(run, dataset, count=2):
-    """The middle and the last written lead (the first too when only a few are written)."""
+    """The middle and the last written lead after 0 (lead 0 only when nothing else is written)."""
     done = [i for i in run.completed_leads(dataset) if lead_hours(dataset)[i] > 0] or run.completed_leads(dataset)
     if not done:
         return []
-    picks = [done[len(done) // 2], done[-1]] if len(done) > 1 else done
+    picks = [done[(len(done) - 1) // 2], done[-1]]
     return sorted(set(picks))[:count]
 
 
