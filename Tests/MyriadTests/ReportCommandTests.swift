@@ -50,7 +50,8 @@ final class ReportCommandTests: XCTestCase {
         return result.stdout
     }
 
-    /// Checks with the report's own Python: the figures exist, are not blank (pixel variance above a floor),
+    /// Checks with the report's own Python: the figures exist, are not blank (pixel variance above a floor, and
+    /// coloured pixels — the data — beyond a few legend marks),
     /// index.html references each of them and no other, and each note names its reason. Prints the figure names.
     func checkPage(_ report: URL, python: String, expected: [String], notes: [String]) throws {
         let script = """
@@ -68,6 +69,9 @@ final class ReportCommandTests: XCTestCase {
                 pixels = image.imread(os.path.join(directory, name))[..., :3]
                 assert pixels.shape[0] > 100 and pixels.shape[1] > 100, (name, pixels.shape)
                 assert pixels.var() > 1e-3, (name, "is blank: pixel variance", pixels.var())
+                # Data are drawn in colour; axes, labels and an empty frame are black, grey and white.
+                coloured = ((pixels.max(-1) - pixels.min(-1)) > 0.25).mean()
+                assert coloured > 0.003, (name, "has axes but no data drawn: coloured share", coloured)
             text = html.unescape(page)
             assert "<h2>Plan</h2>" in page and "members per initial time" in text and "checkpoints" in text
             for note in notes:
