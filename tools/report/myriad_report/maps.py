@@ -44,8 +44,8 @@ def draw(run, gallery):
             time = stats.time.values[0]
             mean = stats[f"{variable}_mean"].values[0, lead]
             spread = stats[f"{variable}_std"].values[0, lead]
-            panels = [(mean, f"ensemble mean", f"{variable} ({units})", {}),
-                      (spread, f"ensemble spread (standard deviation)", f"{variable} ({units})", {"cmap": "magma"})]
+            panels = [(mean, "ensemble mean", f"{variable} ({units})", {}),
+                      (spread, "ensemble spread (standard deviation)", f"{variable} ({units})", {"cmap": "magma"})]
             exceedance = f"{variable}_exceedance"
             if exceedance in stats:
                 # The threshold whose probabilities vary most at this lead: the most telling map.

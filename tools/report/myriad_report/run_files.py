@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+import h5py
 import numpy as np
 import xarray as xr
 import yaml
@@ -42,17 +43,13 @@ class RunFiles:
 
     @property
     def variables(self):
-        """The variables with statistics, scores or member output, in file order."""
-        for dataset in (self.statistics, self.members):
-            if dataset is not None:
-                names = [n[: -len("_mean")] for n in dataset.data_vars
-                         if n.endswith("_mean") and n[: -len("_mean")] + "_std" in dataset] if dataset is self.statistics \
-                    else [n for n in dataset.data_vars if {"ensemble", "lat", "lon"} <= set(dataset[n].dims)]
-                if names:
-                    return names
-        if self.scores is not None:
-            return [n[: -len("_rmse")] for n in self.scores.data_vars if n.endswith("_rmse")]
-        return []
+        """The variables with statistics, member output or scores, in file order."""
+        if self.statistics is not None:   # <v>_mean beside <v>_std (not <v>_spectrum_mean)
+            return [n[: -len("_mean")] for n in self.statistics.data_vars
+                    if n.endswith("_mean") and n[: -len("_mean")] + "_std" in self.statistics]
+        if self.members is not None:
+            return [n for n in self.members.data_vars if {"ensemble", "lat", "lon"} <= set(self.members[n].dims)]
+        return [n[: -len("_rmse")] for n in self.scores.data_vars if n.endswith("_rmse")]
 
     def units(self, variable):
         for dataset in (self.members, self.statistics):
@@ -103,7 +100,6 @@ class RunFiles:
         if hours < 0 or hours % dhours != 0 or (per and hours / dhours >= per):
             return None
         index = int(hours // dhours)
-        import h5py
         with h5py.File(path, "r") as f:
             if index >= f["fields"].shape[0]:
                 return None
