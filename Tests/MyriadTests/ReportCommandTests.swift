@@ -8,8 +8,9 @@ import XCTest
 final class ReportCommandTests: XCTestCase {
     static let root = ReportPython.root
 
-    /// 2 checkpoints × 1 initial time × 4 bred-vector members, 24 h; statistics with or without a truth.
-    func run(in scratch: URL, truth: Bool, members: Bool) throws -> (directory: URL, configuration: String) {
+    /// 2 checkpoints × 1 initial time × 4 bred-vector members, 24 h; statistics with or without a truth;
+    /// with `log` the run's log is saved as run.log beside its files (as launch/run does).
+    func run(in scratch: URL, truth: Bool, members: Bool, log: Bool = false) throws -> (directory: URL, configuration: String) {
         let states = try DemoStates.path()
         let out = scratch.appendingPathComponent("out")
         let yaml = """
@@ -37,7 +38,9 @@ final class ReportCommandTests: XCTestCase {
             """
         let path = scratch.appendingPathComponent("run.yaml").path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        try MPIJob.succeed(ranks: 2, ["run", path])
+        let result = try MPIJob.run(ranks: 2, ["run", path])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        if log { try (result.stdout + result.stderr).write(to: out.appendingPathComponent("run.log"), atomically: true, encoding: .utf8) }
         return (out, path)
     }
 
@@ -86,7 +89,7 @@ final class ReportCommandTests: XCTestCase {
     func testReportOfARunWithTruthAndMembersHasEveryFigure() throws {
         let python = try ReportPython.interpreter()
         let scratch = try makeScratchDirectory("myriad-report")
-        let (out, configuration) = try run(in: scratch, truth: true, members: true)
+        let (out, configuration) = try run(in: scratch, truth: true, members: true, log: true)
         let printed = try report([out.path, "--config", configuration])
         let page = out.appendingPathComponent("report")
         XCTAssertTrue(printed.contains(page.appendingPathComponent("index.html").path), printed)
@@ -94,7 +97,8 @@ final class ReportCommandTests: XCTestCase {
         for v in ["height", "u"] {
             expected += ["map_\(v)_12h", "map_\(v)_24h", "plume_\(v)", "rank_histogram_\(v)", "spectrum_\(v)"]
         }
-        try checkPage(page, python: python, expected: expected.map { $0 + ".png" }, notes: [])
+        try checkPage(page, python: python, expected: expected.map { $0 + ".png" },
+                      notes: ["timings (rank 0, wall / CPU) (run.log)", "run time (run.log)", "layout (run.log)"])
         let html = try String(contentsOf: page.appendingPathComponent("index.html"), encoding: .utf8)
         XCTAssertFalse(html.contains("Not drawn"), "a run with truth and members draws every figure:\n\(html)")
         XCTAssertFalse(html.contains("no truth for this valid time"), "the maps show the truth and the mean's error:\n\(html)")
@@ -110,7 +114,7 @@ final class ReportCommandTests: XCTestCase {
         var expected: [String] = []
         for v in ["height", "u"] { expected += ["map_\(v)_12h", "map_\(v)_24h", "spectrum_\(v)"] }
         try checkPage(page, python: python, expected: expected.map { $0 + ".png" },
-                      notes: ["no members.h5 in the run", "no scores.h5 in the run"])
+                      notes: ["no members.h5 in the run", "no scores.h5 in the run", "timings", "not in the run's files"])
         let figures = try FileManager.default.contentsOfDirectory(atPath: page.path).filter { $0.hasSuffix(".png") }
         XCTAssertEqual(Set(figures), Set(expected.map { $0 + ".png" }), "only the figures the files have data for")
     }

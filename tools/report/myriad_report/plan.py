@@ -1,5 +1,8 @@
 """The plan at the top of the report: what the files and the configuration say about the run."""
 
+import os
+import re
+
 import numpy as np
 
 from .run_files import lead_hours
@@ -31,5 +34,27 @@ def rows(run):
         table.append(("model", str(c["model"])))
     table.append(("files", ", ".join(name for name, d in (("statistics.h5", run.statistics), ("scores.h5", run.scores),
                                                          ("members.h5", run.members)) if d is not None)))
-    table.append(("timings", "printed at the end of `myriad run` (not stored in the run's files)"))
+    logged = from_log(os.path.join(run.directory, "run.log"))
+    table += logged or [("timings", "not in the run's files: `myriad run` prints them at its end; saved as RUN_DIR/run.log "
+                                    "(launch/run does), they are shown here")]
     return table
+
+
+# The lines of `myriad run`'s log the table shows: its plan (`  layout  …`) and its end (`run finished: …`,
+# `  time on rank 0 (wall / CPU): …`).
+LOGGED = [("model", r"^\s+model\s+(.*)$"), ("layout", r"^\s+layout\s+(.*)$"), ("memory", r"^\s+memory\s+(.*)$"),
+          ("run time", r"^run finished: (.*?); outputs in"), ("timings (rank 0, wall / CPU)", r"^\s+time on rank 0 \(wall / CPU\): (.*)$")]
+
+
+def from_log(path):
+    """Rows from the run's log, when it was saved beside the files (launch/run saves it as run.log)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, errors="replace") as f:
+        lines = f.read().splitlines()
+    rows = []
+    for label, pattern in LOGGED:
+        found = [m.group(1) for m in (re.match(pattern, line) for line in lines) if m]
+        if found:
+            rows.append((f"{label} (run.log)", found[-1]))
+    return rows
