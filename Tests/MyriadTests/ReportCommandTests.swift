@@ -103,6 +103,19 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertFalse(html.contains("Not drawn"), "a run with truth and members draws every figure:\n\(html)")
         XCTAssertFalse(html.contains("no truth for this valid time"), "the maps show the truth and the mean's error:\n\(html)")
         try renderInChromium(page)
+
+        // A directory with one of the files: the figures of that file, notes for the rest.
+        let scoreFigures = ["spread_rmse", "spread_skill", "crps", "outliers", "reliability_height", "rank_histogram_height", "rank_histogram_u"]
+        for (name, figures) in [("members.h5", ["plume_height", "plume_u"]), ("scores.h5", scoreFigures)] {
+            let alone = scratch.appendingPathComponent("only-\(name)")
+            try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: out.appendingPathComponent(name), to: alone.appendingPathComponent(name))
+            try report([alone.path, "--config", configuration])
+            let subset = alone.appendingPathComponent("report")
+            try checkPage(subset, python: python, expected: figures.map { $0 + ".png" }, notes: ["no statistics.h5 in the run"])
+            let drawn = try FileManager.default.contentsOfDirectory(atPath: subset.path).filter { $0.hasSuffix(".png") }
+            XCTAssertEqual(Set(drawn), Set(figures.map { $0 + ".png" }), name)
+        }
     }
 
     func testReportWithoutTruthOrMembersSaysWhatIsMissing() throws {

@@ -22,7 +22,12 @@ def rows(run):
         table += [("checkpoints", f"{len(c['checkpoints'])}: " + ", ".join(c["checkpoints"])),
                   ("members per checkpoint", str(c.get("members", "")))]
     if run.statistics is not None:
-        table.append(("members per initial time", str(run.statistics.attrs.get("members_per_time", ""))))
+        per_time = run.statistics.attrs.get("members_per_time", "")
+    elif m is not None:
+        per_time = m.sizes["ensemble"]
+    else:
+        per_time = run.scores.sizes["rank"] - 1   # ranks 0…M
+    table.append(("members per initial time", str(per_time)))
     times = [np.datetime_as_string(t, unit="h") for t in any_file.time.values]
     table += [("initial times", ", ".join(times)),
               ("lead times (h)", ", ".join(f"{h:g}" for h in lead_hours(any_file))),

@@ -49,12 +49,12 @@ class RunFiles:
                     if n.endswith("_mean") and n[: -len("_mean")] + "_std" in self.statistics]
         if self.members is not None:
             return [n for n in self.members.data_vars if {"ensemble", "lat", "lon"} <= set(self.members[n].dims)]
-        return [n[: -len("_rmse")] for n in self.scores.data_vars if n.endswith("_rmse")]
+        return [n[: -len("_crps_fair")] for n in self.scores.data_vars if n.endswith("_crps_fair")]
 
     def units(self, variable):
-        for dataset in (self.members, self.statistics):
+        for dataset in (self.members, self.statistics, self.scores):
             if dataset is not None:
-                for name in (variable, f"{variable}_mean"):
+                for name in (variable, f"{variable}_mean", f"{variable}_rmse"):
                     if name in dataset and "units" in dataset[name].attrs:
                         return dataset[name].attrs["units"]
         return None
