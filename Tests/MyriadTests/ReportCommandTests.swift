@@ -141,12 +141,20 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr)
     }
 
-    func testReportOfADirectoryWithoutRunFilesFailsWithTheReason() throws {
+    func testReportOfADirectoryWithoutRunFilesOrWithAnUnreadableOneFailsWithTheReason() throws {
         _ = try ReportPython.interpreter()
         let scratch = try makeScratchDirectory("myriad-report-empty")
         let result = try ReportPython.launch(MPIJob.executable, ["report", scratch.path])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("holds none of statistics.h5, scores.h5, members.h5"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("report/index.html").path))
+
+        let junk = scratch.appendingPathComponent("statistics.h5")
+        try "not HDF5".write(to: junk, atomically: true, encoding: .utf8)
+        let unreadable = try ReportPython.launch(MPIJob.executable, ["report", scratch.path])
+        XCTAssertNotEqual(unreadable.status, 0)
+        XCTAssertTrue(unreadable.stderr.contains("\(junk.path) cannot be read as netCDF-4"), unreadable.stderr)
+        XCTAssertFalse(unreadable.stderr.contains("Traceback"), unreadable.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("report/index.html").path))
     }
 

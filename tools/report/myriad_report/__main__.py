@@ -33,7 +33,15 @@ def main(argv=None):
     arguments = parser.parse_args(argv)
     if not os.path.isdir(arguments.run_dir):
         sys.exit(f"myriad report: {arguments.run_dir} is not a directory; give the output directory of a `myriad run`")
-    index, gallery = build(arguments.run_dir, arguments.config, arguments.output)
+    if arguments.config and not os.path.isfile(arguments.config):
+        sys.exit(f"myriad report: --config {arguments.config}: no such file; give the run's YAML configuration")
+    try:
+        index, gallery = build(arguments.run_dir, arguments.config, arguments.output)
+    except (OSError, KeyError, ValueError, IndexError) as error:
+        if os.environ.get("MYRIAD_REPORT_DEBUG") == "1":
+            raise
+        sys.exit(f"myriad report: {arguments.run_dir}: {type(error).__name__}: {error}; are these the files of a finished "
+                 "`myriad run` (not a stopped one)? MYRIAD_REPORT_DEBUG=1 shows where it failed")
     skipped = [e for e in gallery.entries if not e.file]
     print(f"report: {index} ({len(gallery.files)} figures" + (f", {len(skipped)} skipped: see the page" if skipped else "") + ")")
 

@@ -15,7 +15,11 @@ import yaml
 def _open(path):
     if not os.path.exists(path):
         return None
-    return xr.open_dataset(path, decode_timedelta=True)
+    try:
+        return xr.open_dataset(path, decode_timedelta=True)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"myriad report: {path} cannot be read as netCDF-4 ({str(error).splitlines()[0]}); "
+                         "it is not a file of a finished `myriad run`: rerun the run, or remove the file") from None
 
 
 def lead_hours(dataset):
