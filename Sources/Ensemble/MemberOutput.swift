@@ -61,7 +61,8 @@ final class MemberOutput {
             ("member_id", .text("member id = time index × \(plan.membersPerTime) + ensemble index; ensemble index = checkpoint × \(c.membersPerCheckpoint) + perturbation index")),
         ])
         try file.defineCoordinate("ensemble", values: (0..<plan.membersPerTime).map { Int32($0) },
-                                  attributes: [("long_name", .text("ensemble member (checkpoint × members per checkpoint + perturbation)"))])
+                                  attributes: NetCDFAttribute.realization
+                                      + [("long_name", .text("ensemble member (checkpoint × members per checkpoint + perturbation)"))])
         try file.defineCoordinate("time", values: plan.initialTimes.map { $0.timeIntervalSince1970 / 3600 },
                                   attributes: NetCDFAttribute.hoursSinceEpoch + [("long_name", .text("initial time"))])
         try file.defineCoordinate("lead_time", values: plan.outputSteps.map { Double($0 * plan.stepHours) },
@@ -76,17 +77,24 @@ final class MemberOutput {
         let level = c.output.compression
         let options = DatasetOptions(chunks: [1, 1, 1, nlat, nlon], deflateLevel: level > 0 ? level : nil, shuffle: level > 0)
         variables = try plan.outputVariables.map { v in
-            try file.defineVariable(plan.stateChannels[v], of: Float.self, dimensions: ["ensemble", "time", "lead_time", "lat", "lon"],
-                                    fillValue: Float.nan, options: options,
-                                    attributes: [("long_name", .text(plan.stateChannels[v]))])
+            let name = plan.stateChannels[v]
+            let metadata = ChannelMetadata.named(name)
+            return try file.defineVariable(name, of: Float.self, dimensions: ["ensemble", "time", "lead_time", "lat", "lon"],
+                                           fillValue: Float.nan, options: options,
+                                           attributes: [("long_name", .text(metadata?.longName ?? name))] + (metadata?.attributes ?? []))
         }
+        // Integers without _FillValue, so that tools read them as integers (every value is written).
         let checkpoint = try file.defineVariable("checkpoint", of: Int32.self, dimensions: ["ensemble"], fillValue: -1,
-                                                 attributes: [("long_name", .text("index of the checkpoint in the global attribute checkpoints"))])
+                                                 fillAttribute: false, attributes: [("long_name", .text("index of the checkpoint in the global attribute checkpoints"))])
         let writes = communicator.rank == 0
         let indices = (0..<plan.membersPerTime).map { Int32($0 / c.membersPerCheckpoint) }
         try checkpoint.write(writes ? indices : [], offset: [0], count: [writes ? indices.count : 0], transfer: .collective)
         validity = try file.defineVariable("member_valid", of: Int32.self, dimensions: ["ensemble", "time"], fillValue: -1,
-                                           attributes: [("long_name", .text("1: member finite throughout; 0: turned non-finite, left out of the statistics; -1: not run"))])
+                                           fillAttribute: false, attributes: [
+            ("long_name", .text("1: member finite throughout; 0: turned non-finite, left out of the statistics; -1: not run")),
+            ("flag_values", .int32s([-1, 0, 1])),
+            ("flag_meanings", .text("not_run turned_non_finite finite_throughout")),
+        ])
         self.file = file
     }
 

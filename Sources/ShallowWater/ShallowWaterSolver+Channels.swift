@@ -11,14 +11,7 @@ public enum ShallowWaterChannel: String, CaseIterable, Sendable {
     case v
     /// Relative vorticity `ζ = k·∇×u`, 1/s (positive anticlockwise seen from above).
     case vorticity
-
-    public var units: String {
-        switch self {
-        case .height: "m"
-        case .u, .v: "m s-1"
-        case .vorticity: "s-1"
-        }
-    }
+    // Units and CF standard names: Storage's ChannelMetadata, the one table of every file Myriad writes.
 }
 
 extension ShallowWaterSolver {

@@ -44,12 +44,12 @@ final class StatisticsOutputFile {
 
     /// Defines a variable, or on a reopened file opens it (checking its shape).
     func variable<T: HDF5Scalar>(_ name: String, of type: T.Type, dimensions: [String], fillValue: T,
-                                 attributes: [(String, NetCDFAttribute)] = []) throws {
+                                 fillAttribute: Bool = true, attributes: [(String, NetCDFAttribute)] = []) throws {
         if let netcdf {
             let chunks = dimensions.count >= 2 && dimensions.suffix(2) == ["lat", "lon"]
                 ? dimensions.dropLast(2).map { _ in 1 } + [netcdf.length(of: "lat")!, netcdf.length(of: "lon")!] : nil
             variables[name] = try netcdf.defineVariable(name, of: T.self, dimensions: dimensions, fillValue: fillValue,
-                                                        options: DatasetOptions(chunks: chunks), attributes: attributes)
+                                                        fillAttribute: fillAttribute, options: DatasetOptions(chunks: chunks), attributes: attributes)
             return
         }
         let dataset = try file!.openDataset(name)

@@ -52,8 +52,13 @@ public final class NetCDFFile: @unchecked Sendable {
 
     /// Defines a variable over `dimensions` (already defined, outermost first), with `_FillValue`, and
     /// returns the dataset to write into (hyperslabs, collective under MPI-IO).
+    ///
+    /// With `fillAttribute: false` the fill value is only the HDF5 storage default and no `_FillValue`
+    /// is written: for integer variables whose every value is meaningful (counts, indices, flags), which
+    /// xarray would otherwise mask and decode as float64.
     public func defineVariable<T: HDF5Scalar>(_ name: String, of type: T.Type, dimensions: [String],
-                                              fillValue: T, options: DatasetOptions = DatasetOptions(),
+                                              fillValue: T, fillAttribute: Bool = true,
+                                              options: DatasetOptions = DatasetOptions(),
                                               attributes: [(String, NetCDFAttribute)] = []) throws -> HDF5Dataset {
         let scales = try dimensions.map { dimension -> HDF5Dataset in
             guard let scale = coordinates[dimension] else {
@@ -64,7 +69,7 @@ public final class NetCDFFile: @unchecked Sendable {
         }
         let dataset = try file.createDataset(name, of: T.self, shape: scales.map { $0.shape[0] }, options: options,
                                              fillValue: fillValue)
-        try dataset.setAttribute("_FillValue", fillValue)
+        if fillAttribute { try dataset.setAttribute("_FillValue", fillValue) }
         for (key, value) in attributes { try value.write(key, on: dataset) }
         for (axis, scale) in scales.enumerated() { try dataset.attach(scale: scale, toDimension: axis) }
         return dataset
@@ -78,6 +83,8 @@ public enum NetCDFAttribute: Sendable {
     case doubles([Double])
     case float(Float)
     case integer(Int64)
+    /// 32-bit integers, e.g. `flag_values` of an Int32 variable (CF: of the variable's own type).
+    case int32s([Int32])
 
     func write(_ name: String, on location: HDF5Location) throws {
         switch self {
@@ -86,6 +93,7 @@ public enum NetCDFAttribute: Sendable {
         case .doubles(let values): try location.setAttribute(name, values)
         case .float(let value): try location.setAttribute(name, value)
         case .integer(let value): try location.setAttribute(name, value)
+        case .int32s(let values): try location.setAttribute(name, values)
         }
     }
 }
@@ -101,4 +109,11 @@ extension NetCDFAttribute {
         ("units", .text("hours")), ("long_name", .text("forecast lead time")),
         ("standard_name", .text("forecast_period")), ("dtype", .text("timedelta64[ns]")),
     ]
+    /// The ensemble axis: CF's `realization` (the member index; statistics over it name it in
+    /// `cell_methods` as `realization: mean` and so on).
+    public static let realization: [(String, NetCDFAttribute)] = [
+        ("standard_name", .text("realization")), ("units", .text("1")),
+    ]
+    /// A dimensionless quantity (a share, a ratio, a probability).
+    public static let dimensionless: [(String, NetCDFAttribute)] = [("units", .text("1"))]
 }

@@ -254,7 +254,9 @@ struct ForwardCommand: ParsableCommand {
         do {
             try {
                 let file = try HDF5File.create(temporary)
+                try file.setAttribute("Conventions", "CF-1.8")
                 let data = try file.createDataset("fields", of: Float.self, shape: [steps, channels.count, model.nlat, model.nlon])
+                try ChannelMetadata.describe(data, channels: channels)
                 try data.write(values)
                 try file.createStringDataset("channel", count: channels.count).writeStrings(channels)
                 try file.createStringDataset("valid_time", count: validTimes.count).writeStrings(validTimes)

@@ -14,7 +14,8 @@ struct Myriad: ParsableCommand {
               mpirun -np 4 myriad info --layout h=2,w=1,channel=1
             """,
         version: "myriad \(version)",
-        subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self, CalibrateCommand.self, SelfTest.self]
+        subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self,
+                      CalibrateCommand.self, ReportCommand.self, SelfTest.self]
     )
 
     /// `myriad run` takes SIGTERM/SIGUSR1 as "stop after this step" from the process's first moment, before

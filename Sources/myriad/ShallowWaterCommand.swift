@@ -170,6 +170,7 @@ struct ShallowWaterCommand: ParsableCommand {
                            world: Communicator, logger: Logger, start: Date) throws {
         let fields = try file.createDataset("fields", of: Float.self,
                                             shape: [plan.trajectories * plan.times, 4, plan.nlat, plan.nlon])
+        try ChannelMetadata.describe(fields, channels: ShallowWaterChannel.allCases.map(\.rawValue))
         let rounds = (plan.trajectories + world.size - 1) / world.size
         let empty = [Float]()
         for round in 0..<rounds {
@@ -201,6 +202,7 @@ struct ShallowWaterCommand: ParsableCommand {
     }
 
     private func writeAttributes(_ file: HDF5File, plan: Plan, solver: ShallowWaterSolver) throws {
+        try file.setAttribute("Conventions", "CF-1.8")
         try file.setAttribute("source", "myriad swe (torch-harmonics 0.9.3 ShallowWaterSolver, float64)")
         try file.setAttribute("initial", initial)
         try file.setAttribute("grid", plan.sphere.rawValue)
@@ -251,7 +253,7 @@ struct ShallowWaterCommand: ParsableCommand {
                 "lon": solver.longitudes.map { $0 * 180 / Double.pi },
                 "channel": channels.map(\.rawValue),
             ] as [String: Any],
-            "units": Dictionary(uniqueKeysWithValues: channels.map { ($0.rawValue, $0.units) }),
+            "units": Dictionary(uniqueKeysWithValues: channels.map { ($0.rawValue, ChannelMetadata.named($0.rawValue)?.units ?? "1") }),
             "attrs": attributes,
         ]
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
