@@ -69,28 +69,25 @@ struct ForwardCommand: ParsableCommand {
             logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon)")
             let clock = Date()
             var state = plan.state
-            var outputs = [Float]()
-            var validTimes = [String]()
             let formatter = ISO8601DateFormatter()
             let projection = plan.projection
+            let file = try ForwardOutput(path: output, steps: steps, channels: plan.outputChannels, nlat: model.nlat, nlon: model.nlon)
             if !projection { model.normalise(&state) }   // carried normalised from step to step
             for k in 0..<steps {
                 let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
+                var physical: [Float]
                 if projection, let th = model as? TorchHarmonicsSFNO {
                     state = th.forward(state)
-                    outputs += state
+                    physical = state
                 } else {
                     try model.stepNormalised(&state, validTime: valid)
-                    var physical = state
+                    physical = state
                     model.denormalise(&physical)
-                    outputs += physical
                 }
-                validTimes.append(formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
+                guard physical.allSatisfy(\.isFinite) else { throw nonFinite(step: k + 1) }
+                try file.write(step: k, physical, validTime: formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
             }
-            guard outputs.allSatisfy(\.isFinite) else {
-                throw UsageError("the forecast from '\(input)' index \(index) is not finite (NaN or infinity); no output written")
-            }
-            try write(outputs, channels: plan.outputChannels, validTimes: validTimes, plan: plan, model: model)
+            try finish(file, plan: plan)
             logger.info("forward: wrote \(output) (\(steps) × \(plan.outputChannels.count) × \(model.nlat) × \(model.nlon)) in \(String(format: "%.2f", Date().timeIntervalSince(clock))) s")
         }
     }
@@ -106,9 +103,9 @@ struct ForwardCommand: ParsableCommand {
         let clock = Date()
         let inputChannels = plan.state.count / (model.nlat * model.nlon)
         var state = d.slab(of: plan.state, channels: inputChannels)
-        var outputs = [Float]()
-        var validTimes = [String]()
         let formatter = ISO8601DateFormatter()
+        let file = grid.model.rank == 0
+            ? try ForwardOutput(path: output, steps: steps, channels: plan.outputChannels, nlat: model.nlat, nlon: model.nlon) : nil
         if !plan.projection { model.normalise(&state) }
         for k in 0..<steps {
             let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
@@ -121,17 +118,22 @@ struct ForwardCommand: ParsableCommand {
                 physical = state
                 model.denormalise(&physical)
             }
-            if let whole = try d.gather(physical, channels: plan.outputChannels.count) { outputs += whole }
-            validTimes.append(formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
+            let whole = try d.gather(physical, channels: plan.outputChannels.count)
+            // Rank 0 decides whether the step is finite; every rank of the group agrees, step by step.
+            let finite = try grid.model.broadcast(Int32(whole.map { $0.allSatisfy(\.isFinite) } ?? true ? 1 : 0))
+            guard finite == 1 else { throw nonFinite(step: k + 1) }
+            if let file, let whole {
+                try file.write(step: k, whole, validTime: formatter.string(from: valid.addingTimeInterval(Double(plan.dhours * 3600))))
+            }
         }
-        // Rank 0 decides whether the forecast is finite; every rank of the group agrees.
-        let finite = try grid.model.broadcast(Int32(grid.model.rank != 0 || outputs.allSatisfy(\.isFinite) ? 1 : 0))
-        guard finite == 1 else {
-            throw UsageError("the forecast from '\(input)' index \(index) is not finite (NaN or infinity); no output written")
-        }
-        guard grid.model.rank == 0 else { return }
-        try write(outputs, channels: plan.outputChannels, validTimes: validTimes, plan: plan, model: model)
+        guard let file else { return }
+        try finish(file, plan: plan)
         logger.info("forward: wrote \(output) (\(steps) × \(plan.outputChannels.count) × \(model.nlat) × \(model.nlon)) in \(String(format: "%.2f", Date().timeIntervalSince(clock))) s")
+    }
+
+    /// A forecast that turned NaN or infinite: refused, and its file (`ForwardOutput`) is removed.
+    func nonFinite(step: Int) -> UsageError {
+        UsageError("the forecast from '\(input)' index \(index) is not finite (NaN or infinity) at step \(step); no output written")
     }
 
     // MARK: - Plan
@@ -249,29 +251,9 @@ struct ForwardCommand: ParsableCommand {
 
     // MARK: - Output
 
-    func write(_ values: [Float], channels: [String], validTimes: [String], plan: Plan, model: any ForecastModel) throws {
-        let temporary = "\(output).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try {
-                let file = try HDF5File.create(temporary)
-                try file.setAttribute("Conventions", "CF-1.8")
-                let data = try file.createDataset("fields", of: Float.self, shape: [steps, channels.count, model.nlat, model.nlon])
-                try ChannelMetadata.describe(data, channels: channels)
-                try data.write(values)
-                try file.createStringDataset("channel", count: channels.count).writeStrings(channels)
-                try file.createStringDataset("valid_time", count: validTimes.count).writeStrings(validTimes)
-                try file.setAttribute("checkpoint", checkpoint)
-                try file.setAttribute("input", input)
-                try file.setAttribute("index", Int64(index))
-                try file.setAttribute("initial_time", ISO8601DateFormatter().string(from: plan.start))
-                try file.setAttribute("dhours", Int64(plan.dhours))
-                try file.flush()
-            }()
-            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: output)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw UsageError("cannot write '\(output)': \(error)")
-        }
+    func finish(_ file: ForwardOutput, plan: Plan) throws {
+        try file.finish(attributes: [("checkpoint", checkpoint), ("input", input),
+                                     ("initial_time", ISO8601DateFormatter().string(from: plan.start))],
+                        integers: [("index", Int64(index)), ("dhours", Int64(plan.dhours))])
     }
 }

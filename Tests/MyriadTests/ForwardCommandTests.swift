@@ -159,4 +159,35 @@ final class ForwardCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("attribute missing"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
     }
+
+    /// A long forecast is written a step at a time: 400 steps of the demo network (52 MB of output) need no
+    /// more memory than 10 steps (peak RSS from /usr/bin/time), and the file holds every step.
+    func testLongForecastsAreWrittenStepByStepInBoundedMemory() throws {
+        let scratch = try makeScratchDirectory("myriad-forward-long")
+        let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/demo/demo-sfno-0.h5").path
+        let states = try DemoStates.path()
+        var peakKB: [Int: Int] = [:]
+        for steps in [10, 400] {
+            let output = scratch.appendingPathComponent("forecast-\(steps).h5").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+            process.arguments = ["-f", "peak-rss-kb %M", MPIJob.executable, "forward", "--checkpoint", checkpoint, "--input", states,
+                                 "--index", "4", "--steps", "\(steps)", "--output", output]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            let line = try XCTUnwrap(text.split(separator: "\n").last { $0.hasPrefix("peak-rss-kb ") }, text)
+            peakKB[steps] = Int(line.dropFirst("peak-rss-kb ".count))
+            let file = try HDF5File.open(output)
+            XCTAssertEqual(try file.openDataset("fields").shape, [steps, 4, 64, 128])
+            XCTAssertEqual(try file.openDataset("valid_time").shape, [steps])
+        }
+        let growth = try XCTUnwrap(peakKB[400]) - XCTUnwrap(peakKB[10])
+        XCTAssertLessThan(growth, 12_000, "peak RSS grew by \(growth) kB from 10 to 400 steps: steps are held in memory")
+    }
 }
