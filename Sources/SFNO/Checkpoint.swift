@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Sphere
 import Storage
 
@@ -85,6 +86,10 @@ public struct Checkpoint: Sendable {
 
     /// Every weight by its PyTorch key, float32 in the stored (C) order.
     public internal(set) var weights: [String: [Float]]
+
+    /// The precision a network built from this checkpoint runs its 1×1 convolutions in (`compute.precision`):
+    /// in bf16 their weights are rounded to bfloat16 once, when the network is built. Not part of the file.
+    public var gemmPrecision: GEMMPrecision = .fp32
 
     /// The weight of `key` (validated at load: asking for another key is a programmer error).
     public func weight(_ key: String) -> [Float] {

@@ -79,7 +79,8 @@ final class CheckpointShardReader {
         let shape = shape("\(prefix).weight")
         return Conv1x1(weight: try read("\(prefix).weight", [outputs, inputs, nil, nil]),
                        bias: bias ? try read("\(prefix).bias", [outputs]) : nil,
-                       outChannels: outputs?.count ?? shape[0], inChannels: inputs?.count ?? shape[1])
+                       outChannels: outputs?.count ?? shape[0], inChannels: inputs?.count ?? shape[1],
+                       precision: checkpoint.gemmPrecision)
     }
 
     /// The spectral filter `key` restricted to `degrees` (and, diagonal, `orders`) and to the output channels
