@@ -10,7 +10,8 @@ import Storage
 // Myriad's format and loaded as a user's would be.
 //
 //   swift build -c release --product sfno-benchmark
-//   OPENBLAS_NUM_THREADS=2 .build/release/sfno-benchmark [NLAT NLON EMBED LAYERS SCALE STEPS] [--precision fp32|bf16|both] [--no-peaks]
+//   OPENBLAS_NUM_THREADS=2 .build/release/sfno-benchmark [NLAT NLON EMBED LAYERS SCALE STEPS] [--precision fp32|bf16|both]
+//       [--members B] [--no-peaks]
 //
 //   .build/release/sfno-benchmark drift CHECKPOINT REFERENCE.h5 [STEPS]   (PrecisionDrift.swift)
 //
@@ -29,6 +30,13 @@ if let flag = commandLine.firstIndex(of: "--precision") {
         guard let p = GEMMPrecision(rawValue: value) else { fatalError("--precision: fp32, bf16 or both, got '\(value)'") }
         precisions = [p]
     }
+    commandLine.removeSubrange(flag...(flag + 1))
+}
+// --members B: B members stepped together (`forward(members:count:)`); times are per member-step.
+var membersPerForward = 1
+if let flag = commandLine.firstIndex(of: "--members") {
+    guard flag + 1 < commandLine.count, let b = Int(commandLine[flag + 1]), b >= 1 else { fatalError("--members needs a count ≥ 1") }
+    membersPerForward = b
     commandLine.removeSubrange(flag...(flag + 1))
 }
 // --no-peaks: only the steps (for profiles).
@@ -137,7 +145,7 @@ let totalFlops = mlpFlops + filterFlops + legendreFlops + encoderFlops
 print(String(format: "flops per step: MLPs %.3g, spectral filters %.3g, Legendre stages %.3g, encoder + decoder %.3g; total %.4g TFLOP",
              mlpFlops, filterFlops, legendreFlops, encoderFlops, totalFlops / 1e12))
 
-let initial = random(channels * nlat * nlon, bound: 1, stream: 0)
+let initial = (0..<membersPerForward).flatMap { random(channels * nlat * nlon, bound: 1, stream: 1000 + UInt64($0)) }
 var outputs = [GEMMPrecision: [Float]]()
 var best = [GEMMPrecision: Double]()
 for precision in precisions {
@@ -145,16 +153,20 @@ for precision in precisions {
     var checkpoint = try Checkpoint(path: path)
     checkpoint.gemmPrecision = precision
     let model = try TorchHarmonicsSFNO(checkpoint)
-    print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); threads \(RankThreads.count) (\(BLASConfiguration.coreName)); GEMMs in \(precision.rawValue)")
+    print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); threads \(RankThreads.count) (\(BLASConfiguration.coreName)); GEMMs in \(precision.rawValue); \(membersPerForward) member(s) per forward; times per member-step")
     print(String(format: "load + plan: %.2f s", Date().timeIntervalSince(loadStart)))
     var state = initial
     var times = [Double]()
     var cpu = [Double]()
     for _ in 0..<steps {
         let start = Date(), startCPU = cpuSeconds()
-        try model.step(&state, validTime: Date())
-        times.append(Date().timeIntervalSince(start))
-        cpu.append(cpuSeconds() - startCPU)
+        if membersPerForward == 1 {
+            try model.step(&state, validTime: Date())
+        } else {
+            state = model.forward(members: state, count: membersPerForward)   // normalization none: a step
+        }
+        times.append(Date().timeIntervalSince(start) / Double(membersPerForward))
+        cpu.append((cpuSeconds() - startCPU) / Double(membersPerForward))
     }
     print("  step wall times (s): " + times.map { String(format: "%.3f", $0) }.joined(separator: " "))
     print("  step CPU times (s):  " + cpu.map { String(format: "%.3f", $0) }.joined(separator: " "))
