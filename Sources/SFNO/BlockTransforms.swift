@@ -25,7 +25,7 @@ public struct BlockTransforms: Sendable {
             let forward = i == 0 ? model : internalSHT
             let inverse = i == c.numLayers - 1 ? model : internalSHT
             let shapeDiffers = forward.nlat != inverse.nlat || forward.nlon != inverse.nlon
-            let differs = c.architecture == .makani ? shapeDiffers || forward.grid != inverse.grid : shapeDiffers
+            let differs = shapeDiffers || (c.architecture.rules.skipRegriddedWhenGridTypeDiffers && forward.grid != inverse.grid)
             return BlockTransforms(forward: forward, inverse: inverse, transformsResidual: differs)
         }
     }

@@ -20,7 +20,7 @@ extension Checkpoint {
     mutating func takeSpectralConvolution(_ key: String) -> SpectralConvolution {
         guard let stored = weights.removeValue(forKey: key) else { preconditionFailure("Checkpoint: no weight '\(key)'") }
         return SpectralConvolution(kind: operatorType, stored: stored,
-                            order: architecture == .makani ? .inputFirst : .outputFirst,
+                            order: architecture.rules.spectralWeightOrder,
                             inChannels: embedDim, outChannels: embedDim, lmax: lmax, mmax: mmax)
     }
 

@@ -90,7 +90,7 @@ final class CheckpointShardReader {
                              outputs: Range<Int>? = nil) throws -> SpectralConvolution {
         let c = checkpoint
         let diagonal = c.operatorType == .diagonal
-        let inputFirst = c.architecture == .makani
+        let inputFirst = c.architecture.rules.spectralWeightOrder == .inputFirst
         let channels: [Range<Int>?] = inputFirst ? [nil, outputs] : [outputs, nil]
         let ranges: [Range<Int>?] = channels + (diagonal ? [degrees, orders, nil] : [degrees, nil])
         return SpectralConvolution(kind: c.operatorType, stored: try read(key, ranges),

@@ -165,8 +165,8 @@ struct ForwardCommand: ParsableCommand {
             preconditionFailure("forward: unknown model type")
         }
         let c = checkpointFile
-        let inputChannels = c.architecture == .makani ? c.stateChannelNames : c.inputChannelNames
-        let projection = c.architecture == .torchHarmonics && c.inChannels != c.outChannels
+        let inputChannels = c.suppliedChannelNames
+        let projection = c.runsOneStepOnly
         guard steps == 1 || !projection else {
             throw UsageError("\(checkpoint): the network maps \(c.inChannels) channels to \(c.outChannels), so it runs one step only; use --steps 1")
         }
