@@ -20,20 +20,14 @@ typedef struct {
     const char *implementation;
 } myriad_matmul;
 
-static inline dnnl_engine_t myriad_dnnl_engine(void) {
-    static dnnl_engine_t engine = 0;
-    // Created on first use under the caller's lock (Kernels serialises primitive creation).
-    if (!engine) { if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) engine = 0; }
-    return engine;
-}
+// No state lives in these functions but a thread's stream: Swift may emit a copy of an inline C function
+// into every module that inlines its caller, each copy with its own statics (an engine kept here was null in
+// the benchmark's copy of `execute`, in release builds only). The engine is the caller's (Kernels, created once).
 
-/// 0 on success, else the dnnl_status_t of the step that failed. Call under one lock (creation is not
-/// thread-safe here: the engine is made lazily).
-static inline int myriad_matmul_create(myriad_matmul *out, int bf16, int64_t m, int64_t n, int64_t k,
+/// 0 on success, else the dnnl_status_t of the step that failed.
+static inline int myriad_matmul_create(myriad_matmul *out, dnnl_engine_t engine, int bf16, int64_t m, int64_t n, int64_t k,
                                        int transA, int64_t lda, int transB, int64_t ldb, int64_t ldc,
                                        int accumulate) {
-    dnnl_engine_t engine = myriad_dnnl_engine();
-    if (!engine) return dnnl_runtime_error;
     dnnl_data_type_t in = bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_dims_t ad = {m, k}, bd = {k, n}, cd = {m, n};
     dnnl_dims_t as = {transA ? 1 : lda, transA ? lda : 1};
@@ -76,10 +70,11 @@ static inline int myriad_matmul_create(myriad_matmul *out, int bf16, int64_t m, 
 
 /// Runs a created matmul on the calling thread alone, with `scratchpad` of `mm->scratchpad_bytes` (64-byte
 /// aligned; NULL when 0). 0 on success, else the dnnl_status_t.
-static inline int myriad_matmul_execute(const myriad_matmul *mm, const void *a, const void *b, float *c, void *scratchpad) {
+static inline int myriad_matmul_execute(const myriad_matmul *mm, dnnl_engine_t engine, const void *a, const void *b, float *c,
+                                        void *scratchpad) {
+    // A stream per thread (a copy of this function per module only means a stream per copy and thread).
     static _Thread_local dnnl_stream_t stream = 0;
     omp_set_num_threads(1);
-    dnnl_engine_t engine = myriad_dnnl_engine();
     if (!stream) { if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return dnnl_runtime_error; }
     dnnl_memory_t ma, mb, mc;
     dnnl_status_t s;

@@ -99,11 +99,19 @@ public enum OneDNNMatmul {
 
     private static let plans = Mutex<[Shape: Plan]>([:])
 
+    /// The CPU engine, one for the process (never released).
+    nonisolated(unsafe) private static let engine: dnnl_engine_t = {
+        var engine: dnnl_engine_t?
+        let status = dnnl_engine_create(&engine, dnnl_cpu, 0)
+        precondition(status == dnnl_success && engine != nil, "oneDNN could not create its CPU engine (status \(status.rawValue)); use compute.precision: fp32")
+        return engine!
+    }()
+
     static func plan(_ shape: Shape) -> Plan {
         plans.withLock { plans in
             if let plan = plans[shape] { return plan }
             let matmul = UnsafeMutablePointer<myriad_matmul>.allocate(capacity: 1)
-            let status = myriad_matmul_create(matmul, shape.bf16 ? 1 : 0, Int64(shape.m), Int64(shape.n), Int64(shape.k),
+            let status = myriad_matmul_create(matmul, engine, shape.bf16 ? 1 : 0, Int64(shape.m), Int64(shape.n), Int64(shape.k),
                                               0, Int64(shape.lda), 0, Int64(shape.ldb), Int64(shape.ldc),
                                               shape.accumulate ? 1 : 0)
             precondition(status == 0, """
@@ -119,7 +127,7 @@ public enum OneDNNMatmul {
     static func execute(_ plan: Plan, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutablePointer<Float>) {
         let bytes = plan.matmul.pointee.scratchpad_bytes
         let status = withUnsafeTemporaryAllocation(byteCount: max(1, bytes), alignment: 64) { scratch in
-            myriad_matmul_execute(plan.matmul, a, b, c, bytes > 0 ? scratch.baseAddress : nil)
+            myriad_matmul_execute(plan.matmul, engine, a, b, c, bytes > 0 ? scratch.baseAddress : nil)
         }
         precondition(status == 0, "oneDNN matmul failed (status \(status)); use compute.precision: fp32")
     }
