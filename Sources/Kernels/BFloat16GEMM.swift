@@ -132,6 +132,18 @@ public enum OneDNNMatmul {
         precondition(status == 0, "oneDNN matmul failed (status \(status)); use compute.precision: fp32")
     }
 
+    /// Why bf16 matmuls cannot run here (oneDNN has no kernel for this CPU), or nil when they can: a small
+    /// primitive is created and run once, so that a network fails when it is loaded rather than mid-run.
+    public static var bf16Problem: String? {
+        var matmul = myriad_matmul()
+        let status = plans.withLock { _ in
+            myriad_matmul_create(&matmul, engine, 1, 16, 16, 16, 0, 16, 0, 16, 16, 0)
+        }
+        guard status == 0 else { return "oneDNN (\(version)) has no bf16 matmul for this CPU (status \(status))" }
+        dnnl_primitive_destroy(matmul.primitive)
+        return nil
+    }
+
     /// The kernel oneDNN picks for a bf16 (or f32) matmul of this shape, e.g. "brg:avx512_core_bf16".
     public static func implementation(bf16: Bool, m: Int, n: Int, k: Int) -> String {
         plan(.init(bf16: bf16, m: m, n: n, k: k, lda: k, ldb: n, ldc: n, accumulate: false)).implementation

@@ -1,3 +1,5 @@
+import Kernels
+
 /// What differs between the two networks, in one place: every rule that depends on the architecture is a
 /// property of `Checkpoint.Architecture.Rules`, all set by one exhaustive switch, so that a third
 /// architecture has to answer every one of them (instead of `architecture == .makani` tests spread over
@@ -63,4 +65,13 @@ extension Checkpoint {
     /// Whether the network maps its inputs to other channels than it reads, so that it runs one step only
     /// (a torch-harmonics network with in ≠ out channels; makani's outputs are always its state).
     public var runsOneStepOnly: Bool { !architecture.rules.preprocessesState && inChannels != outChannels }
+}
+
+extension Checkpoint {
+    /// Throws when the network cannot run its GEMMs in `gemmPrecision` on this machine (bf16 without a oneDNN
+    /// kernel for the CPU): called when a network is built, before any step.
+    func checkGEMMPrecision() throws {
+        guard gemmPrecision == .bf16, let problem = OneDNNMatmul.bf16Problem else { return }
+        throw SFNOError(file: path, problem, fix: "use compute.precision: fp32 (or --precision fp32)")
+    }
 }

@@ -60,6 +60,7 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
     public init(checkpoint path: String, grid: ProcessGrid, precision: GEMMPrecision = .fp32) throws {
         var c = try Checkpoint(path: path, weights: false)
         c.gemmPrecision = precision
+        try c.checkGEMMPrecision()
         guard c.architecture == .makani else {
             throw SFNOError(file: path, object: "@architecture", "DistributedMakaniSFNO needs a makani-sfno checkpoint")
         }

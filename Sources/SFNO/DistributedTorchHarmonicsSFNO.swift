@@ -60,6 +60,7 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
     public init(checkpoint path: String, grid: ProcessGrid, precision: GEMMPrecision = .fp32) throws {
         var c = try Checkpoint(path: path, weights: false)
         c.gemmPrecision = precision
+        try c.checkGEMMPrecision()
         guard c.architecture == .torchHarmonics else {
             throw SFNOError(file: path, object: "@architecture", "DistributedTorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         }

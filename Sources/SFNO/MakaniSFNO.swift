@@ -44,6 +44,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         precondition(checkpoint.architecture == .makani, "MakaniSFNO needs a makani-sfno checkpoint")
         var c = checkpoint
         self.checkpoint = c.droppingWeights()
+        try c.checkGEMMPrecision()
         guard c.zscore else {
             throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
         }

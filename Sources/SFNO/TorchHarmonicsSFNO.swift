@@ -47,6 +47,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         precondition(checkpoint.architecture == .torchHarmonics, "TorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         var c = checkpoint
         self.checkpoint = c.droppingWeights()
+        try c.checkGEMMPrecision()
         encoder = EncoderDecoder(hidden: [], output: c.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
         decoder = EncoderDecoder(hidden: [], output: c.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
         if c.posEmbed == "none" {
