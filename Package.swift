@@ -46,6 +46,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
                        providers: [.apt(["libhdf5-openmpi-dev"])]),
+        // oneDNN (bf16 GEMMs): Debian's libdnnl-dev ships no pkg-config file; headers and library are on
+        // the default paths.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: - Swift modules (dependencies point down only)
         .target(name: "MPI", dependencies: [
@@ -53,7 +56,7 @@ let package = Package(
             .product(name: "ComplexModule", package: "swift-numerics"),
         ]),
         .target(name: "Kernels", dependencies: [
-            "CFFTW", "CFFTWMPI", "COpenBLAS",
+            "CFFTW", "CFFTWMPI", "COpenBLAS", "CDNNL",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
         .target(name: "Storage", dependencies: ["CHDF5", "MPI"]),

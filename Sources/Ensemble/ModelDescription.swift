@@ -35,7 +35,7 @@ public struct ModelDescription: Sendable {
         for (i, path) in paths.enumerated() {
             do {
                 let checkpoint = try Checkpoint(path: path, weights: false)
-                if checkpoint.architecture == .torchHarmonics && checkpoint.inChannels != checkpoint.outChannels {
+                if checkpoint.runsOneStepOnly {
                     problems.append("checkpoints[\(i)] \(path): the network maps \(checkpoint.inChannels) channels to \(checkpoint.outChannels), so it cannot be rolled out")
                 }
                 loaded.append(checkpoint)
@@ -45,7 +45,7 @@ public struct ModelDescription: Sendable {
         }
         guard problems.isEmpty, let first = loaded.first else { throw RunError(problems: problems) }
         func channels(_ checkpoint: Checkpoint) -> [String] {
-            checkpoint.architecture == .makani ? checkpoint.stateChannelNames : checkpoint.outputChannelNames
+            checkpoint.rolloutChannelNames
         }
         for (i, other) in loaded.enumerated().dropFirst() {
             if other.nlat != first.nlat || other.nlon != first.nlon || other.grid != first.grid {
@@ -120,9 +120,12 @@ public struct ModelDescription: Sendable {
     func makeModel(_ index: Int, configuration: RunConfiguration, processGrid: ProcessGrid) throws -> any ForecastModel {
         switch kind {
         case .sfno:
-            guard processGrid.model.size > 1 else { return try loadForecastModel(checkpoint: configuration.checkpoints[index]) }
+            let precision = configuration.precision
+            guard processGrid.model.size > 1 else {
+                return try loadForecastModel(checkpoint: configuration.checkpoints[index], precision: precision)
+            }
             return ModelGroupForecastModel(try loadDistributedForecastModel(checkpoint: configuration.checkpoints[index],
-                                                                            grid: processGrid))
+                                                                            grid: processGrid, precision: precision))
         case let .shallowWater(dt, lmax, mmax, parameters):
             let solver = try ShallowWaterSolver(nlat: nlat, nlon: nlon, dt: dt, lmax: lmax, mmax: mmax, grid: grid,
                                                 parameters: parameters)

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import MPI
 import Yams
 
@@ -112,12 +113,14 @@ public struct RunConfiguration: Sendable {
     public var restartEvery: Int = 1
     /// Seconds between progress log lines when standard error is not a terminal.
     public var progressSeconds: Double = 30
+    /// The precision of the networks' 1×1 convolutions (SFNO models; `Checkpoint.gemmPrecision`).
+    public var precision: GEMMPrecision = .fp32
 
     /// The keys of each mapping of the configuration, by key path ("" is the top level): what the reader
     /// accepts, and what docs/configuration.md documents (a test holds the two together).
     public static let keys: [String: [String]] = [
         "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
-             "parallel", "output", "statistics", "restart", "progress", "calibration"],
+             "parallel", "output", "statistics", "restart", "progress", "compute", "calibration"],
         "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs"],
         "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices", "analysis_error"],
         "initial_conditions.analysis_error": ["rmse", "length_scale_km"],
@@ -130,6 +133,7 @@ public struct RunConfiguration: Sendable {
         "statistics": ["enabled", "truth", "thresholds", "quantiles", "k_sigma", "spectra"],
         "restart": ["every_steps"],
         "progress": ["log_every_seconds"],
+        "compute": ["precision"],
     ]
 
     /// Every key path, e.g. `perturbation.amplitude`.
@@ -203,6 +207,13 @@ public struct RunConfiguration: Sendable {
         restartEvery = r.int(restart["every_steps"], path: "restart.every_steps", range: 0...1_000_000) ?? restartEvery
         let progress = r.mapping(top["progress"], path: "progress", known: Self.keys["progress"]!)
         progressSeconds = r.double(progress["log_every_seconds"], path: "progress.log_every_seconds", positive: true) ?? progressSeconds
+        let compute = r.mapping(top["compute"], path: "compute", known: Self.keys["compute"]!)
+        if let text = r.string(compute["precision"], path: "compute.precision") {
+            if let value = GEMMPrecision(rawValue: text) { precision = value } else {
+                r.problem("compute.precision", compute["precision"],
+                          "must be one of \(GEMMPrecision.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+        }
     }
 
     private mutating func readInitialConditions(_ keys: [String: Node], _ r: ConfigurationReader) {

@@ -24,3 +24,35 @@ public func measuredSGEMMPeak(size n: Int = 4096, repeats: Int = 3) -> Double {
     }
     return peak
 }
+
+/// `measuredSGEMMPeak` through oneDNN's matmul instead: float32 (`bf16: false`), or bfloat16 inputs (already
+/// rounded, as a network's weights are) with float32 accumulation. Same shapes, threads and count of flops.
+public func measuredOneDNNPeak(bf16: Bool, size n: Int = 4096, repeats: Int = 3) -> Double {
+    let a = (0..<(n * n)).map { Float(($0 * 7919) % 2001 - 1000) / 1000 }
+    let b = (0..<(n * n)).map { Float(($0 * 104_729) % 2001 - 1000) / 1000 }
+    let a16 = bfloat16(a), b16 = bfloat16(b)
+    var c = [Float](repeating: 0, count: n * n)
+    var peak = 0.0
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        c.withUnsafeMutableBufferPointer { c in
+            shareTiles(n, tile: (n + RankThreads.count - 1) / RankThreads.count) { columns, _ in
+                let out = c.baseAddress! + columns.lowerBound
+                if bf16 {
+                    a16.withUnsafeBufferPointer { a in b16.withUnsafeBufferPointer { b in
+                        gemmBF16(m: n, n: columns.count, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress! + columns.lowerBound,
+                                 ldb: n, accumulate: false, c: out, ldc: n)
+                    } }
+                } else {
+                    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in
+                        gemmOneDNN(m: n, n: columns.count, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress! + columns.lowerBound,
+                                   ldb: n, accumulate: false, c: out, ldc: n)
+                    } }
+                }
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        peak = max(peak, 2 * pow(Double(n), 3) / seconds)
+    }
+    return peak
+}

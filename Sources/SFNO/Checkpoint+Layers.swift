@@ -4,7 +4,7 @@ extension Checkpoint {
         let weight = weight("\(prefix).weight")
         let b = bias ? self.weight("\(prefix).bias") : nil
         let out = expectedShape("\(prefix).weight")[0]
-        return Conv1x1(weight: weight, bias: b, outChannels: out, inChannels: weight.count / out)
+        return Conv1x1(weight: weight, bias: b, outChannels: out, inChannels: weight.count / out, precision: gemmPrecision)
     }
 
     /// The validated shape of a weight.
@@ -20,7 +20,7 @@ extension Checkpoint {
     mutating func takeSpectralConvolution(_ key: String) -> SpectralConvolution {
         guard let stored = weights.removeValue(forKey: key) else { preconditionFailure("Checkpoint: no weight '\(key)'") }
         return SpectralConvolution(kind: operatorType, stored: stored,
-                            order: architecture == .makani ? .inputFirst : .outputFirst,
+                            order: architecture.rules.spectralWeightOrder,
                             inChannels: embedDim, outChannels: embedDim, lmax: lmax, mmax: mmax)
     }
 

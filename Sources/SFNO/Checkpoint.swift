@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Sphere
 import Storage
 
@@ -86,6 +87,10 @@ public struct Checkpoint: Sendable {
     /// Every weight by its PyTorch key, float32 in the stored (C) order.
     public internal(set) var weights: [String: [Float]]
 
+    /// The precision a network built from this checkpoint runs its 1×1 convolutions in (`compute.precision`):
+    /// in bf16 their weights are rounded to bfloat16 once, when the network is built. Not part of the file.
+    public var gemmPrecision: GEMMPrecision = .fp32
+
     /// The weight of `key` (validated at load: asking for another key is a programmer error).
     public func weight(_ key: String) -> [Float] {
         guard let values = weights[key] else { preconditionFailure("Checkpoint: no weight '\(key)' (not validated?)") }
@@ -140,9 +145,8 @@ public struct Checkpoint: Sendable {
         grid = try reader.grid("grid")
         internalGrid = try reader.grid("grid_internal")
         let scale = try reader.real("scale_factor")
-        let expectedInternal = architecture == .makani
-            ? [Int((Double(nlat) / scale).rounded(.down)), Int((Double(nlon) / scale).rounded(.down))]
-            : [Int((Double(nlat - 1) / scale).rounded(.down)) + 1, Int((Double(nlon) / scale).rounded(.down))]
+        let rules = architecture.rules
+        let expectedInternal = [rules.internalLatitudes(nlat, scale), Int((Double(nlon) / scale).rounded(.down))]
         guard internalShape == expectedInternal else {
             throw SFNOError(file: path, object: "@internal_shape",
                             "expected \(expectedInternal) for grid \(inShape) and scale_factor \(scale), found \(internalShape)",
@@ -164,7 +168,7 @@ public struct Checkpoint: Sendable {
         useMLP = try reader.bool("use_mlp")
         mlpHiddenDim = try reader.int("mlp_hidden_dim")
         mlpOutputBias = try reader.bool("mlp_output_bias")
-        mlpFC2Index = architecture == .makani ? 3 : try reader.int("mlp_fc2_index")
+        mlpFC2Index = try rules.fixedMLPFC2Index ?? reader.int("mlp_fc2_index")
         let activationName = try reader.string("activation")
         guard let activation = Activation(rawValue: activationName) else {
             throw SFNOError(file: path, object: "@activation", "expected gelu, relu, silu or identity, found '\(activationName)'",
@@ -173,21 +177,19 @@ public struct Checkpoint: Sendable {
         self.activation = activation
         let normName = try reader.string("normalization_layer")
         guard let normalization = Normalization(rawValue: normName),
-              architecture == .torchHarmonics || normalization != .layerNorm else {
+              rules.allowsLayerNorm || normalization != .layerNorm else {
             throw SFNOError(file: path, object: "@normalization_layer", "expected instance_norm, layer_norm (torch-harmonics) or none, found '\(normName)'",
                             fix: "this normalisation is not supported")
         }
         self.normalization = normalization
         normEps = Float(try reader.real("norm_eps"))
         let operatorName = try reader.string("operator_type")
-        switch (architecture, operatorName) {
-        case (.makani, "dhconv"), (.torchHarmonics, "driscoll-healy"): operatorType = .perDegree
-        case (.makani, "diagonal"): operatorType = .diagonal
-        default:
+        guard let kind = rules.operatorTypes[operatorName] else {
             throw SFNOError(file: path, object: "@operator_type",
-                            "expected \(architecture == .makani ? "dhconv or diagonal" : "driscoll-healy"), found '\(operatorName)'",
+                            "expected \(rules.operatorTypes.keys.sorted().joined(separator: " or ")), found '\(operatorName)'",
                             fix: "this spectral filter is not supported")
         }
+        operatorType = kind
         spectralBias = try reader.bool("spectral_bias")
         encoderHiddenLayers = try reader.int("encoder_hidden_layers")
         decoderHiddenLayers = try reader.int("decoder_hidden_layers")
@@ -201,16 +203,15 @@ public struct Checkpoint: Sendable {
                             fix: "inner skips are not supported")
         }
         let outerSkip = try reader.string("outer_skip")
-        guard outerSkip == (architecture == .makani ? "linear" : "identity") else {
+        guard outerSkip == rules.outerSkip else {
             throw SFNOError(file: path, object: "@outer_skip",
-                            "expected '\(architecture == .makani ? "linear" : "identity")', found '\(outerSkip)'",
+                            "expected '\(rules.outerSkip)', found '\(outerSkip)'",
                             fix: "this outer skip is not supported")
         }
         outerSkipLinear = outerSkip == "linear"
         bigSkip = try reader.bool("big_skip")
         posEmbed = try reader.string("pos_embed")
-        let embeddings = architecture == .makani ? ["none", "direct"]
-            : ["none", "sequence", "spectral", "learnable lat", "learnable latlon"]
+        let embeddings = rules.positionEmbeddings
         guard embeddings.contains(posEmbed) else {
             throw SFNOError(file: path, object: "@pos_embed", "expected one of \(embeddings), found '\(posEmbed)'",
                             fix: "this position embedding is not supported")
@@ -232,7 +233,7 @@ public struct Checkpoint: Sendable {
         // Channels: the auxiliary inputs must add up.
         let auxiliary = (addZenith ? 1 : 0) + (addGrid ? 2 * gridFrequencies : 0) + (addOrography ? 1 : 0)
             + (addLandmask ? 2 : 0)
-        if architecture == .makani {
+        if rules.preprocessesState {
             guard stateChannelCount == outChannels, stateChannelCount + auxiliary == inChannels else {
                 throw SFNOError(file: path, object: "@in_chans",
                                 "expected n_state_channels \(stateChannelCount) + \(auxiliary) auxiliary = \(stateChannelCount + auxiliary) inputs and \(stateChannelCount) outputs, found \(inChannels) → \(outChannels)",

@@ -80,7 +80,8 @@ final class CheckpointShardReader {
         let shape = shape("\(prefix).weight")
         return Conv1x1(weight: try read("\(prefix).weight", [outputs, inputs, nil, nil]),
                        bias: bias ? try read("\(prefix).bias", [outputs]) : nil,
-                       outChannels: outputs?.count ?? shape[0], inChannels: inputs?.count ?? shape[1])
+                       outChannels: outputs?.count ?? shape[0], inChannels: inputs?.count ?? shape[1],
+                       precision: checkpoint.gemmPrecision)
     }
 
     /// The spectral filter `key` restricted to `degrees` (and, diagonal, `orders`) and to the output channels
@@ -90,7 +91,7 @@ final class CheckpointShardReader {
                              outputs: Range<Int>? = nil) throws -> SpectralConvolution {
         let c = checkpoint
         let diagonal = c.operatorType == .diagonal
-        let inputFirst = c.architecture == .makani
+        let inputFirst = c.architecture.rules.spectralWeightOrder == .inputFirst
         let channels: [Range<Int>?] = inputFirst ? [nil, outputs] : [outputs, nil]
         let ranges: [Range<Int>?] = channels + (diagonal ? [degrees, orders, nil] : [degrees, nil])
         return SpectralConvolution(kind: c.operatorType, stored: try read(key, ranges),

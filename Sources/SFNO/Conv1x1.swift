@@ -1,19 +1,35 @@
 import Kernels
 
 /// A 1×1 convolution, `y[o, p] = Σ_i W[o, i] x[i, p] (+ b[o])`: one GEMM `W[out][in] · X[in][points]`.
+///
+/// In `.bf16` the weight is rounded to bfloat16 once, here, and each `apply` rounds its input to bfloat16 and
+/// accumulates in float32 (`gemmBF16`); the bias and the output stay float32.
 public struct Conv1x1: Sendable {
-    /// `[outChannels][inChannels]`, row-major (PyTorch's `[out, in, 1, 1]` as stored).
+    /// `[outChannels][inChannels]`, row-major (PyTorch's `[out, in, 1, 1]` as stored); in `.bf16` the
+    /// bfloat16-rounded values the GEMM uses.
     public let weight: [Float]
+    /// `weight` as bfloat16, in `.bf16` only.
+    let packedWeight: [BFloat16Bits]?
+    public let precision: GEMMPrecision
     /// `[outChannels]`, or nil for a convolution without bias.
     public let bias: [Float]?
     public let inChannels: Int
     public let outChannels: Int
 
-    public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int) {
+    public init(weight: [Float], bias: [Float]?, outChannels: Int, inChannels: Int, precision: GEMMPrecision = .fp32) {
         precondition(weight.count == outChannels * inChannels,
                      "Conv1x1: weight holds \(weight.count) values, expected \(outChannels) × \(inChannels)")
         precondition(bias == nil || bias!.count == outChannels, "Conv1x1: bias must hold \(outChannels) values")
-        self.weight = weight
+        self.precision = precision
+        switch precision {
+        case .fp32:
+            self.weight = weight
+            packedWeight = nil
+        case .bf16:
+            let packed = bfloat16(weight)
+            self.weight = packed.map { float(bfloat16: $0) }
+            packedWeight = packed
+        }
         self.bias = bias
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -36,6 +52,13 @@ public struct Conv1x1: Sendable {
                 }
             }
             beta = 1
+        }
+        if let packedWeight {
+            packedWeight.withUnsafeBufferPointer { w in
+                gemmBF16(m: outChannels, n: points, k: inChannels, a: w.baseAddress!, lda: inChannels,
+                         b: x, ldb: ldx, accumulate: beta != 0, c: y, ldc: ldy)
+            }
+            return
         }
         weight.withUnsafeBufferPointer { w in
             gemm(m: outChannels, n: points, k: inChannels, a: w.baseAddress!, lda: inChannels,

@@ -56,8 +56,11 @@ public final class DistributedMakaniSFNO: ForecastModel, @unchecked Sendable {
     public var stepHours: Int { checkpoint.dhours }
 
     /// Reads the description of `path` and this rank's shard of its weights. Not collective.
-    public init(checkpoint path: String, grid: ProcessGrid) throws {
-        let c = try Checkpoint(path: path, weights: false)
+    /// - precision: of the 1×1 convolutions (`Checkpoint.gemmPrecision`)
+    public init(checkpoint path: String, grid: ProcessGrid, precision: GEMMPrecision = .fp32) throws {
+        var c = try Checkpoint(path: path, weights: false)
+        c.gemmPrecision = precision
+        try c.checkGEMMPrecision()
         guard c.architecture == .makani else {
             throw SFNOError(file: path, object: "@architecture", "DistributedMakaniSFNO needs a makani-sfno checkpoint")
         }

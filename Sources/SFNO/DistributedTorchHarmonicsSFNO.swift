@@ -56,8 +56,11 @@ public final class DistributedTorchHarmonicsSFNO: ForecastModel, @unchecked Send
 
     /// Reads the description of `path` and this rank's shard of its weights. Not collective (every rank
     /// reads its own hyperslabs).
-    public init(checkpoint path: String, grid: ProcessGrid) throws {
-        let c = try Checkpoint(path: path, weights: false)
+    /// - precision: of the 1×1 convolutions (`Checkpoint.gemmPrecision`)
+    public init(checkpoint path: String, grid: ProcessGrid, precision: GEMMPrecision = .fp32) throws {
+        var c = try Checkpoint(path: path, weights: false)
+        c.gemmPrecision = precision
+        try c.checkGEMMPrecision()
         guard c.architecture == .torchHarmonics else {
             throw SFNOError(file: path, object: "@architecture", "DistributedTorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         }

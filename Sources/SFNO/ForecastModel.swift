@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import MPI
 
 /// A network that advances a forecast state by one step, in physical units.
@@ -28,9 +29,11 @@ public protocol ForecastModel: AnyObject, Sendable {
     func stepNormalised(_ state: inout [Float], validTime: Date) throws
 }
 
-/// Loads the model a checkpoint file describes (its `architecture` attribute chooses the network).
-public func loadForecastModel(checkpoint path: String) throws -> any ForecastModel {
-    let checkpoint = try Checkpoint(path: path)
+/// Loads the model a checkpoint file describes (its `architecture` attribute chooses the network), its 1×1
+/// convolutions in `precision`.
+public func loadForecastModel(checkpoint path: String, precision: GEMMPrecision = .fp32) throws -> any ForecastModel {
+    var checkpoint = try Checkpoint(path: path)
+    checkpoint.gemmPrecision = precision
     switch checkpoint.architecture {
     case .makani: return try MakaniSFNO(checkpoint)
     case .torchHarmonics: return try TorchHarmonicsSFNO(checkpoint)
@@ -64,15 +67,17 @@ extension DistributedMakaniSFNO: DistributedForecastModel {}
 
 /// The model-parallel network of a checkpoint on `grid` (a one-rank model group runs the serial layers).
 /// Every rank reads only its shard of the weights. Not collective.
-public func loadDistributedForecastModel(checkpoint path: String, grid: ProcessGrid) throws -> any DistributedForecastModel {
+public func loadDistributedForecastModel(checkpoint path: String, grid: ProcessGrid,
+                                         precision: GEMMPrecision = .fp32) throws -> any DistributedForecastModel {
     switch try Checkpoint(path: path, weights: false).architecture {
-    case .makani: return try DistributedMakaniSFNO(checkpoint: path, grid: grid)
-    case .torchHarmonics: return try DistributedTorchHarmonicsSFNO(checkpoint: path, grid: grid)
+    case .makani: return try DistributedMakaniSFNO(checkpoint: path, grid: grid, precision: precision)
+    case .torchHarmonics: return try DistributedTorchHarmonicsSFNO(checkpoint: path, grid: grid, precision: precision)
     }
 }
 
 /// The serial model (`loadForecastModel(checkpoint:)`) when the model group has one rank, else the
 /// model-parallel one (`DistributedForecastModel`, whose methods work on the rank's slab).
-public func loadForecastModel(checkpoint path: String, grid: ProcessGrid) throws -> any ForecastModel {
-    grid.model.size == 1 ? try loadForecastModel(checkpoint: path) : try loadDistributedForecastModel(checkpoint: path, grid: grid)
+public func loadForecastModel(checkpoint path: String, grid: ProcessGrid, precision: GEMMPrecision = .fp32) throws -> any ForecastModel {
+    grid.model.size == 1 ? try loadForecastModel(checkpoint: path, precision: precision)
+        : try loadDistributedForecastModel(checkpoint: path, grid: grid, precision: precision)
 }

@@ -44,6 +44,7 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
         precondition(checkpoint.architecture == .makani, "MakaniSFNO needs a makani-sfno checkpoint")
         var c = checkpoint
         self.checkpoint = c.droppingWeights()
+        try c.checkGEMMPrecision()
         guard c.zscore else {
             throw SFNOError(file: c.path, object: "@normalization", "makani networks need 'zscore'", fix: "reconvert the package")
         }
@@ -94,42 +95,78 @@ public final class MakaniSFNO: ForecastModel, @unchecked Sendable {
     /// - observe: called with the activations after the encoder (`"encoder"`), after each block
     ///   (`"block0"`, …) and after the decoder before the big skip (`"decoder"`), for checks and debugging
     public func forward(_ input: [Float], observe: ((String, UnsafeBufferPointer<Float>) -> Void)? = nil) -> [Float] {
+        forward(members: input, count: 1, observe: observe)
+    }
+
+    /// The network applied once to `count` members together: `[count][inChannels][nlat][nlon]` →
+    /// `[count][outChannels][nlat][nlon]`. Every layer works on all of them (the transforms in one batch where
+    /// `BlockTransforms.batchesMembers`; the pointwise layers member after member, tile by tile); each member's
+    /// numbers are `forward(_:)`'s bit for bit, whatever `count` and its neighbours in the batch.
+    /// - observe: as `forward(_:observe:)`, with every member's activations (`[count][channels][points]`)
+    public func forward(members input: [Float], count members: Int,
+                        observe: ((String, UnsafeBufferPointer<Float>) -> Void)? = nil) -> [Float] {
         let points = nlat * nlon
-        precondition(input.count == checkpoint.inChannels * points, "MakaniSFNO.forward: input has the wrong size")
+        let inChannels = checkpoint.inChannels, outChannels = checkpoint.outChannels
+        precondition(members >= 1 && input.count == members * inChannels * points, "MakaniSFNO.forward: input has the wrong size")
         let e = checkpoint.embedDim
         let activation = checkpoint.activation
         return scratch.withArena { arena in
-            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
+            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint), members: members)
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
-            if let embedding {
-                embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
+            input.withUnsafeBufferPointer { input in
+                for m in 0..<members {
+                    encoder.apply(input.baseAddress! + m * inChannels * points, points: points, work: w.tiles, tile: modelTile,
+                                  into: w.x + m * e * points)
+                    embedding?.add(to: UnsafeMutableBufferPointer(start: w.x + m * e * points, count: e * points))
+                }
             }
-            observe?("encoder", UnsafeBufferPointer(start: w.x, count: e * points))
+            observe?("encoder", UnsafeBufferPointer(start: w.x, count: members * e * points))
             for (index, block) in blocks.enumerated() {
                 let outPoints = block.transforms.outputPoints
-                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
-                block.norm0?.apply(w.y, points: outPoints)
-                activation.apply(UnsafeMutableBufferPointer(start: w.y, count: e * outPoints))
-                block.mlp?.applyInPlace(w.y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
-                block.norm1?.apply(w.y, points: outPoints)
-                block.outerSkip.apply(residual, points: outPoints, into: w.y, accumulate: true, tile: block.transforms.outputTile)
+                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, members: members, work: w)
+                for m in 0..<members {
+                    let y = w.y + m * e * outPoints
+                    block.norm0?.apply(y, points: outPoints)
+                    activation.apply(UnsafeMutableBufferPointer(start: y, count: e * outPoints))
+                    block.mlp?.applyInPlace(y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
+                    block.norm1?.apply(y, points: outPoints)
+                    block.outerSkip.apply(residual + m * e * outPoints, points: outPoints, into: y, accumulate: true,
+                                          tile: block.transforms.outputTile)
+                }
                 // after this: the block output in x
                 swap(&w.x, &w.y)
-                observe?("block\(index)", UnsafeBufferPointer(start: w.x, count: e * outPoints))
+                observe?("block\(index)", UnsafeBufferPointer(start: w.x, count: members * e * outPoints))
             }
-            var output = [Float](repeating: 0, count: checkpoint.outChannels * points)
-            output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
-                observe?("decoder", UnsafeBufferPointer(out))
-                if let residualTransform {
-                    input.withUnsafeBufferPointer {
-                        residualTransform.apply($0.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
+            var output = [Float](repeating: 0, count: members * outChannels * points)
+            output.withUnsafeMutableBufferPointer { output in
+                for m in 0..<members {
+                    decoder.apply(w.x + m * e * points, points: points, work: w.tiles, tile: modelTile,
+                                  into: output.baseAddress! + m * outChannels * points)
+                }
+                observe?("decoder", UnsafeBufferPointer(output))
+                guard let residualTransform else { return }
+                input.withUnsafeBufferPointer { input in
+                    for m in 0..<members {
+                        residualTransform.apply(input.baseAddress! + m * inChannels * points, points: points,
+                                                into: output.baseAddress! + m * outChannels * points, accumulate: true, tile: modelTile)
                     }
                 }
             }
             return output
         }
+    }
+
+    /// `stepNormalised` for `count` members together, all valid at `validTime`: `[count][state][nlat][nlon]`,
+    /// one step later on return. Each member's numbers are its own `stepNormalised`'s bit for bit.
+    public func stepNormalised(members normalised: inout [Float], count members: Int, validTime: Date) throws {
+        let size = checkpoint.stateChannelCount * nlat * nlon
+        guard members >= 1 && normalised.count == members * size else {
+            throw SFNOError(file: checkpoint.path, "\(members) states hold \(normalised.count) values, expected \(members) × \(size)")
+        }
+        var input = [Float]()
+        input.reserveCapacity(members * checkpoint.inChannels * nlat * nlon)
+        for m in 0..<members { input += networkInput(normalised: Array(normalised[(m * size)..<((m + 1) * size)]), validTime: validTime) }
+        normalised = forward(members: input, count: members)
     }
 
     /// One step on the normalised state, as earth2mip carries it between steps.

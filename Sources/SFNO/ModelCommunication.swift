@@ -16,20 +16,20 @@ public enum ModelCommunication {
         }
         let model = (c.nlat, c.nlon, c.grid), inner = (c.internalShape.nlat, c.internalShape.nlon, c.internalGrid)
         let spatialRanks = h * w
-        let normsPerBlock = c.normalization == .none ? 0.0 : (c.architecture == .makani ? 2 : 1)
+        let normsPerBlock = c.normalization == .none ? 0.0 : Double(c.architecture.rules.normsPerBlock)
         var spatial = 0.0, channel = 0.0
         for i in 0..<c.numLayers {
             let input = i == 0 ? model : inner
             let output = i == c.numLayers - 1 ? model : inner
             let shapeDiffers = input.0 != output.0 || input.1 != output.1
-            let residual = c.architecture == .makani ? shapeDiffers || input.2 != output.2 : shapeDiffers
+            let residual = shapeDiffers || (c.architecture.rules.skipRegriddedWhenGridTypeDiffers && input.2 != output.2)
             spatial += transform(input.0, input.1) + transform(output.0, output.1) * (residual ? 2 : 1)
             spatial += normsPerBlock * 8 * 3 * e * spatialRanks * (spatialRanks - 1)
             // The filter's allgather, the MLP's allreduce on the block's output grid.
             channel += 8 * (channels - 1) * e * l * m
             if c.useMLP { channel += 8 * (channels - 1) * e * Double(output.0 * output.1) }
         }
-        if c.architecture == .makani {
+        if c.architecture.rules.splitsEncoderDecoder {
             let points = Double(c.nlat * c.nlon)
             if c.encoderHiddenLayers == 1 { channel += 8 * (channels - 1) * e * points }
             if c.decoderHiddenLayers == 1 { channel += 8 * (channels - 1) * Double(c.outChannels) * points }

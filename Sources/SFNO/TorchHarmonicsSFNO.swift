@@ -47,6 +47,7 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
         precondition(checkpoint.architecture == .torchHarmonics, "TorchHarmonicsSFNO needs a torch-harmonics-sfno checkpoint")
         var c = checkpoint
         self.checkpoint = c.droppingWeights()
+        try c.checkGEMMPrecision()
         encoder = EncoderDecoder(hidden: [], output: c.conv("encoder.0", bias: c.encoderBias), activation: c.activation)
         decoder = EncoderDecoder(hidden: [], output: c.conv("decoder.0", bias: c.decoderBias), activation: c.activation)
         if c.posEmbed == "none" {
@@ -75,43 +76,56 @@ public final class TorchHarmonicsSFNO: ForecastModel, @unchecked Sendable {
 
     /// The network applied once.
     /// - x: `[inChannels][nlat][nlon]`; returns `[outChannels][nlat][nlon]`
-    public func forward(_ input: [Float]) -> [Float] {
+    public func forward(_ input: [Float]) -> [Float] { forward(members: input, count: 1) }
+
+    /// The network applied once to `count` members together: `[count][inChannels][nlat][nlon]` →
+    /// `[count][outChannels][nlat][nlon]`. Every layer works on all of them (the transforms in one batch where
+    /// `BlockTransforms.batchesMembers`; the pointwise layers member after member, tile by tile); each member's
+    /// numbers are `forward(_:)`'s bit for bit, whatever `count` and its neighbours in the batch.
+    public func forward(members input: [Float], count members: Int) -> [Float] {
         let points = nlat * nlon
-        precondition(input.count == inChannels * points,
-                     "TorchHarmonicsSFNO.forward: input holds \(input.count) values, expected \(inChannels) × \(nlat) × \(nlon)")
+        precondition(members >= 1 && input.count == members * inChannels * points,
+                     "TorchHarmonicsSFNO.forward: input holds \(input.count) values, expected \(members) × \(inChannels) × \(nlat) × \(nlon)")
         let e = checkpoint.embedDim
         return scratch.withArena { arena in
-            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint))
+            var w = Workspace(arena: arena, checkpoint: checkpoint, points: Workspace.points(checkpoint), members: members)
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon)
-            input.withUnsafeBufferPointer { encoder.apply($0.baseAddress!, points: points, work: w.tiles, tile: modelTile, into: w.x) }
-            if let embedding {
-                embedding.add(to: UnsafeMutableBufferPointer(start: w.x, count: e * points))
+            input.withUnsafeBufferPointer { input in
+                for m in 0..<members {
+                    encoder.apply(input.baseAddress! + m * inChannels * points, points: points, work: w.tiles, tile: modelTile,
+                                  into: w.x + m * e * points)
+                    embedding?.add(to: UnsafeMutableBufferPointer(start: w.x + m * e * points, count: e * points))
+                }
             }
             for block in blocks {
                 let outPoints = block.transforms.outputPoints
-                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, work: w)
-                if let bias = block.spectralBias {
-                    addChannelBias(w.y, bias, points: outPoints)
+                let residual = block.transforms.spectralPath(filter: block.filter, channels: e, members: members, work: w)
+                for m in 0..<members {
+                    let y = w.y + m * e * outPoints
+                    if let bias = block.spectralBias {
+                        addChannelBias(y, bias, points: outPoints)
+                    }
+                    block.instanceNorm?.apply(y, points: outPoints)
+                    block.layerNorm?.apply(y, channels: e)
+                    block.mlp?.applyInPlace(y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
+                    // after this: the block output in y; the input x is free
+                    addInPlace(y, residual + m * e * outPoints, count: e * outPoints)
                 }
-                block.instanceNorm?.apply(w.y, points: outPoints)
-                block.layerNorm?.apply(w.y, channels: e)
-                block.mlp?.applyInPlace(w.y, points: outPoints, work: w.tiles, tile: block.transforms.outputTile)
-                // after this: the block output in y; the input x is free
-                addInPlace(w.y, residual, count: e * outPoints)
                 swap(&w.x, &w.y)
             }
-            var output = [Float](repeating: 0, count: outChannels * points)
-            output.withUnsafeMutableBufferPointer { out in
-                decoder.apply(w.x, points: points, work: w.tiles, tile: modelTile, into: out.baseAddress!)
-                guard checkpoint.bigSkip else { return }
-                input.withUnsafeBufferPointer { input in
+            var output = [Float](repeating: 0, count: members * outChannels * points)
+            output.withUnsafeMutableBufferPointer { output in input.withUnsafeBufferPointer { input in
+                for m in 0..<members {
+                    let out = output.baseAddress! + m * outChannels * points, x = input.baseAddress! + m * inChannels * points
+                    decoder.apply(w.x + m * e * points, points: points, work: w.tiles, tile: modelTile, into: out)
+                    guard checkpoint.bigSkip else { continue }
                     if let projection = residualProjection {
-                        projection.apply(input.baseAddress!, points: points, into: out.baseAddress!, accumulate: true, tile: modelTile)
+                        projection.apply(x, points: points, into: out, accumulate: true, tile: modelTile)
                     } else {
-                        addInPlace(out.baseAddress!, input.baseAddress!, count: out.count)
+                        addInPlace(out, x, count: outChannels * points)
                     }
                 }
-            }
+            } }
             return output
         }
     }

@@ -41,19 +41,22 @@ struct Workspace {
         tileRows(nlat: nlat, nlon: nlon) * (longitudes ?? nlon)
     }
 
-    /// `[E][points]` each: the block input (then its skip path), the filtered field (then the block output).
+    /// `[members][E][points]` each: the block input (then its skip path), the filtered field (then the block
+    /// output).
     var x: UnsafeMutablePointer<Float>
     var y: UnsafeMutablePointer<Float>
     /// MLP and encoder/decoder hidden layers: one set of `[hidden][tile]` per thread of the rank.
     let tiles: TileWork
-    /// `[E][lmax][mmax]` each (a model-parallel rank: `[E][its degrees][its orders]`).
+    /// `[members][E][lmax][mmax]` each (a model-parallel rank: `[E][its degrees][its orders]`).
     let coefficients: UnsafeMutablePointer<Complex<Float>>
     let filtered: UnsafeMutablePointer<Complex<Float>>
 
     /// - points: the largest grid of the network (model or internal); a model-parallel rank's largest slab
     /// - coefficientsPerChannel: `lmax × mmax`; a model-parallel rank's share of them
-    init(arena: ScratchArena, checkpoint c: Checkpoint, points: Int, coefficientsPerChannel: Int? = nil) {
-        let e = c.embedDim
+    /// - members: members stepped together (the activations and spectra hold all of them; the tiles' work
+    ///   sets do not grow: members take turns through the pointwise layers)
+    init(arena: ScratchArena, checkpoint c: Checkpoint, points: Int, coefficientsPerChannel: Int? = nil, members: Int = 1) {
+        let e = c.embedDim * members
         let widest = max(1, c.useMLP ? c.mlpHiddenDim : 0, c.encoderHiddenDim, c.decoderHiddenDim)
         let needsSpare = c.encoderHiddenLayers > 1 || c.decoderHiddenLayers > 1
         // The widest tile of the network's grids (a slab's tiles are no wider).

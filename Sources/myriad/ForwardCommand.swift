@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Logging
 import MPI
 import SFNO
@@ -46,6 +47,9 @@ struct ForwardCommand: ParsableCommand {
             transform: ModelLayout.init(parsing:))
     var layout = ModelLayout()
 
+    @Option(name: .long, help: "Precision of the 1×1 convolutions: fp32 or bf16 (bfloat16 GEMMs, float32 accumulation; docs/configuration.md, compute.precision).")
+    var precision: GEMMPrecision = .fp32
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -53,7 +57,8 @@ struct ForwardCommand: ParsableCommand {
             guard steps >= 1 else { throw UsageError("--steps must be at least 1, got \(steps)") }
             let grid = try ProcessGrid(world: world, layout: layout)
             let model = layout.size > 1
-                ? try loadDistributedForecastModel(checkpoint: checkpoint, grid: grid) : try loadForecastModel(checkpoint: checkpoint)
+                ? try loadDistributedForecastModel(checkpoint: checkpoint, grid: grid, precision: precision)
+                : try loadForecastModel(checkpoint: checkpoint, precision: precision)
             let plan = try makePlan(model)
             let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: directory) else {
@@ -66,7 +71,7 @@ struct ForwardCommand: ParsableCommand {
                 return
             }
             guard world.isRoot else { return }
-            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon)")
+            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon), GEMMs in \(precision.rawValue)")
             let clock = Date()
             var state = plan.state
             let formatter = ISO8601DateFormatter()
@@ -98,7 +103,7 @@ struct ForwardCommand: ParsableCommand {
         let weightBytes = try grid.model.gather([Int64(model.weightBytes)])
         if grid.model.rank == 0 {
             let mib = weightBytes.map { String(format: "%.2f", Double($0) / 1_048_576) }.joined(separator: ", ")
-            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon), layout \(layout); weights per model rank (MiB): \(mib)")
+            logger.info("forward: \(plan.architecture) network, \(steps) step(s) of \(plan.dhours) h from \(ISO8601DateFormatter().string(from: plan.start)), \(model.nlat) × \(model.nlon), GEMMs in \(precision.rawValue), layout \(layout); weights per model rank (MiB): \(mib)")
         }
         let clock = Date()
         let inputChannels = plan.state.count / (model.nlat * model.nlon)
@@ -162,8 +167,8 @@ struct ForwardCommand: ParsableCommand {
             preconditionFailure("forward: unknown model type")
         }
         let c = checkpointFile
-        let inputChannels = c.architecture == .makani ? c.stateChannelNames : c.inputChannelNames
-        let projection = c.architecture == .torchHarmonics && c.inChannels != c.outChannels
+        let inputChannels = c.suppliedChannelNames
+        let projection = c.runsOneStepOnly
         guard steps == 1 || !projection else {
             throw UsageError("\(checkpoint): the network maps \(c.inChannels) channels to \(c.outChannels), so it runs one step only; use --steps 1")
         }
@@ -257,3 +262,5 @@ struct ForwardCommand: ParsableCommand {
                         integers: [("index", Int64(index)), ("dhours", Int64(plan.dhours))])
     }
 }
+
+extension GEMMPrecision: ExpressibleByArgument {}

@@ -110,6 +110,34 @@ final class ForwardCommandTests: XCTestCase {
         }
     }
 
+    /// `--precision bf16`: bfloat16 GEMMs change the forecast by about 1 % (SFNOPrecisionTests' bound, not
+    /// float32's 1e-5); an h = 2 split into whole tiles gives the serial bf16 forecast bit for bit, as in fp32
+    /// (the GEMM calls are the same tiles); a precision the command does not know is refused by name.
+    func testPrecisionBF16() throws {
+        let hens = try SFNOFixtureTests.Reference("makani-hens-33x64")
+        let names = try HDF5File.open(hens.checkpoint).openDataset("channels/state").readStrings()
+        let input = try writeInput("hens", fields: try hens.floats("input"), shape: [1, names.count, 33, 64], names: names)
+        let options = ["--checkpoint", hens.checkpoint, "--input", input, "--time", "2023-06-01T00:00:00Z", "--steps", "2"]
+        func run(_ name: String, ranks: Int, _ extra: [String]) throws -> [Float] {
+            let path = folder.appendingPathComponent("\(name).h5").path
+            try MPIJob.succeed(ranks: ranks, ["forward", "--output", path] + options + extra)
+            return try HDF5File.open(path).openDataset("fields").read(Float.self)
+        }
+        let fp32 = try run("fp32", ranks: 1, [])
+        let bf16 = try run("bf16", ranks: 1, ["--precision", "bf16"])
+        let split = try run("bf16-h2", ranks: 2, ["--precision", "bf16", "--layout", "h=2,w=1,channel=1"])
+        let error = worstChannelError(bf16, fp32, channels: 2 * names.count)
+        let layoutError = worstChannelError(split, bf16, channels: 2 * names.count)
+        print("myriad forward --precision bf16: against fp32 \(error), h=2 against serial \(layoutError)")
+        XCTAssertLessThanOrEqual(error, SFNOPrecisionTests.bound(step: 2))
+        XCTAssertGreaterThan(error, 1e-4, "--precision bf16 gives the fp32 forecast")
+        XCTAssertTrue(split == bf16, "h=2 in bf16 differs from the serial bf16 forecast (worst channel \(layoutError))")
+        let refused = try MPIJob.run(ranks: 1, ["forward", "--output", folder.appendingPathComponent("x.h5").path,
+                                                "--precision", "fp16"] + options)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("fp16"), refused.stderr)
+    }
+
     /// A torch-harmonics network with 7 inputs and 5 outputs, channels by position (no data.json).
     func testTorchHarmonicsProjectionByPosition() throws {
         let reference = try SFNOFixtureTests.Reference("th-sfno-proj-eq33x64")

@@ -10,8 +10,39 @@ import Storage
 // Myriad's format and loaded as a user's would be.
 //
 //   swift build -c release --product sfno-benchmark
-//   OPENBLAS_NUM_THREADS=2 .build/release/sfno-benchmark [NLAT NLON EMBED LAYERS SCALE STEPS]
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+//   OPENBLAS_NUM_THREADS=2 .build/release/sfno-benchmark [NLAT NLON EMBED LAYERS SCALE STEPS] [--precision fp32|bf16|both]
+//       [--members B] [--no-peaks]
+//
+//   .build/release/sfno-benchmark drift CHECKPOINT REFERENCE.h5 [STEPS]   (PrecisionDrift.swift)
+//
+// --precision both (the default) times the same network with float32 and with bfloat16 GEMMs side by side in
+// one run, and measures the GEMM peaks of OpenBLAS sgemm, oneDNN f32 and oneDNN bf16 in the same run.
+var commandLine = Array(CommandLine.arguments.dropFirst())
+if commandLine.first == "drift" {   // accuracy of bf16 instead of timing (PrecisionDrift.swift)
+    try precisionDrift(Array(commandLine.dropFirst()))
+    exit(0)
+}
+var precisions: [GEMMPrecision] = [.fp32, .bf16]
+if let flag = commandLine.firstIndex(of: "--precision") {
+    guard flag + 1 < commandLine.count else { fatalError("--precision needs fp32, bf16 or both") }
+    let value = commandLine[flag + 1]
+    if value == "both" { precisions = [.fp32, .bf16] } else {
+        guard let p = GEMMPrecision(rawValue: value) else { fatalError("--precision: fp32, bf16 or both, got '\(value)'") }
+        precisions = [p]
+    }
+    commandLine.removeSubrange(flag...(flag + 1))
+}
+// --members B: B members stepped together (`forward(members:count:)`); times are per member-step.
+var membersPerForward = 1
+if let flag = commandLine.firstIndex(of: "--members") {
+    guard flag + 1 < commandLine.count, let b = Int(commandLine[flag + 1]), b >= 1 else { fatalError("--members needs a count ≥ 1") }
+    membersPerForward = b
+    commandLine.removeSubrange(flag...(flag + 1))
+}
+// --no-peaks: only the steps (for profiles).
+let measurePeaks = !commandLine.contains("--no-peaks")
+commandLine.removeAll { $0 == "--no-peaks" }
+let arguments = commandLine.compactMap { Int($0) }
 func argument(_ i: Int, _ fallback: Int) -> Int { arguments.count > i ? arguments[i] : fallback }
 let nlat = argument(0, 181), nlon = argument(1, 360), embed = argument(2, 256), layers = argument(3, 8)
 let scale = argument(4, 2), steps = argument(5, 3)
@@ -87,29 +118,12 @@ do {
     try weight("decoder.0.bias", [channels], fanIn: embed)
 }
 
-let loadStart = Date()
-let model = try TorchHarmonicsSFNO(Checkpoint(path: path))
-print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); threads \(RankThreads.count) (\(BLASConfiguration.coreName))")
-print(String(format: "load + plan: %.2f s", Date().timeIntervalSince(loadStart)))
-var state = random(channels * nlat * nlon, bound: 1, stream: 0)
 /// CPU seconds of this process, all threads (robust to other processes on a shared machine).
 func cpuSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
-var times = [Double]()
-var cpu = [Double]()
-for _ in 0..<steps {
-    let start = Date(), startCPU = cpuSeconds()
-    try model.step(&state, validTime: Date())
-    times.append(Date().timeIntervalSince(start))
-    cpu.append(cpuSeconds() - startCPU)
-}
-print("step wall times (s): " + times.map { String(format: "%.3f", $0) }.joined(separator: " "))
-print("step CPU times (s):  " + cpu.map { String(format: "%.3f", $0) }.joined(separator: " "))
-print(String(format: "best %.3f s wall, %.3f s CPU per step; finite: %@", times.min()!, cpu.min()!,
-             state.allSatisfy(\.isFinite) ? "yes" : "NO"))
 
 // Flops per step, a multiply–add counted as 2 (complex: 8): the 1×1 convolutions as GEMMs; the spectral
 // filter per (l, m ≤ l); the Legendre stages with the north/south symmetry (2·nlat per field, degree and
@@ -128,12 +142,57 @@ for i in 0..<layers {
 let filterFlops = 8 * E * E * pairs * Double(layers)
 let encoderFlops = 2 * E * Double(2 * channels) * modelPoints
 let totalFlops = mlpFlops + filterFlops + legendreFlops + encoderFlops
-let bestWall = times.min()!
 print(String(format: "flops per step: MLPs %.3g, spectral filters %.3g, Legendre stages %.3g, encoder + decoder %.3g; total %.4g TFLOP",
              mlpFlops, filterFlops, legendreFlops, encoderFlops, totalFlops / 1e12))
 
-// The machine's sgemm peak with this OpenBLAS and these threads, measured in the same run (best of 3 of a
-// 4096³ float32 GEMM), so that the share of peak is not skewed by a noisy machine.
+let initial = (0..<membersPerForward).flatMap { random(channels * nlat * nlon, bound: 1, stream: 1000 + UInt64($0)) }
+var outputs = [GEMMPrecision: [Float]]()
+var best = [GEMMPrecision: Double]()
+for precision in precisions {
+    let loadStart = Date()
+    var checkpoint = try Checkpoint(path: path)
+    checkpoint.gemmPrecision = precision
+    let model = try TorchHarmonicsSFNO(checkpoint)
+    print("torch-harmonics SFNO \(nlat)x\(nlon) equiangular → \(h)x\(w) legendre-gauss, \(channels)→\(channels) ch, embed \(embed), \(layers) layers, lmax \(modes); threads \(RankThreads.count) (\(BLASConfiguration.coreName)); GEMMs in \(precision.rawValue); \(membersPerForward) member(s) per forward; times per member-step")
+    print(String(format: "load + plan: %.2f s", Date().timeIntervalSince(loadStart)))
+    var state = initial
+    var times = [Double]()
+    var cpu = [Double]()
+    for _ in 0..<steps {
+        let start = Date(), startCPU = cpuSeconds()
+        if membersPerForward == 1 {
+            try model.step(&state, validTime: Date())
+        } else {
+            state = model.forward(members: state, count: membersPerForward)   // normalization none: a step
+        }
+        times.append(Date().timeIntervalSince(start) / Double(membersPerForward))
+        cpu.append((cpuSeconds() - startCPU) / Double(membersPerForward))
+    }
+    print("  step wall times (s): " + times.map { String(format: "%.3f", $0) }.joined(separator: " "))
+    print("  step CPU times (s):  " + cpu.map { String(format: "%.3f", $0) }.joined(separator: " "))
+    print(String(format: "  best %.3f s wall, %.3f s CPU per step; finite: %@; %.1f GFLOP/s at the best step",
+                 times.min()!, cpu.min()!, state.allSatisfy(\.isFinite) ? "yes" : "NO", totalFlops / times.min()! / 1e9))
+    outputs[precision] = state
+    best[precision] = times.min()!
+}
+if let a = outputs[.fp32], let b = outputs[.bf16] {
+    var difference = 0.0, norm = 0.0
+    for (x, y) in zip(b, a) { difference += (Double(x) - Double(y)) * (Double(x) - Double(y)); norm += Double(y) * Double(y) }
+    print(String(format: "bf16 / fp32 time per step: %.3f; relative L2 of the bf16 state after %d steps against fp32: %.2e",
+                 best[.bf16]! / best[.fp32]!, steps, (difference / norm).squareRoot()))
+}
+
+if !measurePeaks { exit(0) }
+
+// The machine's GEMM peaks with these threads, measured in the same run (best of 3 of a 4096³ product), so
+// that the share of peak is not skewed by a noisy machine: OpenBLAS sgemm (what fp32 runs on), oneDNN f32
+// (the alternative for fp32) and oneDNN bf16 (what bf16 runs on).
 let peak = measuredSGEMMPeak(size: 4096, repeats: 3)
-print(String(format: "%.1f GFLOP/s at the best step; sgemm peak %.1f GFLOP/s (4096³, best of 3, %d thread(s)): %.1f %% of peak",
-             totalFlops / bestWall / 1e9, peak / 1e9, RankThreads.count, 100 * totalFlops / bestWall / peak))
+let fp32Best = best[.fp32] ?? best.values.min()!
+print(String(format: "sgemm peak %.1f GFLOP/s (OpenBLAS, 4096³, best of 3, %d thread(s)); the fp32 step at %.1f %% of it",
+             peak / 1e9, RankThreads.count, 100 * totalFlops / fp32Best / peak))
+print(String(format: "oneDNN f32 peak %.1f GFLOP/s (%@)", measuredOneDNNPeak(bf16: false) / 1e9, OneDNNMatmul.version))
+let bf16Peak = measuredOneDNNPeak(bf16: true)
+print(String(format: "oneDNN bf16 peak %.1f GFLOP/s (%@)%@", bf16Peak / 1e9,
+             OneDNNMatmul.implementation(bf16: true, m: 4096, n: 4096 / RankThreads.count, k: 4096),
+             best[.bf16].map { String(format: "; the bf16 step at %.1f %% of it", 100 * totalFlops / $0 / bf16Peak) } ?? ""))

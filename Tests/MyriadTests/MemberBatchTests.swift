@@ -1,0 +1,118 @@
+import Foundation
+import Kernels
+import SFNO
+import Sphere
+import Storage
+import XCTest
+
+/// Members stepped together (`forward(members:count:)`, `stepNormalised(members:count:validTime:)`): each
+/// member's numbers are its single-member step's bit for bit, at B = 1, 3 and 8, whichever members share its
+/// batch, at one and two threads, in fp32 and bf16.
+final class MemberBatchTests: XCTestCase {
+    /// Eight different members from one input: scaled and shifted copies.
+    func members(_ input: [Float]) -> [[Float]] {
+        (0..<8).map { k in input.enumerated().map { i, v in v * (1 + 0.05 * Float(k)) + 0.01 * Float((i * 7 + k) % 13) } }
+    }
+
+    /// The batches: all of B = 1, 3 (members in a shuffled order) and 8.
+    let batches: [[Int]] = [[0], [5], [6, 1, 3], [2, 7, 4], Array(0..<8)]
+
+    func checkTorchHarmonics(_ path: String, input: [Float], precision: GEMMPrecision) throws {
+        var c = try Checkpoint(path: path)
+        c.gemmPrecision = precision
+        let model = try TorchHarmonicsSFNO(c)
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
+        let states = members(input)
+        for threads in [1, 2] {
+            RankThreads.count = threads
+            let single = states.map { model.forward($0) }
+            for batch in batches {
+                let out = model.forward(members: batch.flatMap { states[$0] }, count: batch.count)
+                let size = out.count / batch.count
+                for (slot, member) in batch.enumerated() {
+                    XCTAssertTrue(Array(out[(slot * size)..<((slot + 1) * size)]) == single[member],
+                                  "\(path) \(precision) \(threads) thread(s): member \(member) in batch \(batch) differs from its single step")
+                }
+            }
+        }
+        print("member batches of \(path) (embed \(c.embedDim)) in \(precision): bit for bit at B = 1, 3, 8")
+    }
+
+    func checkMakani(_ name: String, precision: GEMMPrecision) throws {
+        let reference = try SFNOFixtureTests.Reference(name)
+        var c = try Checkpoint(path: reference.checkpoint)
+        c.gemmPrecision = precision
+        let model = try MakaniSFNO(c)
+        let start = try reference.initialTime()
+        var input = try reference.floats("input")
+        model.normalise(&input)
+        let states = members(input)
+        let saved = RankThreads.count
+        defer { RankThreads.count = saved }
+        for threads in [1, 2] {
+            RankThreads.count = threads
+            let single = try states.map { state -> [Float] in
+                var s = state
+                try model.stepNormalised(&s, validTime: start)
+                return s
+            }
+            for batch in batches {
+                var together = batch.flatMap { states[$0] }
+                try model.stepNormalised(members: &together, count: batch.count, validTime: start)
+                let size = together.count / batch.count
+                for (slot, member) in batch.enumerated() {
+                    XCTAssertTrue(Array(together[(slot * size)..<((slot + 1) * size)]) == single[member],
+                                  "\(name) \(precision) \(threads) thread(s): member \(member) in batch \(batch) differs from its single step")
+                }
+            }
+        }
+        print("member batches of \(name) (embed \(c.embedDim)) in \(precision): bit for bit at B = 1, 3, 8")
+    }
+
+    func testMakaniHENS() throws {
+        try checkMakani("makani-hens-33x64", precision: .fp32)
+        try checkMakani("makani-hens-33x64", precision: .bf16)
+    }
+
+    func testMakaniDiagonal() throws { try checkMakani("makani-diag-33x64", precision: .fp32) }
+
+    func testTorchHarmonicsFixtures() throws {
+        for name in ["th-sfno-eq33x64", "th-sfno-lg32x64"] {
+            let reference = try SFNOFixtureTests.Reference(name)
+            try checkTorchHarmonics(reference.checkpoint, input: try reference.floats("input"), precision: .fp32)
+        }
+    }
+
+    /// The demo network (embed 32: the transforms batch the members' fields).
+    func testDemoNetwork() throws {
+        let path = DemoCheckpointTests.demo.appendingPathComponent("demo-sfno-0.h5").path
+        let reference = try HDF5File.open(DemoCheckpointTests.demo.appendingPathComponent("demo-sfno-0-reference.h5").path)
+        let input = try reference.openDataset("input").read(Float.self)
+        try checkTorchHarmonics(path, input: input, precision: .fp32)
+        try checkTorchHarmonics(path, input: input, precision: .bf16)
+    }
+
+    /// What `BlockTransforms.spectralPath` relies on to transform members together: with 16 or more fields per
+    /// member, in multiples of 4, a field's coefficients (and an inverse's fields) do not depend on the batch
+    /// around it. (With 4 or 10 fields per member they did, at 64 × 128: such members are transformed one by
+    /// one.)
+    func testTransformsAreBatchInvariantInMultiplesOfFour() throws {
+        for (grid, nlat, nlon) in [(SphereGrid.equiangular, 33, 64), (.legendreGauss, 32, 64), (.equiangular, 64, 128)] {
+            let sht = try RealSHT<Float>(grid: grid, nlat: nlat, nlon: nlon, lmax: nlat, mmax: nlat)
+            for e in [16, 24, 32] {
+                var generator = SplitMix64(seed: UInt64(e))
+                let members = 3, points = nlat * nlon, spectrum = e * sht.lmax * sht.mmax
+                let fields = (0..<(members * e * points)).map { _ in Float(generator.nextUnit() - 0.5) }
+                let together = sht.forward(fields, batch: members * e)
+                let back = sht.inverse(together, batch: members * e)
+                for m in 0..<members {
+                    let alone = sht.forward(Array(fields[(m * e * points)..<((m + 1) * e * points)]), batch: e)
+                    XCTAssertTrue(alone == Array(together[(m * spectrum)..<((m + 1) * spectrum)]), "forward \(nlat)×\(nlon), \(e) fields, member \(m)")
+                    let inverse = sht.inverse(Array(together[(m * spectrum)..<((m + 1) * spectrum)]), batch: e)
+                    XCTAssertTrue(inverse == Array(back[(m * e * points)..<((m + 1) * e * points)]), "inverse \(nlat)×\(nlon), \(e) fields, member \(m)")
+                }
+            }
+        }
+    }
+}
