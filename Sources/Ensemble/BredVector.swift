@@ -146,10 +146,10 @@ public struct HemisphericCentredBredVector: Sendable {
     public func control(analyses: [[Float]], validTime: Date,
                         model step: (inout [Float], Date) throws -> Void) throws -> Control {
         guard (1...(cycles + 1)).contains(analyses.count) else {
-            throw PerturbationError("bred vector: \(analyses.count) analyses for \(cycles) cycles, expected 1 … \(cycles + 1)")
+            throw PerturbationStateError("bred vector: \(analyses.count) analyses for \(cycles) cycles, expected 1 … \(cycles + 1)")
         }
         for (i, a) in analyses.enumerated() where a.count != stateCount {
-            throw PerturbationError("bred vector: analysis \(i) holds \(a.count) values, expected \(channels.count) × "
+            throw PerturbationStateError("bred vector: analysis \(i) holds \(a.count) values, expected \(channels.count) × "
                 + "\(nlat) × \(nlon)")
         }
         var states: [[Float]] = []
@@ -197,7 +197,7 @@ public struct HemisphericCentredBredVector: Sendable {
 
     private func checkModelOutput(_ state: [Float]) throws {
         guard state.count == stateCount else {
-            throw PerturbationError("bred vector: the model returned \(state.count) values, expected \(stateCount)")
+            throw PerturbationStateError("bred vector: the model returned \(state.count) values, expected \(stateCount)")
         }
     }
 
