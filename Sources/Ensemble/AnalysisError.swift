@@ -41,7 +41,7 @@ struct AnalysisError {
         let hours = Int((time.timeIntervalSince1970 / 3600).rounded(.down))
         for (k, name) in channels.enumerated() {
             guard let r = rmse[name], r > 0, let c = channelIndex[name] else { continue }
-            let stream = RandomStream.stream(member: hours & (RandomStream.memberLimit - 1), step: 0, purpose: .analysisError, channel: c)
+            let stream = RandomStream.stream(member: hours & (RandomStream.memberLimit - 1), initialTime: 0, purpose: .analysisError, channel: c)
             let xi = noise.field(seed: seed, stream: stream)
             var meanSquare = 0.0
             for i in 0..<points { meanSquare += rowWeights[i / nlon] * Double(xi[i]) * Double(xi[i]) }

@@ -20,7 +20,7 @@ import Sphere
 /// and `breed(control:…)` costs one model step per cycle and pair.
 ///
 /// Randomness: the seed noise of pair `p`, channel `c` is the stream
-/// `RandomStream.stream(member: p, step: initialTimeIndex, purpose: .seedNoise, channel: c)` under the run seed, so
+/// `RandomStream.stream(member: p, initialTime: initialTimeIndex, purpose: .seedNoise, channel: c)` under the run seed, so
 /// a pair's `dx` — and so each member — can be regenerated alone. (earth2studio draws the pairs of a batch
 /// from one AR(1) sequence of a global torch generator.)
 public struct HemisphericCentredBredVector: Sendable {
@@ -116,7 +116,7 @@ public struct HemisphericCentredBredVector: Sendable {
         var dx = [Float](repeating: 0, count: stateCount)
         let size = nlat * nlon
         for c in seededChannels where targets[c] != 0 {
-            let stream = RandomStream.stream(member: pair, step: initialTimeIndex, purpose: .seedNoise,
+            let stream = RandomStream.stream(member: pair, initialTime: initialTimeIndex, purpose: .seedNoise,
                                              channel: c)
             let field = noise.field(seed: seed, stream: stream)
             let target = Float(targets[c])
@@ -146,10 +146,10 @@ public struct HemisphericCentredBredVector: Sendable {
     public func control(analyses: [[Float]], validTime: Date,
                         model step: (inout [Float], Date) throws -> Void) throws -> Control {
         guard (1...(cycles + 1)).contains(analyses.count) else {
-            throw PerturbationError("bred vector: \(analyses.count) analyses for \(cycles) cycles, expected 1 … \(cycles + 1)")
+            throw PerturbationStateError("bred vector: \(analyses.count) analyses for \(cycles) cycles, expected 1 … \(cycles + 1)")
         }
         for (i, a) in analyses.enumerated() where a.count != stateCount {
-            throw PerturbationError("bred vector: analysis \(i) holds \(a.count) values, expected \(channels.count) × "
+            throw PerturbationStateError("bred vector: analysis \(i) holds \(a.count) values, expected \(channels.count) × "
                 + "\(nlat) × \(nlon)")
         }
         var states: [[Float]] = []
@@ -197,7 +197,7 @@ public struct HemisphericCentredBredVector: Sendable {
 
     private func checkModelOutput(_ state: [Float]) throws {
         guard state.count == stateCount else {
-            throw PerturbationError("bred vector: the model returned \(state.count) values, expected \(stateCount)")
+            throw PerturbationStateError("bred vector: the model returned \(state.count) values, expected \(stateCount)")
         }
     }
 

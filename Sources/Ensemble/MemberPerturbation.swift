@@ -103,7 +103,7 @@ final class MemberPerturbation {
             let stds = plan.model.channelScales(model: member.checkpoint, state: x0)
             let a = Float(p.effectiveAmplitude)
             for c in plan.stateChannels.indices {
-                let stream = RandomStream.stream(member: key, step: member.time, purpose: .gaussianNoise, channel: c)
+                let stream = RandomStream.stream(member: key, initialTime: member.time, purpose: .gaussianNoise, channel: c)
                 let field = p.kind == .gaussian
                     ? SphericalNoise.gaussian(count: size, seed: seed, stream: stream)
                     : spherical!.field(seed: seed, stream: stream)

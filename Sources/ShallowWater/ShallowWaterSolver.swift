@@ -59,7 +59,8 @@ public final class ShallowWaterSolver: @unchecked Sendable {
         guard dt > 0, dt.isFinite else {
             throw SphereError("shallow-water time step \(dt) s is not a positive number of seconds")
         }
-        sht = try RealSHT<Double>(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax)
+        sht = try RealSHT<Double>(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax,
+                                  condonShortleyPhase: false)
         vsht = try RealVectorSHT<Double>(grid: grid, nlat: nlat, nlon: nlon, lmax: sht.lmax, mmax: sht.mmax,
                                          condonShortleyPhase: false, degreeNormalisation: .torchHarmonics)
         guard sht.lmax >= 2 else {
@@ -99,16 +100,12 @@ public final class ShallowWaterSolver: @unchecked Sendable {
 
     /// Grid fields of `batch` spectral fields: `[batch][lmax][mmax]` → `[batch][nlat][nlon]`.
     public func spectralToGrid(_ coefficients: ArraySlice<Complex<Double>>, batch: Int) -> [Double] {
-        var flipped = Array(coefficients)
-        toggleCondonShortleyPhase(&flipped, lmax: lmax, mmax: mmax)
-        return sht.inverse(flipped, batch: batch)
+        sht.inverse(Array(coefficients), batch: batch)
     }
 
     /// Spectral fields of `batch` grid fields: `[batch][nlat][nlon]` → `[batch][lmax][mmax]`.
     public func gridToSpectral(_ fields: [Double], batch: Int) -> [Complex<Double>] {
-        var coefficients = sht.forward(fields, batch: batch)
-        toggleCondonShortleyPhase(&coefficients, lmax: lmax, mmax: mmax)
-        return coefficients
+        sht.forward(fields, batch: batch)
     }
 
     /// Vorticity and divergence coefficients of `batch` wind fields (`vrtdivspec`: `∇²r · vsht`).

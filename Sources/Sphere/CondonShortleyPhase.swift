@@ -1,8 +1,8 @@
 import ComplexModule
 
-/// Switches scalar SHT coefficients between the Condon–Shortley convention (`RealSHT`, torch-harmonics'
-/// default `csphase=True`) and torch-harmonics' `csphase=False`: the two differ by `(−1)^m`, so odd orders
-/// are negated. The operation is its own inverse.
+/// Switches scalar SHT coefficients between the Condon–Shortley convention (torch-harmonics' default
+/// `csphase=True`) and torch-harmonics' `csphase=False`: the two differ by `(−1)^m`, so odd orders are
+/// negated. The operation is its own inverse. `RealSHT(condonShortleyPhase: false)` applies it itself.
 ///
 /// - coefficients: `[batch][lmax][mmax]`
 @_specialize(exported: true, where T == Float)

@@ -32,6 +32,9 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
 
     /// Builds the serial precomputation (tables and plans) and the split. Not collective.
     public init(_ serial: RealSHT<T>, h: Communicator, w: Communicator) {
+        // The distributed stages call the serial Legendre stage directly, which carries the phase.
+        precondition(serial.condonShortleyPhase,
+                     "DistributedRealSHT: the serial transform must use the Condon–Shortley phase (csphase=true)")
         self.serial = serial
         passBytes = serial.passBytes
         self.h = h

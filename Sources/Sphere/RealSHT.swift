@@ -7,7 +7,7 @@ import RealModule
 public typealias SHTScalar = FFTScalar & GEMMScalar & SIMDScalar
 
 /// The real spherical harmonic transform of torch-harmonics (`RealSHT` / `InverseRealSHT`, `norm="ortho"`,
-/// Condon–Shortley phase) on a batch of fields.
+/// with or without the Condon–Shortley phase, `csphase`) on a batch of fields.
 ///
 /// Forward: `x̂[k, m] = (2π/nlon) Σ_j x[k, j] e^{−2πi jm/nlon}`, then
 /// `a[l, m] = Σ_k x̂[k, m] P̄_l^m(cos θ_k) w_k` for `l < lmax`, `m < mmax`.
@@ -26,6 +26,9 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     public let nlon: Int
     public let lmax: Int
     public let mmax: Int
+    /// torch-harmonics' `csphase`: true (the default, and the SFNO's) gives coefficients with the
+    /// Condon–Shortley phase; false (the shallow-water solver's) gives them negated at odd orders.
+    public let condonShortleyPhase: Bool
     public let quadrature: Quadrature
 
     /// Northern nodes including the equator for odd nlat.
@@ -42,7 +45,11 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
     ///   - lmax: degrees kept (exclusive), `1 ... nlat`; default: the grid's natural truncation.
     ///   - mmax: orders kept (exclusive), `1 ... nlon/2 + 1`; default: `lmax` (triangular truncation, as
     ///     torch-harmonics).
-    public init(grid: SphereGrid, nlat: Int, nlon: Int, lmax: Int? = nil, mmax: Int? = nil) throws {
+    ///   - condonShortleyPhase: torch-harmonics' `csphase` (its default is true; its shallow-water solver
+    ///     uses false). The tables always carry the phase; without it the coefficients are toggled at odd
+    ///     orders after the forward transform and before the inverse one (`toggleCondonShortleyPhase`).
+    public init(grid: SphereGrid, nlat: Int, nlon: Int, lmax: Int? = nil, mmax: Int? = nil,
+                condonShortleyPhase: Bool = true) throws {
         let (lmax, mmax) = try resolveTruncation(grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, mmax: mmax,
                                                  transform: "SHT")
         self.grid = grid
@@ -50,6 +57,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
         self.nlon = nlon
         self.lmax = lmax
         self.mmax = mmax
+        self.condonShortleyPhase = condonShortleyPhase
         quadrature = Quadrature(grid: grid, nlat: nlat)
         fft = FFTPlanCache(length: nlon)
         nhalf = (nlat + 1) / 2
@@ -96,6 +104,7 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                         UnsafeMutableBufferPointer(rebasing: coefficients[(first * lmax * mmax)..<((first + count) * lmax * mmax)]),
                         batch: count)
         }
+        if !condonShortleyPhase { toggleCondonShortleyPhase(coefficients, lmax: lmax, mmax: mmax) }
     }
 
     /// `forward` on at most `fieldsPerPass` fields.
@@ -176,6 +185,19 @@ public final class RealSHT<T: SHTScalar>: @unchecked Sendable {
                      "RealSHT.inverse: coefficients hold \(coefficients.count), expected \(batch) × \(lmax) × \(mmax)")
         precondition(fields.count == batch * nlat * nlon,
                      "RealSHT.inverse: fields hold \(fields.count) values, expected \(batch) × \(nlat) × \(nlon)")
+        guard condonShortleyPhase else {
+            // The caller's coefficients stay as they are: the tables' convention is applied to a copy.
+            var withPhase = Array(coefficients)
+            toggleCondonShortleyPhase(&withPhase, lmax: lmax, mmax: mmax)
+            withPhase.withUnsafeBufferPointer { inverseInPasses($0, fields, batch: batch) }
+            return
+        }
+        inverseInPasses(coefficients, fields, batch: batch)
+    }
+
+    /// `inverse` in passes of at most `fieldsPerPass` fields, the coefficients with the Condon–Shortley phase.
+    private func inverseInPasses(_ coefficients: UnsafeBufferPointer<Complex<T>>, _ fields: UnsafeMutableBufferPointer<T>,
+                                 batch: Int) {
         for first in stride(from: 0, to: batch, by: fieldsPerPass) {
             let count = min(fieldsPerPass, batch - first)
             inversePass(UnsafeBufferPointer(rebasing: coefficients[(first * lmax * mmax)..<((first + count) * lmax * mmax)]),

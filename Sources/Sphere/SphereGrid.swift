@@ -1,3 +1,5 @@
+import MPI
+
 /// The latitude grids Myriad transforms on. Latitudes run north → south, longitudes `2πj/nlon` from 0°
 /// eastwards, as in ERA5/makani files.
 public enum SphereGrid: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -19,8 +21,11 @@ public enum SphereGrid: String, Sendable, CaseIterable, CustomStringConvertible 
     }
 }
 
-/// An SHT configuration that cannot be built.
-public struct SphereError: Error, CustomStringConvertible, Sendable {
+/// An SHT configuration that cannot be built. `SameOnEveryRank`: every throw is in a constructor (a transform,
+/// the shallow-water solver and model, spherical noise) whose arguments come from the run's configuration
+/// or its input files' metadata, which every rank reads alike and builds from at the same point (a
+/// checkpoint's truncation is checked against its grids when every rank loads the checkpoints).
+public struct SphereError: SameOnEveryRank, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -181,7 +181,11 @@ public final class InSituStatistics: @unchecked Sendable {
             } catch { failure = error }
         }
         let failed = try communicator.allreduced(Int64(failure == nil ? 0 : 1), .max)
-        if let failure { throw failure }
+        // Every rank raises the same error type, so rank 0's message (the one with the cause) is printed once.
+        if let failure {
+            throw failure as? StatisticsFileError
+                ?? StatisticsFileError(path: directory, problem: "could not finish the statistics files: \(failure)")
+        }
         if failed != 0 { throw StatisticsFileError(path: directory, problem: "rank 0 could not finish the statistics files") }
     }
 }

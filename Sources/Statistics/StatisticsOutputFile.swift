@@ -87,7 +87,9 @@ final class StatisticsOutputFile {
 }
 
 /// A problem with an output or climate file of the statistics, naming the file and the fix.
-public struct StatisticsFileError: Error, CustomStringConvertible {
+/// `SameOnEveryRank`: every rank opens the same files collectively (or reads the same climate file) and checks
+/// them alike; a failure of rank 0 alone while finishing is shared first (`InSituStatistics.finish`).
+public struct StatisticsFileError: SameOnEveryRank {
     public let path: String
     public let problem: String
     public var description: String { "\(path): \(problem)" }

@@ -11,19 +11,19 @@ final class PerturbationTests: XCTestCase {
     // MARK: - Random streams
 
     func testStreamPackingIsInjectiveAtTheLimits() {
-        let top = RandomStream.stream(member: (1 << 32) - 1, step: (1 << 16) - 1, purpose: .rolloutNoise,
+        let top = RandomStream.stream(member: (1 << 32) - 1, initialTime: (1 << 16) - 1, purpose: .rolloutNoise,
                                       channel: 4095)
         XCTAssertEqual(top, 0xFFFF_FFFF_FFFF_2FFF)
-        XCTAssertEqual(RandomStream.stream(member: 1, step: 0, purpose: .seedNoise), 1 << 32)
-        XCTAssertEqual(RandomStream.stream(member: 0, step: 1, purpose: .seedNoise), 1 << 16)
-        XCTAssertEqual(RandomStream.stream(member: 0, step: 0, purpose: .gaussianNoise), 1 << 12)
-        XCTAssertEqual(RandomStream.stream(member: 0, step: 0, purpose: .seedNoise, channel: 1), 1)
+        XCTAssertEqual(RandomStream.stream(member: 1, initialTime: 0, purpose: .seedNoise), 1 << 32)
+        XCTAssertEqual(RandomStream.stream(member: 0, initialTime: 1, purpose: .seedNoise), 1 << 16)
+        XCTAssertEqual(RandomStream.stream(member: 0, initialTime: 0, purpose: .gaussianNoise), 1 << 12)
+        XCTAssertEqual(RandomStream.stream(member: 0, initialTime: 0, purpose: .seedNoise, channel: 1), 1)
         var seen = Set<UInt64>()
         for member in [0, 1, 2, 65_535, 65_536, (1 << 32) - 1] {
             for step in [0, 1, 255, 256, 65_535] {
                 for purpose in RandomPurpose.allCases {
                     for channel in [0, 1, 73, 4095] {
-                        seen.insert(RandomStream.stream(member: member, step: step, purpose: purpose, channel: channel))
+                        seen.insert(RandomStream.stream(member: member, initialTime: step, purpose: purpose, channel: channel))
                     }
                 }
             }
@@ -297,7 +297,7 @@ final class PerturbationTests: XCTestCase {
         XCTAssertNotEqual(dx, bv.seedPerturbation(seed: 2024, pair: 1))
         XCTAssertNotEqual(dx, bv.seedPerturbation(seed: 2024, pair: 0, initialTimeIndex: 1))
         XCTAssertEqual(Array(dx[0..<size]),
-                       bv.noise.field(seed: 2024, stream: RandomStream.stream(member: 0, step: 0, purpose: .seedNoise))
+                       bv.noise.field(seed: 2024, stream: RandomStream.stream(member: 0, initialTime: 0, purpose: .seedNoise))
                            .map { Float(70) * $0 })
     }
 

@@ -362,6 +362,40 @@ final class RealSHTTests: XCTestCase {
         }
     }
 
+    /// `condonShortleyPhase: false` (torch-harmonics' `csphase=False`, the shallow-water solver's) is the
+    /// Condon–Shortley transform with odd orders negated after the forward and before the inverse, bit for
+    /// bit — the solver applied `toggleCondonShortleyPhase` by hand before, and its trajectories must not move.
+    /// The inverse leaves its input as it was. One field and a batch (the two paths of the transform).
+    func testWithoutTheCondonShortleyPhaseIsTheToggledTransformBitForBit() throws {
+        let (nlat, nlon) = (17, 32)
+        let with = try RealSHT<Double>(grid: .legendreGauss, nlat: nlat, nlon: nlon)
+        let without = try RealSHT<Double>(grid: .legendreGauss, nlat: nlat, nlon: nlon, condonShortleyPhase: false)
+        XCTAssertTrue(with.condonShortleyPhase)
+        XCTAssertFalse(without.condonShortleyPhase)
+        var generator = SplitMix64(seed: 41)
+        for batch in [1, 3] {
+            let fields = (0..<(batch * nlat * nlon)).map { _ in generator.nextUnit() * 2 - 1 }
+            var expected = with.forward(fields, batch: batch)
+            toggleCondonShortleyPhase(&expected, lmax: with.lmax, mmax: with.mmax)
+            let coefficients = without.forward(fields, batch: batch)
+            XCTAssertEqual(coefficients, expected, "forward, batch \(batch)")
+            XCTAssertNotEqual(coefficients, with.forward(fields, batch: batch), "batch \(batch): the phase made no difference")
+
+            let input = bandLimitedCoefficients(Double.self, batch: batch, lmax: with.lmax, mmax: with.mmax, seed: 43)
+            var toggled = input
+            toggleCondonShortleyPhase(&toggled, lmax: with.lmax, mmax: with.mmax)
+            let inverse = input.withUnsafeBufferPointer { pointer in
+                [Double](unsafeUninitializedCapacity: batch * nlat * nlon) { out, n in
+                    without.inverse(pointer, out, batch: batch)
+                    n = batch * nlat * nlon
+                }
+            }
+            XCTAssertEqual(inverse, with.inverse(toggled, batch: batch), "inverse, batch \(batch)")
+            XCTAssertEqual(input, bandLimitedCoefficients(Double.self, batch: batch, lmax: with.lmax, mmax: with.mmax, seed: 43),
+                           "the inverse changed its input")
+        }
+    }
+
     func testBadTruncationsAreRefused() {
         XCTAssertThrowsError(try RealSHT<Float>(grid: .equiangular, nlat: 33, nlon: 64, lmax: 34)) { error in
             XCTAssertTrue("\(error)".contains("lmax 34 is outside 1 ... nlat = 33"), "\(error)")
