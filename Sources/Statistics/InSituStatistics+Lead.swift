@@ -71,7 +71,12 @@ struct LeadAccumulator {
                     }
                 }
                 var summary = VerificationSummary(memberCount: m, thresholdCount: configuration.thresholds.count)
-                slabTruth.withUnsafeBufferPointer { y in slabWeights.withUnsafeBufferPointer { summary.add(scores, truth: y, pointWeights: $0) } }
+                slabTruth.withUnsafeBufferPointer { y in
+                    slabWeights.withUnsafeBufferPointer { w in
+                        summary.add(scores, truth: y, pointWeights: w)
+                        slabMembers.withUnsafeBufferPointer { summary.addEnergy(members: $0, truth: y, pointWeights: w) }
+                    }
+                }
                 summaries.append((t, v, summary))
                 let truthField = Array(field[(v * n)..<((v + 1) * n)])
                 let mse = BestMember.meanSquaredErrors(local, truth: truthField, pointWeights: owner.pointWeights)
@@ -199,9 +204,11 @@ struct LeadAccumulator {
             var total = VerificationSummary(memberCount: largest, thresholdCount: thresholds.count)
             // Best member: per time the first least error by index; over times the least mean error.
             var errorSum = [Double](repeating: 0, count: e), errorCount = [Int](repeating: 0, count: e)
+            var energySum = 0.0  // the lead's energy score: the mean of the per-time scores
             for entry in mine {
                 let t = entry.time
                 total.accumulate(entry.summary)
+                energySum += entry.summary.energyScore
                 var best: (index: Int, error: Double)? = nil
                 for (k, code) in codes.enumerated() where code.time == t {
                     let error = allErrors[k * variableCount + v]
@@ -211,7 +218,7 @@ struct LeadAccumulator {
                     if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
                 }
                 let s = entry.summary
-                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE,
+                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE, s.debiasedMSE, s.energyScore,
                               best.map { $0.error.squareRoot() } ?? .nan]
                 for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                     try file.writeFromRoot("\(name)_\(metric)_by_time", [value], offset: [t, lead], count: [1, 1], isRoot: isRoot)
@@ -230,7 +237,7 @@ struct LeadAccumulator {
                 if best == nil || error < best!.error { best = (index, error) }
             }
             let values = [total.rmse, total.spread, total.spreadSkill, total.spreadSkillWB2, total.spreadSkillMakani, total.crps, total.fairCRPS, total.outlierFraction,
-                          total.pointwiseBestMemberRMSE, best.map { $0.error.squareRoot() } ?? .nan]
+                          total.pointwiseBestMemberRMSE, total.debiasedMSE, energySum / Double(mine.count), best.map { $0.error.squareRoot() } ?? .nan]
             for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                 try file.writeFromRoot("\(name)_\(metric)", [value], offset: [lead], count: [1], isRoot: isRoot)
             }
@@ -246,6 +253,19 @@ struct LeadAccumulator {
                 try file.writeFromRoot("\(name)_reliability_count", table.map { Int64($0.count) }, offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_observed", table.map(\.observed), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_forecast", table.map(\.forecast), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_tw_crps", thresholds.indices.map { total.thresholdWeightedCRPS(threshold: $0) }, offset: [0, lead],
+                                       count: [k, 1], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_roc_area", thresholds.indices.map { total.rocArea(threshold: $0) }, offset: [0, lead],
+                                       count: [k, 1], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_edi", thresholds.indices.map { total.extremalDependenceIndex(threshold: $0) }, offset: [0, lead],
+                                       count: [k, 1], isRoot: isRoot)
+                // levels 0 … M of this lead's M; above it (fewer members than membersPerTime) the fill value
+                let levels = largest + 1
+                try file.writeFromRoot("\(name)_roc_hit_rate", thresholds.indices.flatMap { j in (0..<levels).map { total.hitRate(threshold: j, level: $0) } },
+                                       offset: [0, lead, 0], count: [k, 1, levels], isRoot: isRoot)
+                try file.writeFromRoot("\(name)_roc_false_alarm_rate",
+                                       thresholds.indices.flatMap { j in (0..<levels).map { total.falseAlarmRate(threshold: j, level: $0) } },
+                                       offset: [0, lead, 0], count: [k, 1, levels], isRoot: isRoot)
             }
         }
         try file.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)

@@ -106,9 +106,15 @@ final class InSituStatisticsTests: XCTestCase {
             let leads = try ref("rmse").count
             for (metric, dataset) in [("rmse", "rmse"), ("spread", "spread"), ("spread_skill", "spread_skill"), ("crps", "crps_mean"),
                                       ("crps_fair", "crps_fair_mean"), ("outlier_fraction", "outlier_fraction"),
-                                      ("best_member_rmse_pointwise", "best_member_rmse_pointwise"), ("best_member_rmse", "best_member_rmse")] {
+                                      ("best_member_rmse_pointwise", "best_member_rmse_pointwise"), ("best_member_rmse", "best_member_rmse"),
+                                      ("mse_debiased", "mse_debiased"), ("energy_score", "energy_score")] {
                 assertRelative(Array(sc["z500_\(metric)_by_time"]![0..<leads]), try ref(dataset), 1e-5, "\(name) \(metric)")
             }
+            // The energy score over times: the mean of the per-time scores.
+            let energy = sc["z500_energy_score_by_time"]!
+            assertRelative(sc["z500_energy_score"]!, (0..<leads).map { (energy[$0] + energy[leads + $0]) / 2 }, 1e-15, "\(name) energy score over times")
+            // tw-CRPS, ROC and EDI are written over all initial times only: their in-situ values equal `myriad score`'s
+            // (testOfflineScoreEqualsInSitu), which ScoreCommandTests checks against the references at 1, 2 and 4 ranks.
             let m = Int(try reference.attribute("members", as: Int64.self)[0])
             let histogram = try ref("rank_histogram")  // [lead][M + 1]; scores.h5 has [time][lead][E + 1]
             XCTAssertEqual(Array(sc["z500_rank_histogram_by_time"]![0..<(leads * (m + 1))]), histogram, "\(name) rank histogram")
