@@ -154,19 +154,24 @@ extension InSituStatistics {
                                   attributes: [("long_name", .text("observed frequency per bin"))] + NetCDFAttribute.dimensionless)
                 try file.variable("\(name)_reliability_forecast", of: Double.self, dimensions: [k, "lead_time", "probability_bin"], fillValue: .nan,
                                   attributes: [("long_name", .text("mean forecast probability per bin"))] + NetCDFAttribute.dimensionless)
-                try file.variable("\(name)_tw_crps", of: Double.self, dimensions: [k, "lead_time"], fillValue: .nan,
-                                  attributes: [("long_name", .text("threshold-weighted CRPS of \(name), chaining max(x, threshold)"))]
-                                      + channelAttributes(name, standardName: false))
-                for (suffix, description) in [("roc_hit_rate", "ROC hit rate"), ("roc_false_alarm_rate", "ROC false-alarm rate")] {
-                    try file.variable("\(name)_\(suffix)", of: Double.self, dimensions: [k, "lead_time", "roc_level"], fillValue: .nan,
-                                      attributes: [("long_name", .text("\(description) of \(name) > threshold at level k/M (M = \(name)_members)"))]
+                for (suffix, perTime) in [("", false), ("_by_time", true)] {
+                    let across = perTime ? [k, "time", "lead_time"] : [k, "lead_time"]
+                    let when = perTime ? " per initial time" : ""
+                    try file.variable("\(name)_tw_crps\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("threshold-weighted CRPS of \(name), chaining max(x, threshold)\(when)"))]
+                                          + channelAttributes(name, standardName: false))
+                    for (metric, description) in [("roc_hit_rate", "ROC hit rate"), ("roc_false_alarm_rate", "ROC false-alarm rate")] {
+                        try file.variable("\(name)_\(metric)\(suffix)", of: Double.self, dimensions: across + ["roc_level"], fillValue: .nan,
+                                          attributes: [("long_name", .text("\(description) of \(name) > threshold at level k/M (M = \(name)_members)\(when)"))]
+                                              + NetCDFAttribute.dimensionless)
+                    }
+                    try file.variable("\(name)_roc_area\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("area under the ROC curve of \(name) > threshold\(when)"))]
+                                          + NetCDFAttribute.dimensionless)
+                    try file.variable("\(name)_edi\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("extremal dependence index of \(name) > threshold at p >= 0.5\(when)"))]
                                           + NetCDFAttribute.dimensionless)
                 }
-                try file.variable("\(name)_roc_area", of: Double.self, dimensions: [k, "lead_time"], fillValue: .nan,
-                                  attributes: [("long_name", .text("area under the ROC curve of \(name) > threshold"))] + NetCDFAttribute.dimensionless)
-                try file.variable("\(name)_edi", of: Double.self, dimensions: [k, "lead_time"], fillValue: .nan,
-                                  attributes: [("long_name", .text("extremal dependence index of \(name) > threshold at p >= 0.5"))]
-                                      + NetCDFAttribute.dimensionless)
             }
         }
     }

@@ -179,6 +179,25 @@ struct LeadAccumulator {
 
     // MARK: - Scores of the lead
 
+    /// tw-CRPS, ROC rates at the summary's levels 0 … M (above them the fill value), ROC area and EDI, per
+    /// threshold: over all times (`time` nil) or of one initial time (`_by_time`).
+    private func writeExtremes(_ s: VerificationSummary, name: String, thresholds: [Double], time: Int?) throws {
+        guard let file = owner.scoresFile else { return }
+        let k = thresholds.count, levels = s.memberCount + 1
+        let suffix = time == nil ? "" : "_by_time"
+        let offset = time.map { [0, $0, lead] } ?? [0, lead], count = time == nil ? [k, 1] : [k, 1, 1]
+        try file.writeFromRoot("\(name)_tw_crps\(suffix)", thresholds.indices.map { s.thresholdWeightedCRPS(threshold: $0) },
+                               offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_area\(suffix)", thresholds.indices.map { s.rocArea(threshold: $0) }, offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_edi\(suffix)", thresholds.indices.map { s.extremalDependenceIndex(threshold: $0) },
+                               offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_hit_rate\(suffix)", thresholds.indices.flatMap { j in (0..<levels).map { s.hitRate(threshold: j, level: $0) } },
+                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_false_alarm_rate\(suffix)",
+                               thresholds.indices.flatMap { j in (0..<levels).map { s.falseAlarmRate(threshold: j, level: $0) } },
+                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
+    }
+
     mutating func conclude() throws {
         try owner.statisticsFile?.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
         guard let file = owner.scoresFile else { return }
@@ -227,6 +246,7 @@ struct LeadAccumulator {
                 try file.writeFromRoot("\(name)_rank_histogram_by_time", s.rankHistogram.map(Int64.init), offset: [t, lead, 0],
                                        count: [1, 1, s.memberCount + 1], isRoot: isRoot)
                 if !thresholds.isEmpty {
+                    try writeExtremes(s, name: name, thresholds: thresholds, time: t)
                     try file.writeFromRoot("\(name)_brier_by_time", thresholds.indices.map { s.brier(threshold: $0) }, offset: [0, t, lead],
                                            count: [thresholds.count, 1, 1], isRoot: isRoot)
                 }
@@ -253,19 +273,7 @@ struct LeadAccumulator {
                 try file.writeFromRoot("\(name)_reliability_count", table.map { Int64($0.count) }, offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_observed", table.map(\.observed), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_forecast", table.map(\.forecast), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_tw_crps", thresholds.indices.map { total.thresholdWeightedCRPS(threshold: $0) }, offset: [0, lead],
-                                       count: [k, 1], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_roc_area", thresholds.indices.map { total.rocArea(threshold: $0) }, offset: [0, lead],
-                                       count: [k, 1], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_edi", thresholds.indices.map { total.extremalDependenceIndex(threshold: $0) }, offset: [0, lead],
-                                       count: [k, 1], isRoot: isRoot)
-                // levels 0 … M of this lead's M; above it (fewer members than membersPerTime) the fill value
-                let levels = largest + 1
-                try file.writeFromRoot("\(name)_roc_hit_rate", thresholds.indices.flatMap { j in (0..<levels).map { total.hitRate(threshold: j, level: $0) } },
-                                       offset: [0, lead, 0], count: [k, 1, levels], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_roc_false_alarm_rate",
-                                       thresholds.indices.flatMap { j in (0..<levels).map { total.falseAlarmRate(threshold: j, level: $0) } },
-                                       offset: [0, lead, 0], count: [k, 1, levels], isRoot: isRoot)
+                try writeExtremes(total, name: name, thresholds: thresholds, time: nil)
             }
         }
         try file.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
