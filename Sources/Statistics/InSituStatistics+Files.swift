@@ -118,6 +118,11 @@ extension InSituStatistics {
                           attributes: completedAttributes)
         try file.variable("members_by_time", of: Int32.self, dimensions: ["time", "lead_time"], fillValue: -1, fillAttribute: false,
                           attributes: [("long_name", .text("valid members verified; -1: lead not written"))])
+        let joint = "energy score of all variables as one field (squared area-weighted norms added, unscaled)"
+        try file.variable("energy_score", of: Double.self, dimensions: ["lead_time"], fillValue: .nan,
+                          attributes: [("long_name", .text("\(joint), mean over initial times"))])
+        try file.variable("energy_score_by_time", of: Double.self, dimensions: ["time", "lead_time"], fillValue: .nan,
+                          attributes: [("long_name", .text("\(joint), per initial time"))])
         // Integer variables without _FillValue (their storage default is a value of their own meaning),
         // so that tools read them as integers.
         for name in variables {

@@ -276,6 +276,17 @@ struct LeadAccumulator {
                 try writeExtremes(total, name: name, thresholds: thresholds, time: nil)
             }
         }
+        // The energy score of all written variables together, per time with a truth and over those times.
+        var jointSum = 0.0, jointTimes = 0
+        for t in Set(summaries.map(\.time)).sorted() {
+            let score = VerificationSummary.jointEnergyScore(summaries.filter { $0.time == t }.map(\.summary))
+            try file.writeFromRoot("energy_score_by_time", [score], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+            jointSum += score
+            jointTimes += 1
+        }
+        if jointTimes > 0 {
+            try file.writeFromRoot("energy_score", [jointSum / Double(jointTimes)], offset: [lead], count: [1], isRoot: isRoot)
+        }
         try file.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
     }
 }

@@ -38,3 +38,20 @@ extension VerificationSummary {
         return skill / Double(m) - (m > 1 ? 0.5 * spread / Double(m - 1) : 0)
     }
 }
+
+extension VerificationSummary {
+    /// The energy score of several variables of one initial time taken as one field: the squared norms add
+    /// over the variables, `‖z‖² = Σ_v Σ w z_v² / Σ w` — each variable's area-weighted mean square, unscaled (a
+    /// variable of large values dominates; scale the variables first for a balanced score). The summaries must
+    /// be reduced and hold the same members.
+    public static func jointEnergyScore(_ summaries: [VerificationSummary]) -> Double {
+        guard let m = summaries.first?.memberCount, summaries.allSatisfy({ $0.memberCount == m }) else { return .nan }
+        var skill = 0.0, spread = 0.0
+        for i in 0..<(2 * m - 1) {
+            var squared = 0.0
+            for s in summaries { squared += s.sums[s.energyOffset + i] / s.sums[Index.weight.rawValue] }
+            if i < m { skill += squared.squareRoot() } else { spread += squared.squareRoot() }
+        }
+        return skill / Double(m) - (m > 1 ? 0.5 * spread / Double(m - 1) : 0)
+    }
+}

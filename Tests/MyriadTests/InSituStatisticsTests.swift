@@ -113,6 +113,9 @@ final class InSituStatisticsTests: XCTestCase {
             // The energy score over times: the mean of the per-time scores.
             let energy = sc["z500_energy_score_by_time"]!
             assertRelative(sc["z500_energy_score"]!, (0..<leads).map { (energy[$0] + energy[leads + $0]) / 2 }, 1e-15, "\(name) energy score over times")
+            // Both variables together: t850 = −z500 (truth too), so every squared norm doubles: √2 × z500's score.
+            assertRelative(Array(sc["energy_score_by_time"]![0..<leads]), try ref("energy_score").map { 2.0.squareRoot() * $0 }, 1e-12,
+                           "\(name) energy score of z500 and t850")
             // Per threshold, time 0 of [threshold][time 2][lead](…): tw-CRPS, ROC area, EDI and the rates (exact).
             func timeZero(_ dataset: String, width: Int = 1) -> [Double] {
                 (0..<thresholds).flatMap { k in sc[dataset]![(k * 2 * leads * width)..<((k * 2 + 1) * leads * width)] }
