@@ -31,7 +31,10 @@ public enum EnsembleVerification {
         }
         var summary = VerificationSummary(memberCount: transpose.memberCount, thresholdCount: configuration.thresholds.count)
         slabTruth.withUnsafeBufferPointer { y in
-            slabWeights.withUnsafeBufferPointer { summary.add(slab, truth: y, pointWeights: $0) }
+            slabWeights.withUnsafeBufferPointer { w in
+                summary.add(slab, truth: y, pointWeights: w)
+                slabMembers.withUnsafeBufferPointer { summary.addEnergy(members: $0, truth: y, pointWeights: w) }
+            }
         }
         let best = try BestMember.find(localMembers: localMembers, truth: truth, pointWeights: pointWeights,
                                        communicator: communicator)

@@ -7,7 +7,7 @@ extension InSituStatistics {
     /// The scalar score metrics, stored per lead (`<v>_<metric>[lead_time]`) and per initial time
     /// (`<v>_<metric>_by_time[time, lead_time]`), in CSV order.
     static let scalarMetrics = ["rmse", "spread", "spread_skill", "spread_skill_wb2", "spread_skill_makani", "crps", "crps_fair", "outlier_fraction",
-                                "best_member_rmse_pointwise", "best_member_rmse"]
+                                "best_member_rmse_pointwise", "mse_debiased", "energy_score", "best_member_rmse"]
 
     func thresholdDimension(_ variable: String) -> String { "threshold_\(variable)" }
 
@@ -21,7 +21,8 @@ extension InSituStatistics {
 
     /// Units of the score metrics: the variable's own, or dimensionless for ratios and shares.
     private func metricAttributes(_ name: String, metric: String) -> [(String, NetCDFAttribute)] {
-        ["spread_skill", "outlier_fraction"].contains(metric) ? NetCDFAttribute.dimensionless : channelAttributes(name, standardName: false)
+        if metric == "mse_debiased" { return ChannelMetadata.named(name).map { [("units", NetCDFAttribute.text($0.squaredUnits))] } ?? [] }
+        return ["spread_skill", "outlier_fraction"].contains(metric) ? NetCDFAttribute.dimensionless : channelAttributes(name, standardName: false)
     }
 
     private func defineCommonCoordinates(_ file: StatisticsOutputFile) throws {
@@ -109,11 +110,19 @@ extension InSituStatistics {
                             attributes: [("long_name", .text("rank of the truth among the members")), ("units", .text("1"))])
         try file.coordinate("probability_bin", values: (0..<ScoreConfiguration.reliabilityBinCount).map { Double($0) / 10 },
                             attributes: [("long_name", .text("forecast probability bin centre"))] + NetCDFAttribute.dimensionless)
+        try file.coordinate("roc_level", values: (0...membersPerTime).map { Int64($0) },
+                            attributes: [("long_name", .text("ROC level k: forecast yes where at least k of the M members exceed the threshold (p >= k/M)")),
+                                         ("units", .text("1"))])
         try defineThresholds(file)
         try file.variable("completed", of: Int32.self, dimensions: ["lead_time"], fillValue: 0, fillAttribute: false,
                           attributes: completedAttributes)
         try file.variable("members_by_time", of: Int32.self, dimensions: ["time", "lead_time"], fillValue: -1, fillAttribute: false,
                           attributes: [("long_name", .text("valid members verified; -1: lead not written"))])
+        let joint = "energy score of all variables as one field (squared area-weighted norms added, unscaled)"
+        try file.variable("energy_score", of: Double.self, dimensions: ["lead_time"], fillValue: .nan,
+                          attributes: [("long_name", .text("\(joint), mean over initial times"))])
+        try file.variable("energy_score_by_time", of: Double.self, dimensions: ["time", "lead_time"], fillValue: .nan,
+                          attributes: [("long_name", .text("\(joint), per initial time"))])
         // Integer variables without _FillValue (their storage default is a value of their own meaning),
         // so that tools read them as integers.
         for name in variables {
@@ -150,6 +159,24 @@ extension InSituStatistics {
                                   attributes: [("long_name", .text("observed frequency per bin"))] + NetCDFAttribute.dimensionless)
                 try file.variable("\(name)_reliability_forecast", of: Double.self, dimensions: [k, "lead_time", "probability_bin"], fillValue: .nan,
                                   attributes: [("long_name", .text("mean forecast probability per bin"))] + NetCDFAttribute.dimensionless)
+                for (suffix, perTime) in [("", false), ("_by_time", true)] {
+                    let across = perTime ? [k, "time", "lead_time"] : [k, "lead_time"]
+                    let when = perTime ? " per initial time" : ""
+                    try file.variable("\(name)_tw_crps\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("threshold-weighted CRPS of \(name), chaining max(x, threshold)\(when)"))]
+                                          + channelAttributes(name, standardName: false))
+                    for (metric, description) in [("roc_hit_rate", "ROC hit rate"), ("roc_false_alarm_rate", "ROC false-alarm rate")] {
+                        try file.variable("\(name)_\(metric)\(suffix)", of: Double.self, dimensions: across + ["roc_level"], fillValue: .nan,
+                                          attributes: [("long_name", .text("\(description) of \(name) > threshold at level k/M (M = \(name)_members)\(when)"))]
+                                              + NetCDFAttribute.dimensionless)
+                    }
+                    try file.variable("\(name)_roc_area\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("area under the ROC curve of \(name) > threshold\(when)"))]
+                                          + NetCDFAttribute.dimensionless)
+                    try file.variable("\(name)_edi\(suffix)", of: Double.self, dimensions: across, fillValue: .nan,
+                                      attributes: [("long_name", .text("extremal dependence index of \(name) > threshold at p >= 0.5\(when)"))]
+                                          + NetCDFAttribute.dimensionless)
+                }
             }
         }
     }

@@ -71,7 +71,12 @@ struct LeadAccumulator {
                     }
                 }
                 var summary = VerificationSummary(memberCount: m, thresholdCount: configuration.thresholds.count)
-                slabTruth.withUnsafeBufferPointer { y in slabWeights.withUnsafeBufferPointer { summary.add(scores, truth: y, pointWeights: $0) } }
+                slabTruth.withUnsafeBufferPointer { y in
+                    slabWeights.withUnsafeBufferPointer { w in
+                        summary.add(scores, truth: y, pointWeights: w)
+                        slabMembers.withUnsafeBufferPointer { summary.addEnergy(members: $0, truth: y, pointWeights: w) }
+                    }
+                }
                 summaries.append((t, v, summary))
                 let truthField = Array(field[(v * n)..<((v + 1) * n)])
                 let mse = BestMember.meanSquaredErrors(local, truth: truthField, pointWeights: owner.pointWeights)
@@ -174,6 +179,25 @@ struct LeadAccumulator {
 
     // MARK: - Scores of the lead
 
+    /// tw-CRPS, ROC rates at the summary's levels 0 … M (above them the fill value), ROC area and EDI, per
+    /// threshold: over all times (`time` nil) or of one initial time (`_by_time`).
+    private func writeExtremes(_ s: VerificationSummary, name: String, thresholds: [Double], time: Int?) throws {
+        guard let file = owner.scoresFile else { return }
+        let k = thresholds.count, levels = s.memberCount + 1
+        let suffix = time == nil ? "" : "_by_time"
+        let offset = time.map { [0, $0, lead] } ?? [0, lead], count = time == nil ? [k, 1] : [k, 1, 1]
+        try file.writeFromRoot("\(name)_tw_crps\(suffix)", thresholds.indices.map { s.thresholdWeightedCRPS(threshold: $0) },
+                               offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_area\(suffix)", thresholds.indices.map { s.rocArea(threshold: $0) }, offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_edi\(suffix)", thresholds.indices.map { s.extremalDependenceIndex(threshold: $0) },
+                               offset: offset, count: count, isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_hit_rate\(suffix)", thresholds.indices.flatMap { j in (0..<levels).map { s.hitRate(threshold: j, level: $0) } },
+                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
+        try file.writeFromRoot("\(name)_roc_false_alarm_rate\(suffix)",
+                               thresholds.indices.flatMap { j in (0..<levels).map { s.falseAlarmRate(threshold: j, level: $0) } },
+                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
+    }
+
     mutating func conclude() throws {
         try owner.statisticsFile?.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
         guard let file = owner.scoresFile else { return }
@@ -199,9 +223,11 @@ struct LeadAccumulator {
             var total = VerificationSummary(memberCount: largest, thresholdCount: thresholds.count)
             // Best member: per time the first least error by index; over times the least mean error.
             var errorSum = [Double](repeating: 0, count: e), errorCount = [Int](repeating: 0, count: e)
+            var energySum = 0.0  // the lead's energy score: the mean of the per-time scores
             for entry in mine {
                 let t = entry.time
                 total.accumulate(entry.summary)
+                energySum += entry.summary.energyScore
                 var best: (index: Int, error: Double)? = nil
                 for (k, code) in codes.enumerated() where code.time == t {
                     let error = allErrors[k * variableCount + v]
@@ -211,7 +237,7 @@ struct LeadAccumulator {
                     if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
                 }
                 let s = entry.summary
-                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE,
+                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE, s.debiasedMSE, s.energyScore,
                               best.map { $0.error.squareRoot() } ?? .nan]
                 for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                     try file.writeFromRoot("\(name)_\(metric)_by_time", [value], offset: [t, lead], count: [1, 1], isRoot: isRoot)
@@ -220,6 +246,7 @@ struct LeadAccumulator {
                 try file.writeFromRoot("\(name)_rank_histogram_by_time", s.rankHistogram.map(Int64.init), offset: [t, lead, 0],
                                        count: [1, 1, s.memberCount + 1], isRoot: isRoot)
                 if !thresholds.isEmpty {
+                    try writeExtremes(s, name: name, thresholds: thresholds, time: t)
                     try file.writeFromRoot("\(name)_brier_by_time", thresholds.indices.map { s.brier(threshold: $0) }, offset: [0, t, lead],
                                            count: [thresholds.count, 1, 1], isRoot: isRoot)
                 }
@@ -230,7 +257,7 @@ struct LeadAccumulator {
                 if best == nil || error < best!.error { best = (index, error) }
             }
             let values = [total.rmse, total.spread, total.spreadSkill, total.spreadSkillWB2, total.spreadSkillMakani, total.crps, total.fairCRPS, total.outlierFraction,
-                          total.pointwiseBestMemberRMSE, best.map { $0.error.squareRoot() } ?? .nan]
+                          total.pointwiseBestMemberRMSE, total.debiasedMSE, energySum / Double(mine.count), best.map { $0.error.squareRoot() } ?? .nan]
             for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
                 try file.writeFromRoot("\(name)_\(metric)", [value], offset: [lead], count: [1], isRoot: isRoot)
             }
@@ -246,7 +273,19 @@ struct LeadAccumulator {
                 try file.writeFromRoot("\(name)_reliability_count", table.map { Int64($0.count) }, offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_observed", table.map(\.observed), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
                 try file.writeFromRoot("\(name)_reliability_forecast", table.map(\.forecast), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
+                try writeExtremes(total, name: name, thresholds: thresholds, time: nil)
             }
+        }
+        // The energy score of all written variables together, per time with a truth and over those times.
+        var jointSum = 0.0, jointTimes = 0
+        for t in Set(summaries.map(\.time)).sorted() {
+            let score = VerificationSummary.jointEnergyScore(summaries.filter { $0.time == t }.map(\.summary))
+            try file.writeFromRoot("energy_score_by_time", [score], offset: [t, lead], count: [1, 1], isRoot: isRoot)
+            jointSum += score
+            jointTimes += 1
+        }
+        if jointTimes > 0 {
+            try file.writeFromRoot("energy_score", [jointSum / Double(jointTimes)], offset: [lead], count: [1], isRoot: isRoot)
         }
         try file.writeFromRoot("completed", [Int32(1)], offset: [lead], count: [1], isRoot: isRoot)
     }

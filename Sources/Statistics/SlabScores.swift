@@ -19,6 +19,9 @@ public struct SlabScores: Sendable {
     public let bestError: [Double]
     /// Observed event `truth > τ` (0/1). [threshold][point] flattened
     public let observed: [Double]
+    /// Threshold-weighted CRPS with chaining `max(x, τ)` (`SortedEnsemble.thresholdWeightedCRPS`).
+    /// [threshold][point] flattened
+    public let thresholdWeightedCRPS: [Double]
 
     /// - members: [pointCount][memberCount] float32, all members of each point; truth: [pointCount].
     public init(members: UnsafeBufferPointer<Float>, truth: UnsafeBufferPointer<Float>, memberCount m: Int,
@@ -29,7 +32,7 @@ public struct SlabScores: Sendable {
         let tieBreak = RankTieBreak(seed: configuration.seed)
         var crps = [Double](repeating: 0, count: n), fairCRPS = crps, outlier = crps, bestError = crps
         var rank = [Int](repeating: 0, count: n)
-        var observed = [Double](repeating: 0, count: thresholds.count * n)
+        var observed = [Double](repeating: 0, count: thresholds.count * n), thresholdWeightedCRPS = observed
         statistics = SlabStatistics(members: members, memberCount: m, configuration: configuration) { p, x in
             let y = Double(truth[p])
             crps[p] = SortedEnsemble.crps(x, y)
@@ -38,10 +41,13 @@ public struct SlabScores: Sendable {
             let (below, ties) = SortedEnsemble.position(x, y)
             bestError[p] = ties > 0 ? 0 : min(below > 0 ? y - x[below - 1] : .infinity, below < m ? x[below] - y : .infinity)
             rank[p] = tieBreak.rank(below: below, ties: ties, lead: lead, variable: variable, point: firstPoint + p)
-            for (k, tau) in thresholds.enumerated() { observed[k * n + p] = y > tau ? 1 : 0 }
+            for (k, tau) in thresholds.enumerated() {
+                observed[k * n + p] = y > tau ? 1 : 0
+                thresholdWeightedCRPS[k * n + p] = SortedEnsemble.thresholdWeightedCRPS(x, y, threshold: tau)
+            }
         }
         self.firstPoint = firstPoint
-        (self.crps, self.fairCRPS, self.outlier, self.bestError, self.rank, self.observed) =
-            (crps, fairCRPS, outlier, bestError, rank, observed)
+        (self.crps, self.fairCRPS, self.outlier, self.bestError, self.rank, self.observed, self.thresholdWeightedCRPS) =
+            (crps, fairCRPS, outlier, bestError, rank, observed, thresholdWeightedCRPS)
     }
 }

@@ -33,6 +33,23 @@ public enum SortedEnsemble {
         return meanAbsoluteError(x, y) - pairwiseAbsoluteDifference(x) / (m * (m - 1))
     }
 
+    /// Threshold-weighted CRPS with the chaining function `v(x) = max(x, τ)` (Allen et al. 2023; the scores
+    /// package's `tw_crps_for_ensemble`, "ecdf" estimator): the CRPS of the chained members and truth.
+    /// `v` is non-decreasing, so the chained members stay sorted and the pairwise sum keeps its O(M) form.
+    public static func thresholdWeightedCRPS(_ x: UnsafeBufferPointer<Double>, _ y: Double, threshold tau: Double) -> Double {
+        let m = x.count
+        let chainedTruth = max(y, tau)
+        let origin = max(x[0], tau)
+        var absolute = 0.0, pairwise = 0.0
+        for i in 0..<m {
+            let v = max(x[i], tau)
+            absolute += abs(v - chainedTruth)
+            pairwise += Double(2 * i + 1 - m) * (v - origin)
+        }
+        let count = Double(m)
+        return absolute / count - pairwise / (count * count)
+    }
+
     /// numpy's `quantile(method="linear")`: position `h = (M − 1) q` between order statistics.
     public static func quantile(_ x: UnsafeBufferPointer<Double>, _ q: Double) -> Double {
         precondition(q >= 0 && q <= 1, "quantile level \(q) outside [0, 1]")

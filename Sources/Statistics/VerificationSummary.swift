@@ -11,15 +11,22 @@
 /// - `pointwiseBestMemberRMSE = sqrt⟨min_i (x_i − y)²⟩`;
 /// - `crps = ⟨CRPS⟩`, `fairCRPS = ⟨fair CRPS⟩`, `outlierFraction = ⟨truth ∉ [min, max]⟩` (area share),
 ///   `brier[τ] = ⟨(p_τ − o_τ)²⟩` with `p_τ` the share of members above τ and `o_τ = [y > τ]`;
-/// - counts, not weighted: `rankHistogram` (M + 1 bins) and the 11-bin reliability table per threshold
-///   (points, observed frequency, mean forecast probability per bin).
+/// - `thresholdWeightedCRPS[τ] = ⟨twCRPS⟩` with chaining `max(x, τ)`; `debiasedMSE = ⟨(x̄ − y)²⟩ − ⟨s²⟩/M`
+///   (WeatherBench2's debiased ensemble-mean MSE);
+/// - counts, not weighted: `rankHistogram` (M + 1 bins), the 11-bin reliability table per threshold
+///   (points, observed frequency, mean forecast probability per bin), and per threshold the points with
+///   j of M members above τ, split by observed event — the ROC's hit and false-alarm rates at every
+///   probability level k/M, its area and the EDI come from these exactly.
 ///
-/// Memory: a fixed number of sums plus the M + 1 rank-histogram bins (the histogram itself).
+/// Memory: a fixed number of sums plus the M + 1 rank-histogram bins and 2(M + 1) ROC counts per threshold.
 public struct VerificationSummary: Sendable {
     public let memberCount: Int
     public let thresholdCount: Int
-    /// The sums, in the order of `Index`, then per threshold the Brier sum, then per threshold and bin
-    /// (count, Σ observed, Σ forecast), then the M + 1 rank counts. Counts are exact in float64.
+    /// The sums, in the order of `Index`, then per threshold the Brier sum, then per threshold the tw-CRPS
+    /// sum, then per threshold and bin (count, Σ observed, Σ forecast), then the M + 1 rank counts, then per
+    /// threshold the M + 1 event counts and the M + 1 non-event counts by members above τ (`rocOffset`), then
+    /// the energy score's M + (M − 1) sums (`energyOffset`).
+    /// Counts are exact in float64.
     public internal(set) var sums: [Double]
 
     enum Index: Int, CaseIterable { case weight, crps, fairCRPS, squaredError, variance, outlier, bestSquaredError }
@@ -28,12 +35,19 @@ public struct VerificationSummary: Sendable {
         self.memberCount = memberCount
         self.thresholdCount = thresholdCount
         let bins = ScoreConfiguration.reliabilityBinCount
-        sums = [Double](repeating: 0, count: Index.allCases.count + thresholdCount * (1 + 3 * bins) + memberCount + 1)
+        sums = [Double](repeating: 0, count: Index.allCases.count + thresholdCount * (2 + 3 * bins) + (memberCount + 1) * (1 + 2 * thresholdCount)
+                                              + 2 * memberCount - 1)
     }
 
     private var brierOffset: Int { Index.allCases.count }
-    private var reliabilityOffset: Int { brierOffset + thresholdCount }
-    private var rankOffset: Int { reliabilityOffset + 3 * ScoreConfiguration.reliabilityBinCount * thresholdCount }
+    private var thresholdWeightedCRPSOffset: Int { brierOffset + thresholdCount }
+    private var reliabilityOffset: Int { thresholdWeightedCRPSOffset + thresholdCount }
+    var rankOffset: Int { reliabilityOffset + 3 * ScoreConfiguration.reliabilityBinCount * thresholdCount }
+    /// Per threshold k: `rocOffset + 2(M + 1)k + j` counts the event points with j members above τ,
+    /// `+ (M + 1)` more the non-event points.
+    var rocOffset: Int { rankOffset + memberCount + 1 }
+    /// Per member i `Σ w (x_i − y)²`, then per adjacent pair n `Σ w (x_n − x_{n+1})²` (`addEnergy`).
+    var energyOffset: Int { rocOffset + 2 * (memberCount + 1) * thresholdCount }
 
     /// Adds the slab's points. - pointWeights: weight of each slab point, [slab.pointCount]
     public mutating func add(_ slab: SlabScores, truth: UnsafeBufferPointer<Float>, pointWeights: UnsafeBufferPointer<Double>) {
@@ -58,7 +72,9 @@ public struct VerificationSummary: Sendable {
                 let probability = slab.statistics.exceedance[k * n + p]
                 let event = slab.observed[k * n + p]
                 sums[brierOffset + k] += w * (probability - event) * (probability - event)
+                sums[thresholdWeightedCRPSOffset + k] += w * slab.thresholdWeightedCRPS[k * n + p]
                 let j = Int((probability * Double(m)).rounded())
+                sums[rocOffset + 2 * (m + 1) * k + (event > 0 ? 0 : m + 1) + j] += 1
                 let b = reliabilityOffset + 3 * (k * bins + ScoreConfiguration.reliabilityBin(exceeding: j, of: m))
                 sums[b] += 1
                 sums[b + 1] += event
@@ -77,6 +93,9 @@ public struct VerificationSummary: Sendable {
         let denominator = mean(.squaredError) - mean(.variance) / Double(memberCount)
         return denominator > 0 ? (mean(.variance) / denominator).squareRoot() : .nan
     }
+    /// WeatherBench2's debiased ensemble-mean MSE, `⟨(x̄ − y)²⟩ − ⟨s²⟩/M`: an unbiased estimate of the MSE
+    /// of the infinite ensemble's mean.
+    public var debiasedMSE: Double { mean(.squaredError) - mean(.variance) / Double(memberCount) }
     public var crps: Double { mean(.crps) }
     public var fairCRPS: Double { mean(.fairCRPS) }
     public var outlierFraction: Double { mean(.outlier) }
@@ -84,7 +103,8 @@ public struct VerificationSummary: Sendable {
     /// globe see `BestMember`).
     public var pointwiseBestMemberRMSE: Double { mean(.bestSquaredError).squareRoot() }
     public func brier(threshold k: Int) -> Double { sums[brierOffset + k] / sums[Index.weight.rawValue] }
-    public var rankHistogram: [Int] { sums[rankOffset...].map { Int($0) } }
+    public func thresholdWeightedCRPS(threshold k: Int) -> Double { sums[thresholdWeightedCRPSOffset + k] / sums[Index.weight.rawValue] }
+    public var rankHistogram: [Int] { sums[rankOffset..<rocOffset].map { Int($0) } }
 
     /// Points, observed frequency and mean forecast probability of bin `b` (NaN frequencies when empty).
     public func reliability(threshold k: Int, bin b: Int) -> (count: Int, observed: Double, forecast: Double) {
@@ -95,13 +115,15 @@ public struct VerificationSummary: Sendable {
 
     /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, spread_skill_wb2,
     /// spread_skill_makani, crps, crps_fair,
-    /// outlier_fraction, best_member_rmse_pointwise, brier_gt_<τ>, reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>.
+    /// outlier_fraction, best_member_rmse_pointwise, mse_debiased, energy_score, brier_gt_<τ>,
+    /// reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>, then `extremeRows`.
     public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
         precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
         var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
                                         ("spread_skill_wb2", spreadSkillWB2), ("spread_skill_makani", spreadSkillMakani),
                                         ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
-                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE)]
+                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE), ("mse_debiased", debiasedMSE),
+                                        ("energy_score", energyScore)]
         for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }
         for (k, tau) in thresholds.enumerated() {
             for b in 0..<ScoreConfiguration.reliabilityBinCount {
@@ -112,6 +134,6 @@ public struct VerificationSummary: Sendable {
             }
         }
         for (r, c) in rankHistogram.enumerated() { rows.append(("rank_\(r)", Double(c))) }
-        return rows
+        return rows + extremeRows(thresholds: thresholds)
     }
 }

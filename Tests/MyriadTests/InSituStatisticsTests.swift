@@ -106,9 +106,28 @@ final class InSituStatisticsTests: XCTestCase {
             let leads = try ref("rmse").count
             for (metric, dataset) in [("rmse", "rmse"), ("spread", "spread"), ("spread_skill", "spread_skill"), ("crps", "crps_mean"),
                                       ("crps_fair", "crps_fair_mean"), ("outlier_fraction", "outlier_fraction"),
-                                      ("best_member_rmse_pointwise", "best_member_rmse_pointwise"), ("best_member_rmse", "best_member_rmse")] {
+                                      ("best_member_rmse_pointwise", "best_member_rmse_pointwise"), ("best_member_rmse", "best_member_rmse"),
+                                      ("mse_debiased", "mse_debiased"), ("energy_score", "energy_score")] {
                 assertRelative(Array(sc["z500_\(metric)_by_time"]![0..<leads]), try ref(dataset), 1e-5, "\(name) \(metric)")
             }
+            // The energy score over times: the mean of the per-time scores.
+            let energy = sc["z500_energy_score_by_time"]!
+            assertRelative(sc["z500_energy_score"]!, (0..<leads).map { (energy[$0] + energy[leads + $0]) / 2 }, 1e-15, "\(name) energy score over times")
+            // Both variables together: t850 = −z500 (truth too), so every squared norm doubles: √2 × z500's score.
+            assertRelative(Array(sc["energy_score_by_time"]![0..<leads]), try ref("energy_score").map { 2.0.squareRoot() * $0 }, 1e-12,
+                           "\(name) energy score of z500 and t850")
+            // Per threshold, time 0 of [threshold][time 2][lead](…): tw-CRPS, ROC area, EDI and the rates (exact).
+            func timeZero(_ dataset: String, width: Int = 1) -> [Double] {
+                (0..<thresholds).flatMap { k in sc[dataset]![(k * 2 * leads * width)..<((k * 2 + 1) * leads * width)] }
+            }
+            assertRelative(timeZero("z500_tw_crps_by_time"), try ref("tw_crps_mean"), 1e-5, "\(name) tw-CRPS")
+            assertRelative(timeZero("z500_roc_area_by_time"), try ref("roc_area"), 1e-5, "\(name) ROC area")
+            let edi = try ref("edi")
+            XCTAssertEqual(timeZero("z500_edi_by_time").map(\.isNaN), edi.map(\.isNaN), "\(name) EDI NaN where undefined")
+            assertRelative(timeZero("z500_edi_by_time").filter { !$0.isNaN }, edi.filter { !$0.isNaN }, 1e-5, "\(name) EDI")
+            let rocLevels = try reference.openDataset("roc_hit_rate").shape.last!
+            XCTAssertEqual(timeZero("z500_roc_hit_rate_by_time", width: rocLevels), try ref("roc_hit_rate"), "\(name) ROC hit rates")
+            XCTAssertEqual(timeZero("z500_roc_false_alarm_rate_by_time", width: rocLevels), try ref("roc_false_alarm_rate"), "\(name) ROC false-alarm rates")
             let m = Int(try reference.attribute("members", as: Int64.self)[0])
             let histogram = try ref("rank_histogram")  // [lead][M + 1]; scores.h5 has [time][lead][E + 1]
             XCTAssertEqual(Array(sc["z500_rank_histogram_by_time"]![0..<(leads * (m + 1))]), histogram, "\(name) rank histogram")

@@ -64,7 +64,8 @@ final class ScoreCommandTests: XCTestCase {
                                       ("crps", "crps_mean"), ("crps_fair", "crps_fair_mean"),
                                       ("outlier_fraction", "outlier_fraction"),
                                       ("best_member_rmse_pointwise", "best_member_rmse_pointwise"),
-                                      ("best_member_rmse", "best_member_rmse")] {
+                                      ("best_member_rmse", "best_member_rmse"), ("mse_debiased", "mse_debiased"),
+                                      ("energy_score", "energy_score")] {
                 let expected = try reference.openDataset(dataset).read(Double.self)
                 let actual = try XCTUnwrap(one[metric], "\(name): no \(metric) rows")
                 XCTAssertEqual(actual.count, expected.count)
@@ -76,7 +77,28 @@ final class ScoreCommandTests: XCTestCase {
             let histogram = try reference.openDataset("rank_histogram").read(Int64.self)
             let counts = try reference.openDataset("reliability_count").read(Int64.self)
             let leads = brier.count / thresholds.count
+            let twCRPS = try reference.openDataset("tw_crps_mean").read(Double.self)
+            let rocArea = try reference.openDataset("roc_area").read(Double.self), edi = try reference.openDataset("edi").read(Double.self)
+            let hitRate = try reference.openDataset("roc_hit_rate").read(Double.self)
+            let falseAlarmRate = try reference.openDataset("roc_false_alarm_rate").read(Double.self)
             for (k, tau) in thresholds.enumerated() {
+                for (metric, expected) in [("tw_crps", twCRPS), ("roc_area", rocArea), ("edi", edi)] {
+                    let actual = try XCTUnwrap(one["\(metric)_gt_\(tau)"], "\(name): no \(metric) rows")
+                    for t in 0..<leads {
+                        let e = expected[k * leads + t]
+                        if e.isNaN { XCTAssertTrue(actual[t].isNaN, "\(name) \(metric) τ \(tau)"); continue }
+                        XCTAssertEqual(actual[t], e, accuracy: 1e-5 * abs(e), "\(name) \(metric) τ \(tau)")
+                    }
+                }
+                for level in 0...Int(m) {
+                    let hits = try XCTUnwrap(one["roc_gt_\(tau)_level\(level)_hit_rate"])
+                    let falseAlarms = try XCTUnwrap(one["roc_gt_\(tau)_level\(level)_false_alarm_rate"])
+                    for t in 0..<leads {
+                        let i = (k * leads + t) * (Int(m) + 1) + level
+                        XCTAssertEqual(hits[t], hitRate[i], "\(name) ROC hit rate τ \(tau) level \(level)")
+                        XCTAssertEqual(falseAlarms[t], falseAlarmRate[i], "\(name) ROC false-alarm rate τ \(tau) level \(level)")
+                    }
+                }
                 let actual = try XCTUnwrap(one["brier_gt_\(tau)"])
                 for t in 0..<leads { XCTAssertEqual(actual[t], brier[k * leads + t], accuracy: 1e-5 * brier[k * leads + t]) }
                 for b in 0..<11 {

@@ -147,6 +147,8 @@ final class StatisticsFixtureTests: XCTestCase {
             var brier = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityCount = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityObserved = reliabilityCount, reliabilityForecast = reliabilityCount
+            var twCRPS = [[Double]](repeating: [], count: c.thresholds.count), twCRPSMean = twCRPS
+            var hitRate = twCRPS, falseAlarmRate = twCRPS, rocArea = twCRPS, edi = twCRPS
             for t in 0..<c.leads {
                 let members = c.pointMajor(lead: t)
                 let truth = c.truth(lead: t)
@@ -172,7 +174,12 @@ final class StatisticsFixtureTests: XCTestCase {
                 let weights = c.pointWeights
                 for (slab, range) in zip(slabs, [0..<cut, cut..<c.points]) {
                     truth[range].withUnsafeBufferPointer { y in
-                        weights[range].withUnsafeBufferPointer { summary.add(slab, truth: y, pointWeights: $0) }
+                        weights[range].withUnsafeBufferPointer { w in
+                            summary.add(slab, truth: y, pointWeights: w)
+                            members[(range.lowerBound * c.m)..<(range.upperBound * c.m)].withUnsafeBufferPointer {
+                                summary.addEnergy(members: $0, truth: y, pointWeights: w)
+                            }
+                        }
                     }
                 }
                 fields["mean", default: []] += whole.statistics.mean
@@ -197,6 +204,8 @@ final class StatisticsFixtureTests: XCTestCase {
                 perLead["crps_fair_mean", default: []].append(summary.fairCRPS)
                 perLead["outlier_fraction", default: []].append(summary.outlierFraction)
                 perLead["best_member_rmse_pointwise", default: []].append(summary.pointwiseBestMemberRMSE)
+                perLead["mse_debiased", default: []].append(summary.debiasedMSE)
+                perLead["energy_score", default: []].append(summary.energyScore)
                 // The one best member over the field, from the members split unevenly in two parts.
                 let everyone = (0..<c.m).flatMap { c.member($0, lead: t) }
                 let errors = BestMember.meanSquaredErrors(Array(everyone[..<(c.m / 3 * c.points)]), truth: truth, pointWeights: weights)
@@ -204,6 +213,14 @@ final class StatisticsFixtureTests: XCTestCase {
                 perLead["best_member_rmse", default: []].append(errors.min()!.squareRoot())
                 for k in c.thresholds.indices {
                     brier[k].append(summary.brier(threshold: k))
+                    twCRPS[k] += whole.thresholdWeightedCRPS[(k * c.points)..<((k + 1) * c.points)]
+                    twCRPSMean[k].append(summary.thresholdWeightedCRPS(threshold: k))
+                    for level in 0...c.m {
+                        hitRate[k].append(summary.hitRate(threshold: k, level: level))
+                        falseAlarmRate[k].append(summary.falseAlarmRate(threshold: k, level: level))
+                    }
+                    rocArea[k].append(summary.rocArea(threshold: k))
+                    edi[k].append(summary.extremalDependenceIndex(threshold: k))
                     for b in 0..<ScoreConfiguration.reliabilityBinCount {
                         let r = summary.reliability(threshold: k, bin: b)
                         reliabilityCount[k].append(Double(r.count))
@@ -229,6 +246,13 @@ final class StatisticsFixtureTests: XCTestCase {
                            try c.group.openDataset("reliability_count").read(Int64.self), "\(c.name) reliability counts")
             compare(reliabilityObserved.flatMap { $0 }, try c.reference("reliability_observed"), "reliability observed", c.name)
             compare(reliabilityForecast.flatMap { $0 }, try c.reference("reliability_forecast"), "reliability forecast", c.name)
+            compare(twCRPS.flatMap { $0 }, try c.reference("tw_crps"), "tw_crps (scores)", c.name)
+            compare(twCRPSMean.flatMap { $0 }, try c.reference("tw_crps_mean"), "tw_crps mean", c.name)
+            // Rates of exact counts: the same quotient of the same integers, so equal to the last bit.
+            XCTAssertEqual(hitRate.flatMap { $0 }, try c.reference("roc_hit_rate"), "\(c.name) ROC hit rates (scores)")
+            XCTAssertEqual(falseAlarmRate.flatMap { $0 }, try c.reference("roc_false_alarm_rate"), "\(c.name) ROC false-alarm rates (scores)")
+            compare(rocArea.flatMap { $0 }, try c.reference("roc_area"), "roc_area (scores AUC)", c.name)
+            compare(edi.flatMap { $0 }, try c.reference("edi"), "edi", c.name)
         }
     }
 
