@@ -91,7 +91,7 @@ public struct RunDirectory {
 
         static var current: LockOwner {
             let environment = ProcessInfo.processInfo.environment
-            return LockOwner(host: hostName(), pid: getpid(), started: iso8601(Date()),
+            return LockOwner(host: MPIEnvironment.processorName, pid: getpid(), started: iso8601(Date()),
                              slurmJob: environment["SLURM_JOB_ID"].map { id in
                                  environment["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(environment["SLURM_ARRAY_TASK_ID"] ?? "")" } ?? id
                              })
@@ -213,11 +213,3 @@ public struct RunDirectory {
         return messages
     }
 }
-
-/// This node's name (gethostname: no name service involved).
-func hostName() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-    return String(cString: buffer)
-}
-

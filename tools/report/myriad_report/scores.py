@@ -39,11 +39,15 @@ def draw_lead_curves(run, gallery):
         axis.legend(fontsize=8)
     gallery.save(figure, section, "spread_rmse", "spread and RMSE of the ensemble mean, over all initial times")
 
-    figure, panels = _lead_panels(run, "Spread–skill ratio (1: spread matches the error)")
+    # A ratio: on a log axis 0.5 and 2 are equally far from 1, and a lead-0 ratio of 60 (no analysis error)
+    # does not flatten the leads that matter.
+    figure, panels = _lead_panels(run, "Spread–skill ratio (Fortin; 1: spread matches the error)")
     for axis, v in panels:
-        axis.plot(hours, scores[f"{v}_spread_skill"].values[done], "o-")
+        ratio = scores[f"{v}_spread_skill"].values[done]
+        axis.plot(hours, ratio, "o-")
         axis.axhline(1, color="black", linestyle=":", label="1")
-        axis.set(title=v, xlabel="lead time (h)", ylabel="spread / RMSE (1)")
+        axis.set_yscale("log")
+        axis.set(title=v, xlabel="lead time (h)", ylabel="sqrt((M+1)/M) spread / RMSE (1)")
         axis.legend(fontsize=8)
     gallery.save(figure, section, "spread_skill", "spread–skill ratio with 1 marked")
 
