@@ -109,7 +109,10 @@ public struct PerturbationCalibration {
                       let hours = Double(f[1]), let l = leads.firstIndex(of: Int(hours.rounded())), let value = Double(f[3]) else { continue }
                 ratios[v * leads.count + l] = value
             }
-            try? FileManager.default.removeItem(atPath: c.output.directory)
+            // Only what the trial wrote: a user's file in that directory stays, and so does the directory then.
+            let trial = RunDirectory(path: c.output.directory)
+            for name in trial.runFiles() { try? FileManager.default.removeItem(atPath: "\(c.output.directory)/\(name)") }
+            rmdir(c.output.directory)
         }
         if world.size > 1 { try world.broadcast(&ratios) }
         guard ratios.allSatisfy(\.isFinite) else {

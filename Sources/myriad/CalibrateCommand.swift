@@ -43,7 +43,7 @@ struct CalibrateCommand: ParsableCommand {
                                                           log: { if world.isRoot { logger.info("\($0)") } })
             let (amplitude, trials) = try calibration.run()
             guard world.isRoot else { return }
-            try? FileManager.default.removeItem(atPath: "\(configuration.output.directory)/calibration")   // empty: each run removed its files
+            rmdir("\(configuration.output.directory)/calibration")   // only if empty: each trial removed what it wrote
             let table = Self.table(trials.first { $0.amplitude == amplitude }!)
             var text = try RunConfiguration.settingAmplitude(amplitude, in: configuration.source, file: config)
             let runs = trials.map { String(format: "%.4g → %.3f", $0.amplitude, $0.mean) }.joined(separator: ", ")

@@ -106,14 +106,16 @@ final class RunSafetyTests: XCTestCase {
         let members = out.appendingPathComponent("members.h5")
         let before = try Data(contentsOf: members)
 
-        let again = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", out.path])
-        XCTAssertEqual(again.status, 1)
-        for expected in ["\(out.path) holds another run's files", "members.h5", "--overwrite", "another --output-directory"] {
-            XCTAssertTrue(again.stderr.contains(expected), "missing '\(expected)' in:\n\(again.stderr)")
+        for ranks in [1, 2, 4] {
+            let again = try MPIJob.run(ranks: ranks, ["run", config, "--output-directory", out.path])
+            XCTAssertEqual(again.status, 1, "\(ranks) ranks")
+            for expected in ["\(out.path) holds another run's files", "members.h5", "--overwrite", "another --output-directory"] {
+                XCTAssertTrue(again.stderr.contains(expected), "\(ranks) ranks: missing '\(expected)' in:\n\(again.stderr)")
+            }
+            let some = try MPIJob.run(ranks: ranks, ["run", config, "--members", "1", "--overwrite", "--output-directory", out.path])
+            XCTAssertEqual(some.status, 1, "\(ranks) ranks")
+            XCTAssertTrue(some.stderr.contains("holds a full run's files"), "\(ranks) ranks: \(some.stderr)")
         }
-        let some = try MPIJob.run(ranks: 2, ["run", config, "--members", "1", "--overwrite", "--output-directory", out.path])
-        XCTAssertEqual(some.status, 1)
-        XCTAssertTrue(some.stderr.contains("holds a full run's files"), some.stderr)
         XCTAssertEqual(try Data(contentsOf: members), before, "a refused run changed members.h5")
 
         // Asked: --overwrite replaces the files (the same run again gives the same bytes).
@@ -138,10 +140,13 @@ final class RunSafetyTests: XCTestCase {
         }
 
         try writeLock(pid: getpid())   // this test process: alive
-        let refused = try MPIJob.run(ranks: 2, ["run", config, "--output-directory", out.path], timeout: 60)
-        XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.contains("another run is writing into \(out.path) (host \(host), pid \(getpid())"), refused.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: lock.path), "the live run's lock was removed")
+        for ranks in [1, 2, 4] {
+            let refused = try MPIJob.run(ranks: ranks, ["run", config, "--output-directory", out.path], timeout: 60)
+            XCTAssertEqual(refused.status, 1, "\(ranks) ranks")
+            XCTAssertTrue(refused.stderr.contains("another run is writing into \(out.path) (host \(host), pid \(getpid())"),
+                          "\(ranks) ranks: \(refused.stderr)")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: lock.path), "\(ranks) ranks: the live run's lock was removed")
+        }
 
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
