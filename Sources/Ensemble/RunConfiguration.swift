@@ -35,6 +35,9 @@ public struct RunConfiguration: Sendable {
         public var tolerance: Double = 0.03
         /// Most runs of the search.
         public var maxRuns: Int = 8
+        /// Bred vectors: after the amplitude, scale each verified variable's `target_rmse` so that its own
+        /// mean spread–skill is 1 (one amplitude leaves the variables' ratios as `target_rmse` set them).
+        public var perVariable: Bool = false
     }
 
     /// `initial_conditions.analysis_error`: analysis = state read + a correlated spherical error field per
@@ -121,7 +124,7 @@ public struct RunConfiguration: Sendable {
     public static let keys: [String: [String]] = [
         "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
              "parallel", "output", "statistics", "restart", "progress", "compute", "calibration"],
-        "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs"],
+        "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs", "per_variable"],
         "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices", "analysis_error"],
         "initial_conditions.analysis_error": ["rmse", "length_scale_km"],
         "initial_conditions.range": ["start", "end", "step_hours"],
@@ -272,6 +275,7 @@ public struct RunConfiguration: Sendable {
         settings.variables = r.strings(keys["variables"], path: "calibration.variables") ?? []
         if let tolerance = r.double(keys["tolerance"], path: "calibration.tolerance", positive: true) { settings.tolerance = tolerance }
         settings.maxRuns = r.int(keys["max_runs"], path: "calibration.max_runs", range: 2...100) ?? settings.maxRuns
+        settings.perVariable = r.bool(keys["per_variable"], path: "calibration.per_variable") ?? settings.perVariable
         calibration = settings
     }
 
