@@ -16,6 +16,8 @@ public final class Communicator: @unchecked Sendable {
     /// buffer × 2(size − 1)/size, a ring's volume): the communication-volume accounting of docs/sfno.md.
     /// Not synchronised: collectives on one communicator come from one thread.
     public internal(set) var bytesSent = 0
+    /// The buffers of `transpose`, reused by every call on this communicator.
+    let transposeScratch = TransposeScratch()
 
     init(handle: MPI_Comm, owned: Bool) throws {
         self.handle = handle
