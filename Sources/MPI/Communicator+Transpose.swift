@@ -11,12 +11,16 @@ extension Communicator {
     /// After, on rank r: those with `split` index in `splitRange(S, P, r)` and every index of the other axes,
     /// `gather` included (`G = target.extents[gather]`).
     ///
-    /// - source: before (nil only when this rank's block is empty), laid out as `sourceLayout`; extents `[…]` of the whole array except
-    ///   `sourceLayout.extents[gather] == splitRange(G, P, r).count`.
-    /// - target: after (nil only when this rank's block is empty), written at the positions of `targetLayout` (elements between them are not touched);
-    ///   extents of the whole array except `targetLayout.extents[split] == splitRange(S, P, r).count`.
+    /// - source: before, laid out as `sourceLayout` (nil only when this rank's block is empty): the whole
+    ///   array's extents except `sourceLayout.extents[gather] == splitRange(G, P, r).count`
+    /// - target: after, written at the positions of `targetLayout`, the elements between them untouched (nil only
+    ///   when this rank's block is empty): the whole array's extents except
+    ///   `targetLayout.extents[split] == splitRange(S, P, r).count`
     /// - split, gather: distinct axes (positions in the layouts' axis lists, which name the same logical axes
-    ///   in the same order on both sides, whatever their order in memory).
+    ///   in the same order on both sides, whatever their order in memory)
+    ///
+    /// Example (the distributed SHT's first step over `w`): rows `[R][nlon/w]` → `[R/w][nlon]` is
+    /// `transpose(fields, .rowMajor([R, nlonLocal]), into: full, .rowMajor([rowsLocal, nlon]), split: 0, gather: 1)`.
     ///
     /// The message to rank q is this rank's block restricted to q's part of `split`, dense in row-major order
     /// of the logical axes; it lands in q's part of `gather`. Elements move as bytes: the result is the
