@@ -90,7 +90,7 @@ let package = Package(
 
         // MARK: - Benchmarks (bench/; run by bench/sht/compare.py, not by the tests)
         .executableTarget(name: "sht-benchmark", dependencies: [
-            "Sphere", "Kernels",
+            "Sphere", "Kernels", "MPI",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], path: "bench/sht/swift"),
 
