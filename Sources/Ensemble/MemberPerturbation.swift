@@ -1,5 +1,5 @@
 import Foundation
-import SFNO
+import ModelInterface
 import Sphere
 
 /// A member's initial state: the state read at its initial time, perturbed as the configuration says

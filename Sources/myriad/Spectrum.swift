@@ -22,8 +22,8 @@ struct Spectrum: ParsableCommand {
     @Option(name: .long, help: "Dataset in the file, e.g. fields or /group/t2m.")
     var dataset: String
 
-    @Option(name: .long, help: "Latitude grid: equiangular | legendre-gauss.")
-    var grid: String
+    @Option(name: .long, help: "Latitude grid.")
+    var grid: SphereGrid
 
     @Option(name: .long, help: "Degrees to compute (exclusive), also the orders (mmax = L).")
     var lmax: Int
@@ -35,9 +35,7 @@ struct Spectrum: ParsableCommand {
 
     func run() throws {
         runSPMD(global) { world, logger in
-            guard let sphere = SphereGrid(rawValue: grid) else {
-                throw UsageError("--grid must be equiangular or legendre-gauss, got '\(grid)'")
-            }
+            let sphere = grid
             let file: HDF5File
             let data: HDF5Dataset
             do {
