@@ -44,3 +44,13 @@ public protocol ForecastModelDescription: Sendable {
     /// this rank's share.
     func makeModel(processGrid: ProcessGrid) throws -> any ForecastModel
 }
+
+/// What holds for a model that reads and writes its state alone (a physics model) unless it says otherwise.
+extension ForecastModelDescription {
+    public var suppliedChannels: [String] { rolloutChannels }
+    public var outputChannels: [String] { rolloutChannels }
+    public var needsValidTime: Bool { false }
+    public var runsOneStepOnly: Bool { false }
+    /// One rank per member unless the model can share one among a model group's ranks.
+    public var splitsOverModelGroups: Bool { false }
+}

@@ -35,13 +35,9 @@ public struct ShallowWaterModelDescription: ForecastModelDescription {
     }
 
     public var modelName: String { "shallow-water (lmax \(lmax), dt \(dt) s)" }
+    /// Also the channels it reads and writes; it needs no valid time, and runs on one rank per member
+    /// (`ForecastModelDescription`'s defaults).
     public var rolloutChannels: [String] { ShallowWaterChannel.allCases.map(\.rawValue) }
-    public var suppliedChannels: [String] { rolloutChannels }
-    public var outputChannels: [String] { rolloutChannels }
-    public var needsValidTime: Bool { false }
-    public var runsOneStepOnly: Bool { false }
-    /// The solver runs on one rank per member.
-    public var splitsOverModelGroups: Bool { false }
 
     /// The standard deviation of each channel of `initialState` over the grid (unweighted): the model has no
     /// normalisation of its own to take scales from.

@@ -14,6 +14,8 @@ public struct ScoreInput {
     public let leadTimes: [Double]
     /// Area weight of each point (its latitude's), [lat · lon]
     public let pointWeights: [Double]
+    /// The members file and the truth file, as given.
+    public let forecastPath: String, truthPath: String
     private let files: [HDF5File]
 
     /// - stepHours: hours between the members file's times when it has no `lead_time` dataset
@@ -28,6 +30,7 @@ public struct ScoreInput {
             throw ScoreInputError("\(error)")
         }
         files = [forecastFile, truthFile]
+        (forecastPath, truthPath) = (forecast, truth)
         let s = members.shape
         guard s.count == 5 else {
             throw ScoreInputError("\(forecast): 'fields' has shape \(s); a members file needs fields[member, time, channel, lat, lon] (docs/statistics.md)")

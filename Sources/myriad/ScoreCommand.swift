@@ -80,7 +80,6 @@ struct ScoreCommand: ParsableCommand {
                 try runEngine(layout: format, world: world, logger: logger)
                 return
             }
-            let start = Date()
             let levels = try parseThresholds()
             let input = try ScoreInput(forecast: forecast, truth: truth, weights: weights, stepHours: stepHours)
             if let output {
@@ -89,43 +88,7 @@ struct ScoreCommand: ParsableCommand {
                     throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
                 }
             }
-            let (m, times, channels, nlat, nlon) = input.shape
-            let points = nlat * nlon
-            let transpose = EnsembleTranspose(memberCount: m, pointCount: points, ranks: world.size, rank: world.rank)
-            let mine = transpose.localMembers
-            let configuration = ScoreConfiguration(thresholds: levels, seed: seed)
-            logger.info("score: \(m) members × \(times) time(s) × \(channels) variable(s) of \(nlat) × \(nlon), \(world.size) rank(s), \(mine.count) member(s) on rank 0")
-
-            var csv = "variable,lead_time,metric,value\n"
-            for t in 0..<times {
-                for c in 0..<channels {
-                    // A read failing here may fail on one rank only: not a UsageError, so it aborts the job.
-                    let local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
-                                                       count: [mine.count, 1, 1, nlat, nlon])
-                    let field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
-                    // NaN or infinity would turn every mean into NaN silently: refused, counted, on every rank alike.
-                    try world.agreeing {
-                        let where_ = "lead time \(input.leadTimes[t]) h, variable \(input.variables[c])"
-                        let members = local.lazy.filter { !$0.isFinite }.count
-                        if members > 0 {
-                            throw UsageError("\(forecast): \(members) non-finite value(s) in members \(mine.lowerBound)..<\(mine.upperBound) at \(where_); scores need finite members: drop the members that blew up (a members file of myriad run marks them in member_valid) or mend the file")
-                        }
-                        let truthPoints = field.lazy.filter { !$0.isFinite }.count
-                        if truthPoints > 0 {
-                            throw UsageError("\(truth): \(truthPoints) non-finite value(s) in the truth at \(where_); give a truth without NaN or infinity")
-                        }
-                    }
-                    let (_, summary, best) = try EnsembleVerification.verify(
-                        localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
-                        lead: t, variable: c, configuration: configuration, communicator: world)
-                    let rows = summary.rows(thresholds: levels)
-                        + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
-                    for row in rows {
-                        csv += "\(input.variables[c]),\(input.leadTimes[t]),\(row.metric),\(row.value)\n"
-                    }
-                }
-                logger.info("score: lead time \(input.leadTimes[t]) h done (\(t + 1)/\(times)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-            }
+            let csv = try input.scoreTable(thresholds: levels, seed: seed, communicator: world) { logger.info("\($0)") }
             guard world.isRoot else { return }
             if let output {
                 try writeAtomically(csv, to: output)
@@ -138,7 +101,6 @@ struct ScoreCommand: ParsableCommand {
 
     /// Through `InSituStatistics`: members split over the ranks per initial time, one `add` per lead.
     private func runEngine(layout: ScoreEngineInput.Layout, world: Communicator, logger: Logger) throws {
-        let start = Date()
         let levels = try parseThresholds()
         let quantileLevels = try parseList(quantiles, option: "--quantiles")
         guard quantileLevels.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw UsageError("--quantiles must lie in [0, 1], got '\(quantiles)'") }
@@ -174,23 +136,9 @@ struct ScoreCommand: ParsableCommand {
                 pointWeights: weightsPerPoint, initialTimes: input.initialTimes, leadHours: input.leadHours,
                 membersPerTime: input.membersPerTime, settings: settings, communicator: world, directory: directory, resume: false)
         } catch let error as StatisticsFileError { throw UsageError("\(error)") }
-        let mine = splitRange(input.membersPerTime, parts: world.size, index: world.rank)
         logger.info("score: \(input.membersPerTime) members × \(input.initialTimes.count) initial time(s) × \(input.leadHours.count) lead(s) × \(input.variables.count) variable(s) of \(input.nlat) × \(input.nlon) (\(layout.rawValue) layout), \(world.size) rank(s)")
-        for lead in input.leadHours.indices {
-            var members = try input.members(mine, lead: lead)
-            // A member marked valid but holding NaN or infinity is left out of this lead's scores, and said.
-            var leftOut: Int64 = 0
-            for k in members.indices where members[k].isValid && !members[k].fields.allSatisfy(\.isFinite) {
-                members[k].isValid = false
-                leftOut += 1
-            }
-            leftOut = try world.allreduced(leftOut, .sum)
-            if world.isRoot && leftOut > 0 {
-                logger.warning("score: lead time \(input.leadHours[lead]) h: \(leftOut) member(s) hold NaN or infinity and are left out of this lead's scores")
-            }
-            try engine.add(lead: lead, members: members) { t in try input.truth(time: t, lead: lead) }
-            logger.info("score: lead time \(input.leadHours[lead]) h done (\(lead + 1)/\(input.leadHours.count)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-        }
+        try input.addEveryLead(to: engine, communicator: world,
+                               progress: { logger.info("\($0)") }, warning: { logger.warning("\($0)") })
         try engine.finish()
         guard let temporary else { return }
         if world.isRoot {

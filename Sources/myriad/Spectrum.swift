@@ -115,23 +115,3 @@ struct Spectrum: ParsableCommand {
         return try data.read(Double.self, offset: offset, count: count)
     }
 }
-
-/// A mistake in the command line or its input files, which every rank finds alike.
-struct UsageError: SameOnEveryRank {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
-
-/// Writes to `path.tmp-PID` and renames: a reader never sees half a file, a failure leaves none.
-func writeAtomically(_ text: String, to path: String) throws {
-    let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    do {
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
-    } catch {
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw UsageError("cannot write '\(path)': \(error.localizedDescription)")
-    }
-}

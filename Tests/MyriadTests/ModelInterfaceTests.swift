@@ -25,14 +25,14 @@ final class ModelInterfaceTests: XCTestCase {
         let start = solver.channels(solver.galewskyInitialCondition())
         var normalised = start
         model.normalise(&normalised)
-        XCTAssertEqual(normalised, start)
+        XCTAssertTrue(normalised == start, "normalise leaves the state as it is")
         model.denormalise(&normalised)
-        XCTAssertEqual(normalised, start)
+        XCTAssertTrue(normalised == start, "normalise leaves the state as it is")
         var a = start, b = start
         try model.step(&a, validTime: Date(timeIntervalSince1970: 0))
         try model.stepNormalised(&b, validTime: Date(timeIntervalSince1970: 0))
-        XCTAssertNotEqual(a, start, "a step changes the state")
-        XCTAssertEqual(a, b, "stepNormalised is step, bit for bit")
+        XCTAssertFalse(a == start, "a step changes the state")
+        XCTAssertTrue(a == b, "stepNormalised is step, bit for bit")
     }
 
     /// Noise amplitudes of the shallow-water model are in units of each channel's spread over the grid.
