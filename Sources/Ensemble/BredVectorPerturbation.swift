@@ -1,5 +1,5 @@
 import Foundation
-import SFNO
+import ModelInterface
 
 /// `perturbation.kind: bred-vector`: HENS's hemispheric centred bred vectors (`HemisphericCentredBredVector`),
 /// bred with the member's own checkpoint; the breeding control runs once per checkpoint and initial time.

@@ -1,4 +1,4 @@
-import SFNO
+import ModelInterface
 
 /// Members in centred ± pairs about the state read (`perturbation.centred_pairs`, on by default for bred
 /// vectors): members `2p` and `2p + 1` of a checkpoint are `x0 + dx_p` and `x0 − dx_p` (`CentredPair`), with

@@ -64,7 +64,7 @@ public struct EnsemblePlan: Sendable {
         let c = configuration
         let description: ModelDescription
         switch c.model {
-        case .sfno: description = try ModelDescription(checkpoints: c.checkpoints)
+        case .sfno: description = try ModelDescription(checkpoints: c.checkpoints, precision: c.precision)
         case .shallowWater: description = try ModelDescription(shallowWaterStates: c.initialConditions)
         }
         model = description
@@ -149,7 +149,7 @@ public struct EnsemblePlan: Sendable {
         for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
             problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
         }
-        if c.layout.size > 1, case .shallowWater = description.kind {
+        if c.layout.size > 1, !description.splitsOverModelGroups {
             problems.append("parallel: the shallow-water model runs on one rank per member; use h: 1, w: 1, channel: 1")
         }
         if let selection {

@@ -1,5 +1,6 @@
 import Foundation
 import MPI
+import ModelInterface
 import SFNO
 import Sphere
 import Statistics
@@ -89,7 +90,7 @@ public final class EnsembleRunner {
         // Models: only the checkpoints of this group's members.
         var models: [Int: any ForecastModel] = [:]
         for checkpoint in Set(members.map(\.checkpoint)).sorted() {
-            models[checkpoint] = try plan.model.makeModel(checkpoint, configuration: plan.configuration, processGrid: grid)
+            models[checkpoint] = try plan.model.makeModel(checkpoint, processGrid: grid)
         }
         if isRoot, grid.model.size > 1, let model = models.values.first as? ModelGroupForecastModel {
             log(String(format: "model parallel: %d rank(s) per member %@, %.1f MB of weights per rank and checkpoint",

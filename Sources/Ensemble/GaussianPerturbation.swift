@@ -1,4 +1,4 @@
-import SFNO
+import ModelInterface
 
 /// `perturbation.kind: gaussian`: `dx_c = a · σ_c · ξ` with ξ white N(0, 1) per grid point and `σ_c` the
 /// channel's scale (`ModelDescription.channelScales`: the checkpoint's normalisation standard deviation), so

@@ -1,4 +1,6 @@
-import SFNO
+import Foundation
+import ModelInterface
+import Sphere
 
 /// A member's initial state: the state read at its initial time, perturbed as the configuration says
 /// (docs/perturbations.md), clipped where channels must stay non-negative, then normalised for the network.

@@ -1,4 +1,4 @@
-import SFNO
+import ModelInterface
 
 /// `perturbation.kind: none`: every member starts from the state as read (one member per checkpoint, or
 /// models that differ by checkpoint only).

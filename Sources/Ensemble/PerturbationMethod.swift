@@ -1,4 +1,4 @@
-import SFNO
+import ModelInterface
 
 /// One way of perturbing the members' initial states: a `perturbation.kind` of the configuration
 /// (docs/perturbations.md). Made once per run by `RunConfiguration.Perturbation.makeMethod`, then asked for

@@ -1,4 +1,4 @@
-import SFNO
+import ModelInterface
 
 /// `perturbation.kind: spherical-gaussian`: `GaussianPerturbation` with ξ the correlated spherical field of
 /// HENS's seed (`SphericalNoise`: length and time scale from the configuration), drawn per channel.

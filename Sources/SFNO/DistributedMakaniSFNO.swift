@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MPI
+import ModelInterface
 
 /// `MakaniSFNO` (the HENS network) split over a model-parallel process grid (layout h × w × channel), as
 /// makani's spatial and channel model parallelism. Every rank holds its slab of every activation and

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MPI
+import ModelInterface
 
 /// `TorchHarmonicsSFNO` split over a model-parallel process grid (layout h × w × channel), after makani's
 /// spatial and channel model parallelism. Every rank holds its slab of every activation and only its

@@ -2,6 +2,7 @@ import ComplexModule
 import RealModule
 import Foundation
 import Kernels
+import ModelInterface
 
 /// makani v0.1.0's `SphericalFourierNeuralOperatorNet` with its preprocessing and earth2mip's time loop:
 /// the HENS network (tools/fixtures/SFNO-NOTES.md §1).

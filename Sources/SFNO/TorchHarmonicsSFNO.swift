@@ -2,6 +2,7 @@ import ComplexModule
 import RealModule
 import Foundation
 import Kernels
+import ModelInterface
 
 /// torch-harmonics 0.9.3's example `SphericalFourierNeuralOperator` (examples/models/sfno.py), at inference.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import SFNO
+import ModelInterface
 import XCTest
 @testable import Ensemble
 

@@ -162,7 +162,10 @@ final class ScoreCommandTests: XCTestCase {
             (["--forecast", forecast + ".missing", "--truth", truth], "cannot open file"),
             (["--forecast", forecast, "--truth", truthOnly], "it must be [time ≥ 3, channel 1, lat 9, lon 16]"),
             (["--forecast", truth, "--truth", truth], "a members file needs fields[member, time, channel, lat, lon]"),
-            (["--forecast", forecast, "--truth", truth, "--weights", "gaussian"], "--weights must be equiangular, legendre-gauss or cos-latitude"),
+            (["--forecast", forecast, "--truth", truth, "--weights", "gaussian"],
+             "The value 'gaussian' is invalid for '--weights <weights>'. Please provide one of 'equiangular', 'legendre-gauss' or 'cos-latitude'."),
+            (["--forecast", forecast, "--truth", truth, "--members-format", "csv"],
+             "The value 'csv' is invalid for '--members-format <members-format>'. Please provide one of 'auto', 'fields' or 'runner'."),
             (["--forecast", forecast, "--truth", truth, "--thresholds", "1,x"], "--thresholds must be comma-separated numbers"),
         ]
         let unwritable = directory.appendingPathComponent("no-such-folder/scores.csv").path
