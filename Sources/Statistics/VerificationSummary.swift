@@ -113,27 +113,11 @@ public struct VerificationSummary: Sendable {
         return (Int(count), count > 0 ? sums[i + 1] / count : .nan, count > 0 ? sums[i + 2] / count : .nan)
     }
 
-    /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, spread_skill_wb2,
-    /// spread_skill_makani, crps, crps_fair,
-    /// outlier_fraction, best_member_rmse_pointwise, mse_debiased, energy_score, brier_gt_<τ>,
-    /// reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>, then `extremeRows`.
-    public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
+    /// The rows of scores.csv for this summary of one initial time and the best member over the field
+    /// (`BestMember`), in the order of `ScoreDescriptor.csvRows`.
+    public func rows(thresholds: [Double], bestMember: (member: Int, rmse: Double)) -> [(metric: String, value: Double)] {
         precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
-        var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
-                                        ("spread_skill_wb2", spreadSkillWB2), ("spread_skill_makani", spreadSkillMakani),
-                                        ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
-                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE), ("mse_debiased", debiasedMSE),
-                                        ("energy_score", energyScore)]
-        for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }
-        for (k, tau) in thresholds.enumerated() {
-            for b in 0..<ScoreConfiguration.reliabilityBinCount {
-                let r = reliability(threshold: k, bin: b)
-                rows.append(("reliability_gt_\(tau)_bin\(b)_count", Double(r.count)))
-                rows.append(("reliability_gt_\(tau)_bin\(b)_observed", r.observed))
-                rows.append(("reliability_gt_\(tau)_bin\(b)_forecast", r.forecast))
-            }
-        }
-        for (r, c) in rankHistogram.enumerated() { rows.append(("rank_\(r)", Double(c))) }
-        return rows + extremeRows(thresholds: thresholds)
+        return ScoreDescriptor.csvRows(ScoreValues(summary: self, energyScore: energyScore, bestMember: (bestMember.member, bestMember.rmse)),
+                                       thresholds: thresholds)
     }
 }

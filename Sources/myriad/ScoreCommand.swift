@@ -120,8 +120,7 @@ struct ScoreCommand: ParsableCommand {
                     let (_, summary, best) = try EnsembleVerification.verify(
                         localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
                         lead: t, variable: c, configuration: configuration, communicator: world)
-                    let rows = summary.rows(thresholds: levels)
-                        + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
+                    let rows = summary.rows(thresholds: levels, bestMember: best)
                     for row in rows {
                         csv += "\(input.variables[c]),\(input.leadTimes[t]),\(row.metric),\(row.value)\n"
                     }
