@@ -35,6 +35,10 @@ extension ScoreDescriptor {
         [
             extreme("tw_crps", .variable, csv: { "tw_crps_gt_\($0)" },
                     longName: { v in "threshold-weighted CRPS of \(v), chaining max(x, threshold)" }) { s, k in s.summary.thresholdWeightedCRPS(threshold: k) },
+            extreme("ow_crps", .variable, csv: { "ow_crps_gt_\($0)" },
+                    longName: { v in "outcome-weighted CRPS of \(v), weight 1{x > threshold}, mean over the points where a member exceeds the threshold" }) { s, k in
+                s.summary.outcomeWeightedCRPS(threshold: k)
+            },
             rocRate("roc_hit_rate", "ROC hit rate", csv: "hit_rate") { s, k, level in s.summary.hitRate(threshold: k, level: level) },
             rocRate("roc_false_alarm_rate", "ROC false-alarm rate", csv: "false_alarm_rate") { s, k, level in
                 s.summary.falseAlarmRate(threshold: k, level: level)

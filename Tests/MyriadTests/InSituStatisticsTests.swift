@@ -121,6 +121,13 @@ final class InSituStatisticsTests: XCTestCase {
                 (0..<thresholds).flatMap { k in sc[dataset]![(k * 2 * leads * width)..<((k * 2 + 1) * leads * width)] }
             }
             assertRelative(timeZero("z500_tw_crps_by_time"), try ref("tw_crps_mean"), 1e-5, "\(name) tw-CRPS")
+            // The outcome-weighted CRPS at every rank count against scoringrules (NaN where no member exceeds τ anywhere).
+            for (k, other) in scores.enumerated() {
+                let ow = (0..<thresholds).flatMap { j in other["z500_ow_crps_by_time"]![(j * 2 * leads)..<(j * 2 * leads + leads)] }
+                let expected = try ref("ow_crps_mean")
+                XCTAssertEqual(ow.map(\.isNaN), expected.map(\.isNaN), "\(name) ow-CRPS NaN alike at \([1, 2, 4][k]) ranks")
+                assertRelative(ow.filter { !$0.isNaN }, expected.filter { !$0.isNaN }, 1e-5, "\(name) ow-CRPS at \([1, 2, 4][k]) ranks")
+            }
             assertRelative(timeZero("z500_roc_area_by_time"), try ref("roc_area"), 1e-5, "\(name) ROC area")
             let edi = try ref("edi")
             XCTAssertEqual(timeZero("z500_edi_by_time").map(\.isNaN), edi.map(\.isNaN), "\(name) EDI NaN where undefined")

@@ -6,7 +6,7 @@ import Storage
 import XCTest
 
 /// The Statistics module against `Fixtures/scores/scores.h5`, written by `tools/fixtures/scores.py`
-/// with properscoring 0.1, scores 2.7.0 and xskillscore 0.0.29 (M = 2, 5, 50, 257, with and without ties).
+/// with properscoring 0.1, scores 2.7.0, xskillscore 0.0.29 and scoringrules 0.10.0 (M = 2, 5, 50, 257, with and without ties).
 /// In-process and single-rank; the distributed path is checked against the same file by
 /// `ScoreCommandTests` at 1, 2 and 4 ranks.
 final class StatisticsFixtureTests: XCTestCase {
@@ -109,6 +109,7 @@ final class StatisticsFixtureTests: XCTestCase {
             var reliabilityCount = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityObserved = reliabilityCount, reliabilityForecast = reliabilityCount
             var twCRPS = [[Double]](repeating: [], count: c.thresholds.count), twCRPSMean = twCRPS
+            var owCRPS = twCRPS, owCRPSMean = twCRPS
             var hitRate = twCRPS, falseAlarmRate = twCRPS, rocArea = twCRPS, edi = twCRPS
             for t in 0..<c.leads {
                 let members = c.pointMajor(lead: t)
@@ -176,6 +177,8 @@ final class StatisticsFixtureTests: XCTestCase {
                     brier[k].append(summary.brier(threshold: k))
                     twCRPS[k] += whole.thresholdWeightedCRPS[(k * c.points)..<((k + 1) * c.points)]
                     twCRPSMean[k].append(summary.thresholdWeightedCRPS(threshold: k))
+                    owCRPS[k] += whole.outcomeWeightedCRPS[(k * c.points)..<((k + 1) * c.points)]
+                    owCRPSMean[k].append(summary.outcomeWeightedCRPS(threshold: k))
                     for level in 0...c.m {
                         hitRate[k].append(summary.hitRate(threshold: k, level: level))
                         falseAlarmRate[k].append(summary.falseAlarmRate(threshold: k, level: level))
@@ -209,6 +212,9 @@ final class StatisticsFixtureTests: XCTestCase {
             compare(reliabilityForecast.flatMap { $0 }, try c.reference("reliability_forecast"), "reliability forecast", c.name)
             compare(twCRPS.flatMap { $0 }, try c.reference("tw_crps"), "tw_crps (scores)", c.name)
             compare(twCRPSMean.flatMap { $0 }, try c.reference("tw_crps_mean"), "tw_crps mean", c.name)
+            // NaN where no member exceeds τ, alike (compare checks NaN against NaN).
+            compare(owCRPS.flatMap { $0 }, try c.reference("ow_crps"), "ow_crps (scoringrules)", c.name)
+            compare(owCRPSMean.flatMap { $0 }, try c.reference("ow_crps_mean"), "ow_crps mean", c.name)
             // Rates of exact counts: the same quotient of the same integers, so equal to the last bit.
             XCTAssertEqual(hitRate.flatMap { $0 }, try c.reference("roc_hit_rate"), "\(c.name) ROC hit rates (scores)")
             XCTAssertEqual(falseAlarmRate.flatMap { $0 }, try c.reference("roc_false_alarm_rate"), "\(c.name) ROC false-alarm rates (scores)")
@@ -263,8 +269,8 @@ final class StatisticsMPITests: XCTestCase {
     private func expectPass(ranks: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "statistics", "--fixture", StatisticsFixtureTests.path],
                                      file: file, line: line)
-        // 5 cases × 3 leads × (9 slab + 3 exceedance + 1 transpose) checks per rank.
-        XCTAssertTrue(out.contains("selftest statistics: \(15 * 13 * ranks) checks passed on \(ranks) rank"), out,
+        // 5 cases × 3 leads × (10 slab + 3 exceedance + 1 transpose) checks per rank.
+        XCTAssertTrue(out.contains("selftest statistics: \(15 * 14 * ranks) checks passed on \(ranks) rank"), out,
                       file: file, line: line)
     }
 }

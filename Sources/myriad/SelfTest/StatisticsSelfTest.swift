@@ -29,6 +29,7 @@ enum StatisticsSelfTest {
             let (mean, deviation, low, high) = (try reference("mean"), try reference("std"), try reference("min"), try reference("max"))
             let (crps, fair, exceedance) = (try reference("crps"), try reference("crps_fair"), try reference("exceedance"))
             let beyond = try reference("beyond_k_sigma")
+            let outcomeWeighted = try reference("ow_crps")
             let rank = try group.openDataset("rank").read(Int64.self)
             let levels = configuration.quantileLevels
             let quantiles = try reference("quantiles")
@@ -61,6 +62,14 @@ enum StatisticsSelfTest {
                                        "\(label): slab exceedance τ \(thresholds[k])")
                 }
                 checks.expectEqual(scores.rank.map(Int64.init), Array(rank[global]), "\(label): slab ranks")
+                var expectedOutcomeWeighted = [Double]()
+                for k in thresholds.indices {
+                    let base: Int = (k * leads + t) * n
+                    expectedOutcomeWeighted += outcomeWeighted[(base + slab.lowerBound)..<(base + slab.upperBound)]
+                }
+                checks.expect(zip(scores.outcomeWeightedCRPS, expectedOutcomeWeighted).allSatisfy { a, e in
+                    e.isNaN ? a.isNaN : abs(a - e) <= 1e-10 * abs(e) + 1e-14
+                } && scores.outcomeWeightedCRPS.count == expectedOutcomeWeighted.count, "\(label): slab ow-CRPS")
                 var expectedQuantiles = [Double]()
                 for k in levels.indices {
                     let base: Int = (k * leads + t) * n
