@@ -23,7 +23,7 @@ extension InSituStatistics {
                 guard m > 0 else { continue }
                 let rows = ScoreDescriptor.csvRows(thresholds: settings.thresholds[name] ?? [], memberCount: m) { d, k, i in
                     // [threshold][lead][inner] as laid out in the file (inner: the file's E + 1 levels or ranks, or the bins)
-                    values[d.name]![(k * leads + lead) * d.innerCount(memberCount: membersPerTime) + i]
+                    values[d.name]![(k * leads + lead) * d.innerCount(memberCount: membersPerTime, ensembleSize: membersPerTime) + i]
                 }
                 for (metric, value) in rows { csv += "\(name),\(leadHours[lead]),\(metric),\(value)\n" }
             }

@@ -85,6 +85,9 @@ extension InSituStatistics {
         try file.coordinate("roc_level", values: (0...membersPerTime).map { Int64($0) },
                             attributes: [("long_name", .text("ROC level k: forecast yes where at least k of the M members exceed the threshold (p >= k/M)")),
                                          ("units", .text("1"))])
+        try file.coordinate("size", values: EnsembleSizeSummary.sizes(upTo: membersPerTime).map { Int64($0) },
+                            attributes: [("long_name", .text("sub-ensemble size m: members drawn without replacement (1, 2, 4, ..., and all)")),
+                                         ("units", .text("1"))])
         try defineThresholds(file)
         try file.variable("completed", of: Int32.self, dimensions: ["lead_time"], fillValue: 0, fillAttribute: false,
                           attributes: completedAttributes)

@@ -14,7 +14,10 @@ struct LeadAccumulator {
     /// (the order of the gathered member errors).
     let codes: [(time: Int, index: Int)]
     /// Local, unreduced verification sums of each (time, variable) with a truth, in (time, variable) order.
-    private var summaries: [(time: Int, variable: Int, summary: VerificationSummary)] = []
+    private var summaries: [(time: Int, variable: Int, summary: VerificationSummary, sizes: EnsembleSizeSummary)] = []
+    /// Per initial time with a truth: its valid ensemble indices (ascending) and the positions among them of
+    /// each sub-ensemble (`EnsembleSizeSummary.subsample`), the same on every rank.
+    private var subsamples: [Int: (valid: [Int], positions: [[Int]])] = [:]
     /// Weighted mean squared error of each local valid member and variable, [member][variable]; NaN: none.
     private var errors: [Double]
 
@@ -52,6 +55,12 @@ struct LeadAccumulator {
         guard m >= 2 else { return }  // statistics need two members: the time stays at the fill value
 
         let transpose = IndexedEnsembleTranspose(indices: holders[t], rank: communicator.rank, nlat: owner.nlat, nlon: owner.nlon)
+        if field != nil {
+            let valid = holders[t].flatMap { $0 }.sorted()
+            subsamples[t] = (valid, EnsembleSizeSummary.sizes(upTo: owner.membersPerTime).map {
+                EnsembleSizeSummary.subsample(size: $0, time: t, ensembleSize: owner.membersPerTime, valid: valid, seed: owner.settings.seed)
+            })
+        }
         let slab = transpose.localPoints
         for v in 0..<variableCount {
             var local = [Float]()
@@ -77,7 +86,15 @@ struct LeadAccumulator {
                         slabMembers.withUnsafeBufferPointer { summary.addEnergy(members: $0, truth: y, pointWeights: w) }
                     }
                 }
-                summaries.append((t, v, summary))
+                var sizes = EnsembleSizeSummary(ensembleSize: owner.membersPerTime)
+                slabMembers.withUnsafeBufferPointer { x in
+                    slabTruth.withUnsafeBufferPointer { y in
+                        slabWeights.withUnsafeBufferPointer { w in
+                            sizes.add(members: x, memberCount: m, truth: y, pointWeights: w, subsamples: subsamples[t]!.positions)
+                        }
+                    }
+                }
+                summaries.append((t, v, summary, sizes))
                 let truthField = Array(field[(v * n)..<((v + 1) * n)])
                 let mse = BestMember.meanSquaredErrors(local, truth: truthField, pointWeights: owner.pointWeights)
                 for (k, i) in mine.enumerated() { errors[i * variableCount + v] = mse[k] }
@@ -181,7 +198,7 @@ struct LeadAccumulator {
             var offset = time.map { [$0, lead] } ?? [lead]
             var count = offset.map { _ in 1 }
             if d.axis.hasThreshold { (offset, count) = ([0] + offset, [thresholdCount] + count) }
-            if d.axis != .none && d.axis != .threshold { (offset, count) = (offset + [0], count + [d.innerCount(memberCount: scores.summary.memberCount)]) }
+            if d.axis != .none && d.axis != .threshold { (offset, count) = (offset + [0], count + [d.innerCount(scores)]) }
             let name = d.variableName(variable, perTime: time != nil)
             switch d.storage {
             case .double: try file.writeFromRoot(name, values, offset: offset, count: count, isRoot: isRoot)
@@ -196,12 +213,15 @@ struct LeadAccumulator {
         guard let file = owner.scoresFile else { return }
         if communicator.size > 1 && !summaries.isEmpty {
             // after this: every summary holds the sums over all ranks' slabs
-            let all = try communicator.allreduced(summaries.flatMap { $0.summary.sums }, .sum)
+            let all = try communicator.allreduced(summaries.flatMap { $0.summary.sums + $0.sizes.sums }, .sum)
             var offset = 0
             for k in summaries.indices {
                 let count = summaries[k].summary.sums.count
                 summaries[k].summary.sums = Array(all[offset..<(offset + count)])
                 offset += count
+                let sizes = summaries[k].sizes.sums.count
+                summaries[k].sizes.sums = Array(all[offset..<(offset + sizes)])
+                offset += sizes
             }
         }
         let variableCount = owner.variables.count
@@ -214,6 +234,7 @@ struct LeadAccumulator {
             let name = owner.variables[v]
             let thresholds = owner.settings.thresholds[name] ?? []
             var total = VerificationSummary(memberCount: largest, thresholdCount: thresholds.count)
+            var totalSizes = EnsembleSizeSummary(ensembleSize: e)
             // Best member: per time the first least error by index; over times the least mean error.
             var errorSum = [Double](repeating: 0, count: e), errorCount = [Int](repeating: 0, count: e)
             var energySum = 0.0  // the lead's energy score: the mean of the per-time scores
@@ -222,15 +243,20 @@ struct LeadAccumulator {
                 total.accumulate(entry.summary)
                 energySum += entry.summary.energyScore
                 var best: (index: Int, error: Double)? = nil
+                var memberErrors: [Int: Double] = [:]
                 for (k, code) in codes.enumerated() where code.time == t {
                     let error = allErrors[k * variableCount + v]
                     guard !error.isNaN else { continue }
+                    memberErrors[code.index] = error
                     errorSum[code.index] += error
                     errorCount[code.index] += 1
                     if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
                 }
+                var sizes = entry.sizes
+                sizes.addBestMembers(subsamples: subsamples[t]!.positions, valid: subsamples[t]!.valid, errors: memberErrors)
+                totalSizes.accumulate(sizes)
                 try writeScores(ScoreValues(summary: entry.summary, energyScore: entry.summary.energyScore,
-                                            bestMember: best.map { ($0.index, $0.error.squareRoot()) }),
+                                            bestMember: best.map { ($0.index, $0.error.squareRoot()) }, ensembleSize: sizes),
                                 variable: name, thresholdCount: thresholds.count, time: t)
             }
             var best: (index: Int, error: Double)? = nil
@@ -239,7 +265,7 @@ struct LeadAccumulator {
                 if best == nil || error < best!.error { best = (index, error) }
             }
             try writeScores(ScoreValues(summary: total, energyScore: energySum / Double(mine.count),
-                                        bestMember: best.map { ($0.index, $0.error.squareRoot()) }),
+                                        bestMember: best.map { ($0.index, $0.error.squareRoot()) }, ensembleSize: totalSizes),
                             variable: name, thresholdCount: thresholds.count, time: nil)
         }
         // The energy score of all written variables together, per time with a truth and over those times.

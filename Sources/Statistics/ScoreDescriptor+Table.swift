@@ -50,6 +50,10 @@ extension ScoreDescriptor {
                 s.summary.extremalDependenceIndex(threshold: k)
             },
         ],
+        [subsample("crps", .variable, "CRPS of the sub-ensemble") { $0.crps($1) }],
+        [subsample("outlier_fraction", .dimensionless, "outlier fraction (truth outside the range) of the sub-ensemble") { $0.outlierFraction($1) }],
+        [subsample("in_range", .dimensionless, "share of points whose truth lies in the range of the sub-ensemble") { $0.inRange($1) }],
+        [subsample("best_member_rmse", .variable, "RMSE of the best member over the field of the sub-ensemble") { $0.bestMemberRMSE($1) }],
     ]
 
     static let table: [ScoreDescriptor] = blocks.flatMap { $0 }
@@ -80,6 +84,17 @@ extension ScoreDescriptor {
         ScoreDescriptor(name: name, axis: .threshold, storage: .double, units: units, overall: true, perTime: true,
                         longName: { v, perTime in longName(v) + (perTime ? " per initial time" : "") },
                         csv: (.extremes, { tau, _ in csv(tau) }), value: { s, k, _ in value(s, k) })
+    }
+
+    /// A score of the random sub-ensembles, per size (`EnsembleSizeSummary`; not in the CSV).
+    private static func subsample(_ name: String, _ units: Units, _ description: String,
+                                  _ value: @escaping @Sendable (EnsembleSizeSummary, Int) -> Double) -> ScoreDescriptor {
+        ScoreDescriptor(name: "subsample_\(name)", axis: .size, storage: .double, units: units, overall: true, perTime: true,
+                        longName: { v, perTime in
+                            "\(description) of \(v) by its size (members drawn without replacement)"
+                                + (perTime ? " per initial time" : ", over all initial times")
+                        },
+                        csv: nil, value: { s, _, k in s.ensembleSize.map { value($0, k) } ?? .nan })
     }
 
     /// A ROC rate per threshold and level k = 0 … M.

@@ -17,8 +17,10 @@ struct ScoreDescriptor: Sendable {
         case thresholdAndBin
         /// `[lead_time, rank]`, ranks 0 … M of the summary
         case rank
+        /// `[lead_time, size]`, the sub-ensemble sizes of `EnsembleSizeSummary`
+        case size
 
-        var hasThreshold: Bool { self != .none && self != .rank }
+        var hasThreshold: Bool { self != .none && self != .rank && self != .size }
     }
 
     /// Float64 with a NaN fill (attribute written), or integers whose storage default is a value of its own
@@ -64,21 +66,28 @@ struct ScoreDescriptor: Sendable {
         case .thresholdAndLevel: return ["threshold_\(variable)"] + time + ["roc_level"]
         case .thresholdAndBin: return ["threshold_\(variable)"] + time + ["probability_bin"]
         case .rank: return time + ["rank"]
+        case .size: return time + ["size"]
         }
     }
 
-    /// The length of the inner axis for a summary of M members (1 where there is none).
-    func innerCount(memberCount m: Int) -> Int {
+    /// The length of the inner axis for a summary of M members and E ensemble indices (1 where there is none).
+    func innerCount(memberCount m: Int, ensembleSize e: Int) -> Int {
         switch axis {
         case .none, .threshold: return 1
         case .thresholdAndLevel, .rank: return m + 1
         case .thresholdAndBin: return ScoreConfiguration.reliabilityBinCount
+        case .size: return EnsembleSizeSummary.sizes(upTo: e).count
         }
+    }
+
+    /// The length of the inner axis of these scores.
+    func innerCount(_ scores: ScoreValues) -> Int {
+        axis == .size ? scores.ensembleSize?.sizes.count ?? 0 : innerCount(memberCount: scores.summary.memberCount, ensembleSize: 1)
     }
 
     /// The values of one (time, lead) cell, threshold-major: [threshold][inner].
     func values(_ scores: ScoreValues, thresholdCount: Int) -> [Double] {
-        let inner = innerCount(memberCount: scores.summary.memberCount)
+        let inner = innerCount(scores)
         return (0..<(axis.hasThreshold ? thresholdCount : 1)).flatMap { k in (0..<inner).map { value(scores, k, $0) } }
     }
 
@@ -95,6 +104,8 @@ struct ScoreValues {
     let energyScore: Double
     /// The member of least area-weighted MSE over the field and its RMSE; nil: none.
     let bestMember: (index: Int, rmse: Double)?
+    /// The sub-ensembles' scores (in situ); nil where not computed (`myriad score`'s per-lead path).
+    var ensembleSize: EnsembleSizeSummary? = nil
 }
 
 extension ScoreDescriptor {
@@ -110,11 +121,11 @@ extension ScoreDescriptor {
             for (k, tau) in outer {
                 let text = tau.isNaN ? "" : "\(tau)"
                 // Inner axis none first (tw-CRPS, ROC area, EDI), then the inner indices side by side.
-                for d in here where d.innerCount(memberCount: m) == 1 {
+                for d in here where d.innerCount(memberCount: m, ensembleSize: 1) == 1 {
                     rows.append((d.csv!.metric(text, 0), try value(d, k, 0)))
                 }
-                let inner = here.filter { $0.innerCount(memberCount: m) > 1 }
-                guard let count = inner.first?.innerCount(memberCount: m) else { continue }
+                let inner = here.filter { $0.innerCount(memberCount: m, ensembleSize: 1) > 1 }
+                guard let count = inner.first?.innerCount(memberCount: m, ensembleSize: 1) else { continue }
                 for i in 0..<count {
                     for d in inner { rows.append((d.csv!.metric(text, i), try value(d, k, i))) }
                 }
