@@ -13,7 +13,8 @@ import Kernels
 ///
 /// The draws are a pure function of (seed, initial-time index, size) and the set of valid members, so the
 /// sub-ensembles are the same at any rank count and on every lead; every variable uses the same members.
-/// The per-point work is one sort of m values per size: about two sorts of all E members per point in all.
+/// The per-point work is one sort of m values per size below E (about one more sort of all E members per
+/// point in all); the whole ensemble's CRPS and outlier flag come from `SlabScores` where they are at hand.
 public struct EnsembleSizeSummary: Sendable {
     public let sizes: [Int]
     /// Per size (Σ w, Σ w CRPS, Σ w outlier, Σ w in range); a size larger than the valid members stays 0.
@@ -70,22 +71,29 @@ public struct EnsembleSizeSummary: Sendable {
     }
 
     /// Adds the slab's points. - members: [point][memberCount], the valid members in ensemble-index order;
-    /// truth, pointWeights: [point]; subsamples: per size the positions of its members (empty: not drawn)
+    /// truth, pointWeights: [point]; subsamples: per size the positions of its members (empty: not drawn);
+    /// whole: the slab's scores of all m members, used for a sub-ensemble of all of them instead of sorting again
     public mutating func add(members: UnsafeBufferPointer<Float>, memberCount m: Int, truth: UnsafeBufferPointer<Float>,
-                             pointWeights: UnsafeBufferPointer<Double>, subsamples: [[Int]]) {
-        precondition(subsamples.count == sizes.count && members.count == truth.count * m && truth.count == pointWeights.count,
-                     "EnsembleSizeSummary.add: sizes differ")
+                             pointWeights: UnsafeBufferPointer<Double>, subsamples: [[Int]], whole: SlabScores? = nil) {
+        precondition(subsamples.count == sizes.count && members.count == truth.count * m && truth.count == pointWeights.count
+                     && (whole == nil || whole!.pointCount == truth.count), "EnsembleSizeSummary.add: sizes differ")
         var buffer = [Double](repeating: 0, count: m)
         buffer.withUnsafeMutableBufferPointer { x in
             for p in 0..<truth.count {
                 let (y, w, row) = (Double(truth[p]), pointWeights[p], p * m)
                 for (k, positions) in subsamples.enumerated() where !positions.isEmpty {
                     let s = positions.count
+                    let base = Self.fields * k
+                    if s == m, let whole {
+                        sums[base] += w
+                        sums[base + 1] += w * whole.crps[p]
+                        sums[base + (whole.outlier[p] > 0 ? 2 : 3)] += w
+                        continue
+                    }
                     for j in 0..<s { x[j] = Double(members[row + positions[j]]) }
                     var sorted = UnsafeMutableBufferPointer(rebasing: x[0..<s])
                     sorted.sort()
                     let outside = SortedEnsemble.isOutlier(UnsafeBufferPointer(sorted), y)
-                    let base = Self.fields * k
                     sums[base] += w
                     sums[base + 1] += w * SortedEnsemble.crps(UnsafeBufferPointer(sorted), y)
                     sums[base + (outside ? 2 : 3)] += w

@@ -90,7 +90,7 @@ struct LeadAccumulator {
                 slabMembers.withUnsafeBufferPointer { x in
                     slabTruth.withUnsafeBufferPointer { y in
                         slabWeights.withUnsafeBufferPointer { w in
-                            sizes.add(members: x, memberCount: m, truth: y, pointWeights: w, subsamples: subsamples[t]!.positions)
+                            sizes.add(members: x, memberCount: m, truth: y, pointWeights: w, subsamples: subsamples[t]!.positions, whole: scores)
                         }
                     }
                 }
