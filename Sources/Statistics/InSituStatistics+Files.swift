@@ -53,7 +53,7 @@ extension InSituStatistics {
                           attributes: [("long_name", .text("valid members in the statistics; -1: lead not written"))])
         for (v, name) in variables.enumerated() {
             for d in StatisticDescriptor.table where hasStatistic(d, variable: v) {
-                let attributes = d.attributes(variable: name, extra: d.name == "beyond_ksigma" ? [("k", .double(settings.kSigma))] : [])
+                let attributes = d.attributes(variable: name, settings: settings)
                 if d.axis == .spectrum {
                     try file.variable(d.variableName(name), of: Double.self, dimensions: d.dimensions(variable: name), fillValue: .nan,
                                       attributes: attributes)

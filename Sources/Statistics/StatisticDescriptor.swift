@@ -34,6 +34,8 @@ struct StatisticDescriptor: Sendable {
     let cellMethod: String?
     let units: Units
     let condition: Condition
+    /// Attributes of the statistic's own parameters from the settings (the k of ±kσ), after the cell method.
+    var parameters: @Sendable (StatisticsSettings) -> [(String, NetCDFAttribute)] = { _ in [] }
     /// Per point of a slab, [threshold or level][point] for the axes that have one; nil: computed by code of
     /// its own (the EFI from the climate file, the spectra by the SHT).
     let value: (@Sendable (SlabStatistics) -> [Double])?
@@ -44,7 +46,8 @@ struct StatisticDescriptor: Sendable {
         moment("min", "ensemble minimum", method: "minimum", .quantity) { $0.minimum },
         moment("max", "ensemble maximum", method: "maximum", .quantity) { $0.maximum },
         StatisticDescriptor(name: "beyond_ksigma", axis: .field, longName: { "share of members with |x - mean| > k std of \($0)" },
-                            cellMethod: nil, units: .dimensionless, condition: .always, value: { $0.beyondKSigma }),
+                            cellMethod: nil, units: .dimensionless, condition: .always, parameters: { [("k", .double($0.kSigma))] },
+                            value: { $0.beyondKSigma }),
         StatisticDescriptor(name: "exceedance", axis: .thresholdField, longName: { "share of members above the threshold, \($0)" },
                             cellMethod: nil, units: .dimensionless, condition: .thresholds, value: { $0.exceedance }),
         // CF 1.8 has no quantile cell method: the level is the `quantile` coordinate.
@@ -81,8 +84,8 @@ struct StatisticDescriptor: Sendable {
         }
     }
 
-    /// Long name, cell method, then units (and the statistic's own parameters, `extra`, before the units).
-    func attributes(variable: String, extra: [(String, NetCDFAttribute)] = []) -> [(String, NetCDFAttribute)] {
+    /// Long name, cell method, the statistic's own parameters, then units.
+    func attributes(variable: String, settings: StatisticsSettings) -> [(String, NetCDFAttribute)] {
         let metadata = ChannelMetadata.named(variable)
         let units: [(String, NetCDFAttribute)]
         switch self.units {
@@ -92,6 +95,6 @@ struct StatisticDescriptor: Sendable {
         case .squared: units = metadata.map { [("units", NetCDFAttribute.text($0.squaredUnits))] } ?? []
         case .dimensionless: units = NetCDFAttribute.dimensionless
         }
-        return [("long_name", .text(longName(variable)))] + (cellMethod.map { [("cell_methods", NetCDFAttribute.text($0))] } ?? []) + extra + units
+        return [("long_name", .text(longName(variable)))] + (cellMethod.map { [("cell_methods", NetCDFAttribute.text($0))] } ?? []) + parameters(settings) + units
     }
 }
