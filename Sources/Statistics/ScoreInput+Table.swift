@@ -38,7 +38,7 @@ extension ScoreInput {
                 let (_, summary, best) = try EnsembleVerification.verify(
                     localMembers: local, truth: field, pointWeights: pointWeights, transpose: transpose,
                     lead: t, variable: c, configuration: configuration, communicator: world)
-                let rows = summary.rows(thresholds: thresholds) + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
+                let rows = summary.rows(thresholds: thresholds, bestMember: best)
                 for row in rows { csv += "\(variables[c]),\(leadTimes[t]),\(row.metric),\(row.value)\n" }
             }
             progress("score: lead time \(leadTimes[t]) h done (\(t + 1)/\(times)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
