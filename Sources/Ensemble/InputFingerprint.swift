@@ -41,7 +41,7 @@ struct InputFingerprint: Equatable {
         }
         if plan.configuration.statistics.enabled, let path = plan.configuration.statistics.truth {
             let truth = try InitialConditionSource(location: .file(path), dhours: plan.stepHours)
-            let names = plan.outputVariables.map { plan.stateChannels[$0] }
+            let names = plan.truthChannels
             for time in plan.initialTimes {
                 for step in plan.outputSteps {
                     let valid = time.addingTimeInterval(Double(step * plan.stepHours * 3600))

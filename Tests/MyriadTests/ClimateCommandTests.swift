@@ -1,0 +1,118 @@
+import Foundation
+import Storage
+import XCTest
+
+/// `myriad climate` and `statistics.efi` end to end on the built-in world (issue #24 point 3): the climate
+/// built from a run's own members is the same file at 1 and 2 ranks; a run whose EFI uses it, and whose
+/// members are the climate's own sample, has an EFI near 0 (within the 2/M of a finite sample); a forecast
+/// shifted beyond the climate has EFI −1 or +1 exactly; a climate of other leads, variables or grid is
+/// refused before the first step, naming the file and the fix.
+final class ClimateCommandTests: XCTestCase {
+    static let members = 16
+
+    /// The built-in world's physics, 16 members of one initial time, leads 0, 6, 12 h, statistics only.
+    func configuration(_ directory: URL, name: String, leadHours: Int = 12, variables: String = "[height, u]",
+                       efi: String? = nil) throws -> String {
+        let path = directory.appendingPathComponent("\(name).yaml").path
+        try """
+            model: shallow-water
+            initial_conditions: {file: \(try DemoStates.path()), times: ["2000-01-02T00:00:00Z"]}
+            lead_hours: \(leadHours)
+            members: \(Self.members)
+            perturbation: {kind: spherical-gaussian, amplitude: 0.05, centred_pairs: true}
+            seed: 11
+            output: {directory: \(directory.path)/\(name), variables: \(variables)}
+            statistics: {spectra: false\(efi.map { ", efi: {climate: \($0)}" } ?? "")}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func read(_ path: String, _ dataset: String) throws -> [Float] {
+        try HDF5File.open(path).openDataset(dataset).read(Float.self)
+    }
+
+    /// Adds `offset` to every quantile of `name` in the climate file at `path` (a forecast shifted by −offset).
+    func shift(_ path: String, _ name: String, by offset: Float) throws {
+        let file = try HDF5File.open(path, access: .readWrite)
+        let dataset = try file.openDataset(name)
+        try dataset.write(try dataset.read(Float.self).map { $0 + offset })
+    }
+
+    func testAClimateBuiltFromTheRunsOwnMembersGivesEFINearZeroAndShiftsGiveItsLimits() throws {
+        let scratch = try makeScratchDirectory("myriad-climate")
+        try MPIJob.succeed(ranks: 2, ["run", try configuration(scratch, name: "reforecasts")])
+        let climate = scratch.appendingPathComponent("climate.h5").path
+        let climate2 = scratch.appendingPathComponent("climate-2ranks.h5").path
+        try MPIJob.succeed(ranks: 1, ["climate", "\(scratch.path)/reforecasts", "--output", climate, "--quantiles", "21"])
+        try MPIJob.succeed(ranks: 2, ["climate", "\(scratch.path)/reforecasts/members.h5", "--output", climate2, "--quantiles", "21"])
+        for name in ["height", "u", "lead_time", "quantile", "lat", "lon"] {
+            XCTAssertEqual(try read(climate, name), try read(climate2, name), "\(name): 2 ranks differ from 1")
+        }
+        let quantiles = try read(climate, "height")
+        XCTAssertEqual(try HDF5File.open(climate).openDataset("height").shape, [3, 21, 64, 128])
+        XCTAssertFalse(quantiles.contains { $0.isNaN })
+
+        // The forecast is the climate's own sample: the EFI is near 0 everywhere. (M members against their own
+        // quantiles: F(p) − p lies in [0, 1/M] up to interpolation, so −2/M ≤ EFI ≤ 2/M.)
+        for ranks in [1, 2] {
+            try MPIJob.succeed(ranks: ranks, ["run", try configuration(scratch, name: "same\(ranks)", efi: climate)])
+        }
+        let efi = try read("\(scratch.path)/same1/statistics.h5", "height_efi")
+        XCTAssertEqual(efi, try read("\(scratch.path)/same2/statistics.h5", "height_efi"), "EFI at 2 ranks differs from 1 rank")
+        XCTAssertEqual(efi.count, 3 * 64 * 128)
+        let bound = 2 / Float(Self.members)
+        let worst = efi.map { abs($0) }.max() ?? .nan
+        XCTAssertLessThanOrEqual(worst, bound, "EFI of the climate's own sample")
+        let mean = efi.reduce(0, +) / Float(efi.count)
+        print("EFI of the climate's own sample: max |EFI| \(worst), mean \(mean) (M = \(Self.members))")
+        XCTAssertFalse(try read("\(scratch.path)/same1/statistics.h5", "u_efi").contains { $0.isNaN })
+
+        // Shifted: the whole ensemble above the climate's last quantile → +1; below its first → −1.
+        for (offset, expected) in [(Float(-1e4), Float(1)), (Float(1e4), Float(-1))] {
+            let shifted = scratch.appendingPathComponent("shifted\(Int(offset)).h5").path
+            try FileManager.default.copyItem(atPath: climate, toPath: shifted)
+            try shift(shifted, "height", by: offset)
+            let name = "shifted\(Int(offset))"
+            try MPIJob.succeed(ranks: 2, ["run", try configuration(scratch, name: name, efi: shifted)])
+            let values = try read("\(scratch.path)/\(name)/statistics.h5", "height_efi")
+            XCTAssertTrue(values.allSatisfy { abs($0 - expected) < 1e-6 }, "EFI of a shifted forecast is \(expected): \(values.prefix(4))")
+        }
+    }
+
+    func testAClimateOfOtherLeadsVariablesOrGridIsRefusedNamingTheFileAndTheFix() throws {
+        let scratch = try makeScratchDirectory("myriad-climate-mismatch")
+        try MPIJob.succeed(ranks: 1, ["run", try configuration(scratch, name: "reforecasts")])
+        let climate = scratch.appendingPathComponent("climate.h5").path
+        try MPIJob.succeed(ranks: 1, ["climate", "\(scratch.path)/reforecasts", "--output", climate, "--quantiles", "11"])
+        let refused = try MPIJob.run(ranks: 1, ["climate", "\(scratch.path)/reforecasts", "--output", climate])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("\(climate) exists; give --overwrite"), refused.stderr)
+
+        func expectRefusal(_ config: String, _ expected: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+            let result = try MPIJob.run(ranks: 2, ["run", config])
+            XCTAssertEqual(result.status, 1, result.stderr, file: file, line: line)
+            for text in [climate] + expected {
+                XCTAssertTrue(result.stderr.contains(text), "missing '\(text)' in:\n\(result.stderr)", file: file, line: line)
+            }
+            XCTAssertEqual(result.stderr.components(separatedBy: "myriad: error:").count, 2, "one report:\n\(result.stderr)", file: file, line: line)
+        }
+        try expectRefusal(try configuration(scratch, name: "leads", leadHours: 18, efi: climate),
+                          ["lead times are [0, 6, 12] h, the run's output leads [0, 6, 12, 18] h", "output.lead_hours"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch.path)/leads"), "refused before any work")
+        try expectRefusal(try configuration(scratch, name: "variables", variables: "[vorticity]", efi: climate),
+                          ["holds the climate of height, u but of none of the variables vorticity", "myriad climate"])
+        // Another grid: the climate's latitudes halved.
+        do {
+            let file = try HDF5File.open(climate, access: .readWrite)
+            let lat = try file.openDataset("lat")
+            try lat.write(try lat.read(Double.self).map { $0 / 2 })
+        }
+        try expectRefusal(try configuration(scratch, name: "grid", efi: climate),
+                          ["the climate is on a 64 × 128 grid (lat 45.0 … -45.0), the run on 64 × 128 (lat 90.0 … -90.0)", "runs on the run's grid"])
+        // A file that is not a members file.
+        let bad = try MPIJob.run(ranks: 1, ["climate", climate, "--output", "\(scratch.path)/x.h5"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("\(climate): has no 'member_valid': not a members file"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(scratch.path)/x.h5"))
+    }
+}
