@@ -48,6 +48,31 @@ final class ClimateCommandTests: XCTestCase {
         for name in ["height", "u", "lead_time", "quantile", "lat", "lon"] {
             XCTAssertEqual(try read(climate, name), try read(climate2, name), "\(name): 2 ranks differ from 1")
         }
+        // Against numpy: the quantiles of the pooled members (every member of every initial time; with a
+        // ±6 h window, the neighbouring leads too), method "linear".
+        let windowed = scratch.appendingPathComponent("climate-window.h5").path
+        try MPIJob.succeed(ranks: 2, ["climate", "\(scratch.path)/reforecasts", "--output", windowed, "--quantiles", "21",
+                                     "--lead-window-hours", "6"])
+        let numpy = try PythonReader.run("""
+            import sys, numpy as np, h5py
+            members, plain, windowed = (h5py.File(p) for p in sys.argv[1:4])
+            levels = np.linspace(0, 1, 21)
+            worst = 0
+            for name in ["height", "u"]:
+                x = members[name][...].astype(np.float64)            # [ensemble, time, lead, lat, lon]
+                assert np.all(members["member_valid"][...] == 1)
+                for lead in range(3):
+                    for climate, window in ((plain, [lead]), (windowed, [k for k in range(3) if abs(k - lead) <= 1])):
+                        pool = x[:, :, window].reshape(-1, *x.shape[3:])
+                        expected = np.quantile(pool, levels, axis=0, method="linear").astype(np.float32)
+                        got = climate[name][lead]
+                        worst = max(worst, float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-30))))
+                        assert np.allclose(got, expected, rtol=1e-6, atol=0), (name, lead, window)
+            assert np.allclose(plain["quantile"][...], levels, rtol=0, atol=1e-15)
+            print("ok", worst)
+            """, arguments: ["\(scratch.path)/reforecasts/members.h5", climate, windowed])
+        XCTAssertTrue(numpy.hasPrefix("ok"), numpy)
+        print("agreement climate vs numpy quantile: max relative difference \(numpy.dropFirst(3).trimmingCharacters(in: .whitespacesAndNewlines))")
         let quantiles = try read(climate, "height")
         XCTAssertEqual(try HDF5File.open(climate).openDataset("height").shape, [3, 21, 64, 128])
         XCTAssertFalse(quantiles.contains { $0.isNaN })
