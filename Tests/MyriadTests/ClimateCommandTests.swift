@@ -104,6 +104,28 @@ final class ClimateCommandTests: XCTestCase {
         }
     }
 
+    /// A stopped run resumes with the climate it started with, or not at all: a climate whose contents
+    /// changed is refused by name; the resumed EFI equals the uninterrupted run's.
+    func testAResumeRefusesAChangedClimateAndOtherwiseGivesTheUninterruptedEFI() throws {
+        let scratch = try makeScratchDirectory("myriad-climate-resume")
+        try MPIJob.succeed(ranks: 1, ["run", try configuration(scratch, name: "reforecasts")])
+        let climate = scratch.appendingPathComponent("climate.h5").path
+        try MPIJob.succeed(ranks: 1, ["climate", "\(scratch.path)/reforecasts", "--output", climate, "--quantiles", "11"])
+        let config = try configuration(scratch, name: "forecast", efi: climate)
+        try MPIJob.succeed(ranks: 1, ["run", config, "--output-directory", "\(scratch.path)/reference"])
+        let stopped = try MPIJob.run(ranks: 2, ["run", config], environment: ["MYRIAD_STOP_AFTER_STEP": "1"])
+        XCTAssertEqual(stopped.status, 85, stopped.stderr)
+        let original = try Data(contentsOf: URL(fileURLWithPath: climate))
+        try shift(climate, "height", by: 1)
+        let refused = try MPIJob.run(ranks: 2, ["run", config, "--resume"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("EFI climate \(climate): contents changed"), refused.stderr)
+        try original.write(to: URL(fileURLWithPath: climate))
+        try MPIJob.succeed(ranks: 1, ["run", config, "--resume"])
+        XCTAssertEqual(try read("\(scratch.path)/forecast/statistics.h5", "height_efi"),
+                       try read("\(scratch.path)/reference/statistics.h5", "height_efi"))
+    }
+
     func testAClimateOfOtherLeadsVariablesOrGridIsRefusedNamingTheFileAndTheFix() throws {
         let scratch = try makeScratchDirectory("myriad-climate-mismatch")
         try MPIJob.succeed(ranks: 1, ["run", try configuration(scratch, name: "reforecasts")])
