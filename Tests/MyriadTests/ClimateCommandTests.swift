@@ -12,11 +12,11 @@ final class ClimateCommandTests: XCTestCase {
 
     /// The built-in world's physics, 16 members of one initial time, leads 0, 6, 12 h, statistics only.
     func configuration(_ directory: URL, name: String, leadHours: Int = 12, variables: String = "[height, u]",
-                       efi: String? = nil) throws -> String {
+                       times: String = "[\"2000-01-02T00:00:00Z\"]", efi: String? = nil) throws -> String {
         let path = directory.appendingPathComponent("\(name).yaml").path
         try """
             model: shallow-water
-            initial_conditions: {file: \(try DemoStates.path()), times: ["2000-01-02T00:00:00Z"]}
+            initial_conditions: {file: \(try DemoStates.path()), times: \(times)}
             lead_hours: \(leadHours)
             members: \(Self.members)
             perturbation: {kind: spherical-gaussian, amplitude: 0.05, centred_pairs: true}
@@ -48,29 +48,35 @@ final class ClimateCommandTests: XCTestCase {
         for name in ["height", "u", "lead_time", "quantile", "lat", "lon"] {
             XCTAssertEqual(try read(climate, name), try read(climate2, name), "\(name): 2 ranks differ from 1")
         }
-        // Against numpy: the quantiles of the pooled members (every member of every initial time; with a
-        // ±6 h window, the neighbouring leads too), method "linear".
+        // Against numpy: the quantiles of the pooled members (every member of every initial time of every
+        // run; with a ±6 h window, the neighbouring leads too), method "linear". The windowed climate pools
+        // a second run of two other initial times as well.
+        try MPIJob.succeed(ranks: 2, ["run", try configuration(scratch, name: "more", times: "[\"2000-01-02T06:00:00Z\", \"2000-01-02T18:00:00Z\"]")])
         let windowed = scratch.appendingPathComponent("climate-window.h5").path
-        try MPIJob.succeed(ranks: 2, ["climate", "\(scratch.path)/reforecasts", "--output", windowed, "--quantiles", "21",
-                                     "--lead-window-hours", "6"])
+        try MPIJob.succeed(ranks: 2, ["climate", "\(scratch.path)/reforecasts", "\(scratch.path)/more", "--output", windowed,
+                                     "--quantiles", "21", "--lead-window-hours", "6"])
         let numpy = try PythonReader.run("""
             import sys, numpy as np, h5py
-            members, plain, windowed = (h5py.File(p) for p in sys.argv[1:4])
+            members, plain, windowed, more = (h5py.File(p) for p in sys.argv[1:5])
             levels = np.arange(21) / 20                            # p_j = j/(Q − 1), as Myriad computes them
             worst = 0
             for name in ["height", "u"]:
                 x = members[name][...].astype(np.float64)            # [ensemble, time, lead, lat, lon]
-                assert np.all(members["member_valid"][...] == 1)
+                y = more[name][...].astype(np.float64)
+                assert np.all(members["member_valid"][...] == 1) and np.all(more["member_valid"][...] == 1)
+                assert y.shape[1] == 2
                 for lead in range(3):
-                    for climate, window in ((plain, [lead]), (windowed, [k for k in range(3) if abs(k - lead) <= 1])):
-                        pool = x[:, :, window].reshape(-1, *x.shape[3:])
+                    window = [k for k in range(3) if abs(k - lead) <= 1]
+                    for climate, pool in ((plain, x[:, :, [lead]].reshape(-1, *x.shape[3:])),
+                                          (windowed, np.concatenate([x[:, :, window].reshape(-1, *x.shape[3:]),
+                                                                     y[:, :, window].reshape(-1, *y.shape[3:])]))):
                         expected = np.quantile(pool, levels, axis=0, method="linear").astype(np.float32)
                         got = climate[name][lead]
                         worst = max(worst, float(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-30))))
                         assert np.array_equal(got, expected), (name, lead, window)
             assert np.array_equal(plain["quantile"][...], levels)
             print("ok", worst)
-            """, arguments: ["\(scratch.path)/reforecasts/members.h5", climate, windowed])
+            """, arguments: ["\(scratch.path)/reforecasts/members.h5", climate, windowed, "\(scratch.path)/more/members.h5"])
         XCTAssertTrue(numpy.hasPrefix("ok"), numpy)
         print("agreement climate vs numpy quantile: max relative difference \(numpy.dropFirst(3).trimmingCharacters(in: .whitespacesAndNewlines))")
         let quantiles = try read(climate, "height")
