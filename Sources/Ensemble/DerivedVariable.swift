@@ -103,15 +103,15 @@ public struct DerivedVariable: Sendable, Equatable {
         }
     }
 
-    /// The state followed by every derived field. - state: `[channel][point]` physical units
-    public static func extend(_ state: [Float], with derived: [DerivedVariable], points: Int) -> [Float] {
-        guard !derived.isEmpty else { return state }
-        var output = state
-        output.reserveCapacity(state.count + derived.count * points)
+    /// Appends every derived field to `state`. - state: `[channel][point]` physical units
+    public static func extend(_ state: inout [Float], with derived: [DerivedVariable], points: Int) {
+        guard !derived.isEmpty else { return }
+        var fields = [Float]()
+        fields.reserveCapacity(derived.count * points)
         state.withUnsafeBufferPointer { x in
-            for variable in derived { variable.compute(state: x, points: points, into: &output) }
+            for variable in derived { variable.compute(state: x, points: points, into: &fields) }
         }
-        return output
+        state.append(contentsOf: fields)
     }
 }
 

@@ -50,8 +50,8 @@ public struct EnsemblePlan: Sendable {
     public let outputVariables: [Int]
     /// The derived variables (`output.derived`), computed from the physical state at each output step.
     public let derived: [DerivedVariable]
-    /// The state channels followed by the derived variables: the channels of an output state
-    /// (`outputState`), which `outputVariables` index.
+    /// The state channels followed by the derived variables: the channels of a state after
+    /// `appendDerived`, which `outputVariables` index.
     public let outputChannels: [String]
     public let latitudeIndices: Range<Int>
     public let longitudeIndices: Range<Int>
@@ -238,27 +238,32 @@ public struct EnsemblePlan: Sendable {
         return (written + inputs).map { stateChannels[$0] }
     }
 
-    /// A physical state `[stateChannels][lat][lon]` followed by its derived fields: `[outputChannels][lat][lon]`.
-    public func outputState(_ physical: [Float]) -> [Float] {
-        DerivedVariable.extend(physical, with: derived, points: pointCount)
+    /// Appends the derived fields to a physical state: `[stateChannels][lat][lon]` → `[outputChannels][lat][lon]`.
+    public func appendDerived(to state: inout [Float]) {
+        DerivedVariable.extend(&state, with: derived, points: pointCount)
     }
 
     /// The output variables `[outputVariables][lat][lon]` of the truth at `time`, the derived ones computed
-    /// from the truth's own channels as from a member's.
+    /// from the truth's own channels as from a member's (on the truth's channels only, not a whole state).
     func truthFields(_ truth: InitialConditionSource, time: Date) throws -> [Float] {
         let names = truthChannels
-        let fields = try truth.read(time: time, channels: names, nlat: nlat, nlon: nlon)
+        var fields = try truth.read(time: time, channels: names, nlat: nlat, nlon: nlon)
         guard !derived.isEmpty else { return fields }
-        let n = pointCount
-        var state = [Float](repeating: 0, count: stateChannels.count * n)
-        for (k, name) in names.enumerated() {
-            let c = stateChannels.firstIndex(of: name)!
-            state.replaceSubrange((c * n)..<((c + 1) * n), with: fields[(k * n)..<((k + 1) * n)])
+        // The same derived variables with their inputs found among the truth's channels.
+        let onTruth = derived.map { variable -> DerivedVariable in
+            guard case .success(let found) = DerivedVariable.resolve(variable.name, channels: names), found.kind == variable.kind else {
+                preconditionFailure("truth channels \(names) lack an input of \(variable.name)")
+            }
+            return found
         }
-        let full = outputState(state)
+        DerivedVariable.extend(&fields, with: onTruth, points: pointCount)
+        let n = pointCount
         var output = [Float]()
         output.reserveCapacity(outputVariables.count * n)
-        for v in outputVariables { output += full[(v * n)..<((v + 1) * n)] }
+        for v in outputVariables {
+            let k = v < stateChannels.count ? names.firstIndex(of: stateChannels[v])! : names.count + (v - stateChannels.count)
+            output += fields[(k * n)..<((k + 1) * n)]
+        }
         return output
     }
 

@@ -149,7 +149,10 @@ public final class EnsembleRunner {
                     x = Self.fill(count: x.count)
                 }
                 // The derived variables (output.derived) from the physical state, written and reduced with it.
-                if keep { physical.append(valid[j] ? plan.outputState(x) : Self.fill(count: plan.outputChannels.count * plan.pointCount)) }
+                if keep {
+                    if valid[j] { plan.appendDerived(to: &x) } else { x = Self.fill(count: plan.outputChannels.count * plan.pointCount) }
+                    physical.append(x)
+                }
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
                 timer.start("output")

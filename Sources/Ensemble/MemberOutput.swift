@@ -99,7 +99,7 @@ final class MemberOutput {
     }
 
     /// Writes output step `slot` (an index into `plan.outputSteps`) of this rank's members, collectively.
-    /// - states: physical units, `[outputChannels][lat][lon]` per member (`EnsemblePlan.outputState`), in the order of `members`
+    /// - states: physical units, `[outputChannels][lat][lon]` per member (`EnsemblePlan.appendDerived`), in the order of `members`
     func write(slot: Int, members: [Member], states: [[Float]]) throws {
         let (lat, lon) = (plan.latitudeIndices, plan.longitudeIndices)
         let points = plan.pointCount

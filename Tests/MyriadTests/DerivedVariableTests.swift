@@ -42,7 +42,9 @@ final class DerivedVariableTests: XCTestCase {
         let state: [Float] = [1, 2, 3, 3, 0, -6, 4, 5, 8, 0, 0, 0]
         let ws = try DerivedVariable.resolve("ws", channels: channels).get()
         XCTAssertEqual(ws.inputs, [1, 2])
-        XCTAssertEqual(DerivedVariable.extend(state, with: [ws], points: n), state + [5, 5, 10])
+        var extended = state
+        DerivedVariable.extend(&extended, with: [ws], points: n)
+        XCTAssertEqual(extended, state + [5, 5, 10])
     }
 
     func testUnknownNamesAndMissingInputsAreNamed() {
