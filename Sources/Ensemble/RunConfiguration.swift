@@ -415,6 +415,9 @@ public struct RunConfiguration: Sendable {
         if output.compression > 0 && !output.members {
             r.problem("output.compression", nil, "applies to member output, which is off (output.members: false)")
         }
+        if statistics.efi != nil && !statistics.enabled {
+            r.problem("statistics.efi", nil, "the EFI is a statistic, which is off (statistics.enabled: false)")
+        }
         if !output.members && !statistics.enabled {
             r.problem("output", nil, "neither member output nor statistics: the run would produce nothing")
         }

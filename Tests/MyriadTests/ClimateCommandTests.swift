@@ -1,3 +1,4 @@
+import Ensemble
 import Foundation
 import Storage
 import XCTest
@@ -130,6 +131,19 @@ final class ClimateCommandTests: XCTestCase {
         try MPIJob.succeed(ranks: 1, ["run", config, "--resume"])
         XCTAssertEqual(try read("\(scratch.path)/forecast/statistics.h5", "height_efi"),
                        try read("\(scratch.path)/reference/statistics.h5", "height_efi"))
+    }
+
+    func testEFIConfigurationProblemsAreNamed() {
+        let base = "model: shallow-water\nmembers: 1\ninitial_conditions: {file: x.h5, times: [\"2000-01-02T00:00:00Z\"]}\n"
+        for (statistics, expected) in [("{efi: {eps: 0.1}}", "statistics.efi.climate"),
+                                       ("{enabled: false, efi: {climate: c.h5}}", "statistics.efi: the EFI is a statistic, which is off"),
+                                       ("{efi: {climate: c.h5, epsilon: 1}}", "statistics.efi.epsilon"),
+                                       ("{efi: {climate: c.h5, eps: high}}", "statistics.efi.eps")] {
+            XCTAssertThrowsError(try RunConfiguration(yaml: base + "statistics: \(statistics)\n", file: "t.yaml"), statistics) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(statistics): \(error)")
+            }
+        }
+        XCTAssertEqual(try RunConfiguration(yaml: base + "statistics: {efi: {climate: c.h5, eps: 0.5}}\n", file: "t.yaml").statistics.efi?.eps, 0.5)
     }
 
     func testAClimateOfOtherLeadsVariablesOrGridIsRefusedNamingTheFileAndTheFix() throws {
