@@ -19,7 +19,7 @@ extension ModelClimate {
         func values(_ name: String) throws -> [Double]? { file.contains(name) ? try file.openDataset(name).read(Double.self) : nil }
         func differs(_ a: [Double], _ b: [Double]) -> Bool { a.count != b.count || zip(a, b).contains { abs($0 - $1) > 1e-6 } }
         if let lat = try values("lat"), let lon = try values("lon"), differs(lat, latitudes) || differs(lon, longitudes) {
-            throw StatisticsFileError(path: path, problem: "the climate is on a \(lat.count) × \(lon.count) grid (lat \(lat.first ?? 0) … \(lat.last ?? 0)), the run on \(latitudes.count) × \(longitudes.count) (lat \(latitudes.first ?? 0) … \(latitudes.last ?? 0)); build the climate (myriad climate) from runs on the run's grid")
+            throw StatisticsFileError(path: path, problem: "the climate is on a \(lat.count) × \(lon.count) grid (lat \(lat.first ?? 0) … \(lat.last ?? 0)), the run on \(latitudes.count) × \(longitudes.count) (lat \(latitudes.first ?? 0) … \(latitudes.last ?? 0)); build the climate (myriad climate) from runs on the run's grid that write the whole globe (no output.region)")
         }
         if let leads = try values("lead_time"), differs(leads, leadHours) {
             func hours(_ x: [Double]) -> String { x.map { String(format: "%g", $0) }.joined(separator: ", ") }

@@ -80,6 +80,10 @@ public struct ModelClimate {
     @discardableResult
     public func write(to output: String, communicator: Communicator) throws -> (layout: Layout, smallestPool: Int) {
         let layout = try layout()
+        let folder = (output as NSString).deletingLastPathComponent
+        guard FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else {
+            throw StatisticsFileError(path: output, problem: "cannot be written: the folder \(folder.isEmpty ? "." : folder) does not exist or is not writable; create it or choose another --output")
+        }
         let (nlat, nlon, leads) = (layout.latitudes.count, layout.longitudes.count, layout.leadHours)
         let rows = splitRange(nlat, parts: communicator.size, index: communicator.rank)
         let levels = (0..<quantileCount).map { Double($0) / Double(quantileCount - 1) }

@@ -176,6 +176,11 @@ final class ClimateCommandTests: XCTestCase {
         }
         try expectRefusal(try configuration(scratch, name: "grid", efi: climate),
                           ["the climate is on a 64 × 128 grid (lat 45.0 … -45.0), the run on 64 × 128 (lat 90.0 … -90.0)", "runs on the run's grid"])
+        // An output folder that does not exist.
+        let nowhere = try MPIJob.run(ranks: 2, ["climate", "\(scratch.path)/reforecasts", "--output", "\(scratch.path)/no/c.h5"])
+        XCTAssertEqual(nowhere.status, 1)
+        XCTAssertTrue(nowhere.stderr.contains("\(scratch.path)/no/c.h5: cannot be written: the folder \(scratch.path)/no does not exist"), nowhere.stderr)
+        XCTAssertEqual(nowhere.stderr.components(separatedBy: "myriad: error:").count, 2, "one report:\n\(nowhere.stderr)")
         // A file that is not a members file.
         let bad = try MPIJob.run(ranks: 1, ["climate", climate, "--output", "\(scratch.path)/x.h5"])
         XCTAssertEqual(bad.status, 1)
