@@ -139,7 +139,7 @@ public final class EnsembleRunner {
             var physical: [[Float]] = []
             for (j, member) in members.enumerated() {
                 guard valid[j] else {
-                    if keep { physical.append(Self.fill(count: states[j].count)) }
+                    if keep { physical.append(Self.fill(count: plan.outputChannels.count * plan.pointCount)) }
                     continue
                 }
                 var x = states[j]
@@ -149,7 +149,11 @@ public final class EnsembleRunner {
                     if writes { warn("\(member) is not finite at step \(step); it is flagged in member_valid, written as fill values from this lead on and left out of the statistics") }
                     x = Self.fill(count: x.count)
                 }
-                if keep { physical.append(x) }
+                // The derived variables (output.derived) from the physical state, written and reduced with it.
+                if keep {
+                    if valid[j] { plan.appendDerived(to: &x) } else { x = Self.fill(count: plan.outputChannels.count * plan.pointCount) }
+                    physical.append(x)
+                }
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
                 timer.start("output")
@@ -221,9 +225,10 @@ public final class EnsembleRunner {
         let weights = Quadrature(grid: plan.grid, nlat: plan.nlat).weights
         let settings = StatisticsSettings(
             thresholds: c.thresholds, quantileLevels: c.quantiles, kSigma: c.kSigma, spectra: c.spectra, grid: plan.grid,
-            seed: plan.configuration.seed, statistics: true, scores: c.truth != nil)
+            seed: plan.configuration.seed, statistics: true, scores: c.truth != nil,
+            extremeForecastIndex: c.efi.map { ExtremeForecastIndexSettings(climatePath: $0.climate, eps: $0.eps) })
         return try InSituStatistics(
-            variables: plan.outputVariables.map { plan.stateChannels[$0] }, nlat: plan.nlat, nlon: plan.nlon,
+            variables: plan.outputVariables.map { plan.outputChannels[$0] }, nlat: plan.nlat, nlon: plan.nlon,
             latitudes: plan.latitudes, longitudes: plan.longitudes,
             pointWeights: (0..<plan.pointCount).map { weights[$0 / plan.nlon] }, initialTimes: plan.initialTimes,
             leadHours: plan.outputSteps.map { Double($0 * plan.stepHours) }, membersPerTime: plan.membersPerTime,
@@ -242,13 +247,12 @@ public final class EnsembleRunner {
             for v in variables { fields += states[j][(v * n)..<((v + 1) * n)] }
             return StatisticsMember(timeIndex: members[j].time, ensembleIndex: members[j].ensemble, fields: fields, isValid: valid[j])
         }
-        let names = variables.map { plan.stateChannels[$0] }
         try statistics.add(lead: slot, members: inputs) { t in
             guard let truth else { return nil }
             let time = self.plan.initialTimes[t].addingTimeInterval(Double(step * self.plan.stepHours * 3600))
             // Past the end of the truth there is nothing to score; every rank reads the same file alike.
             guard truth.has(time) else { return nil }
-            return try truth.read(time: time, channels: names, nlat: self.plan.nlat, nlon: self.plan.nlon)
+            return try self.plan.truthFields(truth, time: time)
         }
     }
 

@@ -172,7 +172,7 @@ public struct PerturbationCalibration {
         c.output.directory = "\(workDirectory)/trial-\(index)"
         c.restartEvery = 0
         let plan = try EnsemblePlan(configuration: c, groupCount: world.size / c.layout.size)
-        let names = settings.variables.isEmpty ? plan.outputVariables.map { plan.stateChannels[$0] } : settings.variables
+        let names = settings.variables.isEmpty ? plan.outputVariables.map { plan.outputChannels[$0] } : settings.variables
         let leads = settings.leadHours.isEmpty ? plan.outputSteps.filter { $0 > 0 }.map { $0 * plan.stepHours } : settings.leadHours
         let runner = EnsembleRunner(plan: plan, world: world, directory: c.output.directory, resume: false, overwrite: true,
                                     log: { _ in }, warn: log)

@@ -17,7 +17,7 @@ struct Myriad: ParsableCommand {
             """,
         version: "myriad \(version)",
         subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self,
-                      CalibrateCommand.self, ReportCommand.self, SelfTest.self]
+                      CalibrateCommand.self, ClimateCommand.self, ReportCommand.self, SelfTest.self]
     )
 
     /// `myriad run` takes SIGTERM/SIGUSR1 as "stop after this step" from the process's first moment, before
