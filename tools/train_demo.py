@@ -3,22 +3,26 @@
 
 Pinned versions (CPU; the same virtualenv as tools/fixtures/README.md):
 
-    CPython 3.11.7, torch==2.14.1, torch-harmonics==0.9.3, h5py==3.16.0, numpy==2.4.6
-    /work/venv-fixtures/bin/pip install -r tools/fixtures/requirements-sfno.txt
+    CPython 3.11.7, torch==2.13.0 (the CPU wheel), torch-harmonics==0.9.3 (installed with --no-deps: its wheel
+    asks for torch 2.14, whose CPU wheel was not at hand; its SHT and SFNO are pure Python), h5py==3.16.0,
+    numpy==2.4.6
 
 Run from the repository root, with `myriad` built (`swift build -c release --product myriad`):
 
     nice -n 19 /work/venv-fixtures/bin/python tools/train_demo.py --myriad .build/release/myriad \
-        [--work /tmp/myriad-demo] [--out data/demo] [--models 4] [--threads 2] [--stage all]
+        [--work /tmp/myriad-demo] [--out data/demo] [--models 8] [--only K ...] [--threads 1] [--stage all]
+
+`--only K ...` trains those models alone: run one process per model to use several cores (each with one
+PyTorch thread: on a shared machine one thread per process is several times faster than two).
 
 Stages (`--stage`, default `all` = every one in this order; each skips what its outputs already hold, so an
 interrupted run continues where it stopped):
 
     data     `myriad swe` training trajectories and the held-out truth run (into --work)
     stats    per-channel means and standard deviations of the training data -> OUT/normalization.json
-    train    K torch-harmonics example SFNOs that differ only in their seed -> WORK/model-k.pt, .json, .log
+    train    8 torch-harmonics example SFNOs that differ only in their seed -> WORK/model-k.pt, .json, .log
     convert  tools/convert_checkpoint.py with --normalization and --dhours -> OUT/demo-sfno-k.h5
-    eval     PyTorch rollouts from held-out initial states: RMSE per channel and lead vs persistence
+    eval     PyTorch rollouts from held-out initial states: RMSE per channel and lead vs persistence and climatology
              -> OUT/skill.json and the markdown table on stdout
     fixture  one 20-step PyTorch rollout of checkpoint 0 from one held-out state -> OUT/demo-sfno-0-reference.h5
              (the layout of tools/fixtures/sfno.py's reference files: tools/fixtures/sfno_from_spec.py OUT checks it)
@@ -66,9 +70,15 @@ SEED0 = 1000          # model k: torch.manual_seed(SEED0 + k) for the initial we
 # (phase, optimizer steps, rollout steps in the loss, batch, peak learning rate): Adam, the learning rate falls
 # from its peak to 0 along a cosine within each phase, gradient norm clipped at 1; the loss is the sum over the
 # rollout steps of the cos(latitude)-weighted MSE of the normalised fields
-PHASES = [(1, 240, 1, 4, 2e-3),   # one-step training
-          (2, 50, 4, 2, 5e-4)]    # autoregressive fine-tuning over 4 steps (24 h)
-LEADS_DAYS = [1, 2, 3, 5]
+PHASES = [(1, 500, 1, 4, 2e-3),   # one-step training (1.6 epochs of one-step pairs)
+          (2, 80, 4, 2, 5e-4),    # autoregressive fine-tuning over 4 steps (24 h)
+          (3, 30, 12, 1, 2e-4),   # and over 12 steps (3 days): the networks learn to damp what they cannot predict
+          (4, 40, 20, 1, 2e-4)]   # and over 20 steps (5 days), so that they stay below climatology's error there
+# Phases 1-3 draw their batches from one generator; the phases after PHASES_SAVED start from the weights saved
+# after it (WORK/model-k.p3.pt) with a generator of their own, seeded SEED0 + k + 1000 p (the phase was added
+# after the first three had been run, and a rerun from scratch gives the same weights either way).
+PHASES_SAVED = 3
+LEADS_DAYS = [1, 2, 3, 4, 5]
 EVAL_STARTS = list(range(0, 41, 8))   # held-out initial rows (every 2 days from day 0 to day 10) of each trajectory
 FIXTURE_STEPS = 20
 FIXTURE_START = (0, 8)                # (truth trajectory, row): day 2 of held-out trajectory 0
@@ -174,9 +184,18 @@ def train_one(k, xn, w, args):
     gen = torch.Generator().manual_seed(SEED0 + k)
     model = build_model().train()
     n_traj, n_time = xn.shape[:2]
-    logf = open(os.path.join(args.work, f"model-{k}.log"), "w")
+    saved = os.path.join(args.work, f"model-{k}.p{PHASES_SAVED}.pt")
+    resume = os.path.exists(saved)
+    if resume:
+        model.load_state_dict(torch.load(saved, weights_only=True))
+        log(f"train: model {k} continues from {saved}")
+    logf = open(os.path.join(args.work, f"model-{k}.log"), "a" if resume else "w")
     t0 = time.time()
     for phase, steps, horizon, batch, lr in PHASES:
+        if resume and phase <= PHASES_SAVED:
+            continue
+        if phase > PHASES_SAVED:
+            gen = torch.Generator().manual_seed(SEED0 + k + 1000 * phase)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s, n=steps: 0.5 * (1.0 + math.cos(math.pi * min(s, n) / n)))
@@ -205,6 +224,9 @@ def train_one(k, xn, w, args):
                 print(line, file=logf, flush=True)
                 log("train: " + line)
                 running = []
+        if phase == PHASES_SAVED:
+            torch.save(model.state_dict(), saved + ".part")
+            os.replace(saved + ".part", saved)
     seconds = time.time() - t0
     print(f"model {k} trained in {seconds:.0f} s", file=logf, flush=True)
     logf.close()
@@ -223,7 +245,7 @@ def stage_train(args):
     mean, std = load_stats(args.out)
     xn = (torch.from_numpy(read_trajectories(train)) - mean) / std
     w = area_weights(xn.shape[-2])
-    for k in range(args.models):
+    for k in (args.only if args.only is not None else range(args.models)):
         train_one(k, xn, w, args)
 
 
@@ -266,12 +288,17 @@ def stage_eval(args):
     def rmse(a, b):  # [B][C][H][W] -> [C]: sqrt of the mean over forecasts of the area-weighted MSE
         return (w * (a - b) ** 2).mean(dim=(-2, -1)).mean(dim=0).sqrt()
 
+    # Climatology: the training run's mean state at each grid point (over every trajectory and time).
+    train, _ = swe_paths(args.work)
+    climate = torch.from_numpy(read_trajectories(train).astype(np.float64).mean(axis=(0, 1)).astype(np.float32))
     result = {"channels": CHANNELS, "lead_days": LEADS_DAYS, "forecasts": len(idx),
               "rmse": "sqrt(mean over forecasts of the cos(latitude)-weighted mean squared error)",
-              "persistence": {}, "models": {}}
+              "climatology_definition": "the training run's mean state at each grid point",
+              "persistence": {}, "climatology": {}, "models": {}}
     for d, n in zip(LEADS_DAYS, leads):
         target = torch.stack([y[k, t + n] for k, t in idx])
         result["persistence"][str(d)] = rmse(x0, target).tolist()
+        result["climatology"][str(d)] = rmse(climate.expand_as(target), target).tolist()
     for k in range(args.models):
         model = load_trained(k, args)
         t = time.time()
@@ -339,12 +366,18 @@ def print_table(r):
         print(f"\n{name} ({units[name]}):\n")
         print("| forecast | " + " | ".join(f"{d} d" for d in r["lead_days"]) + " |")
         print("|---|" + "---|" * len(r["lead_days"]))
-        rows = [("persistence", r["persistence"])] + [(f"demo-sfno-{k}", v) for k, v in r["models"].items()]
+        rows = [("persistence", r["persistence"])] + ([("climatology", r["climatology"])] if "climatology" in r else []) \
+            + [(f"demo-sfno-{k}", v) for k, v in r["models"].items()]
         for label, v in rows:
             print(f"| {label} | " + " | ".join(f"{v[str(d)][c] * scale[name]:.3g}" for d in r["lead_days"]) + " |")
     beats = all(m[str(d)][c] < r["persistence"][str(d)][c]
                 for m in r["models"].values() for d in r["lead_days"] for c in range(len(r["channels"])))
     print(f"\nevery checkpoint beats persistence at every lead and channel: {beats}")
+    if "climatology" in r:
+        margin = max(m[str(d)][c] / r["climatology"][str(d)][c]
+                     for m in r["models"].values() for d in r["lead_days"] for c in range(len(r["channels"])))
+        print(f"every checkpoint beats climatology at every lead and channel: {margin < 1} "
+              f"(largest RMSE / climatology's: {margin:.3f})")
 
 
 def stage_fixture(args):
@@ -386,8 +419,10 @@ def main():
     ap.add_argument("--myriad", default=os.path.join(ROOT, ".build", "release", "myriad"))
     ap.add_argument("--work", default="/tmp/myriad-demo", help="training data and PyTorch checkpoints")
     ap.add_argument("--out", default=os.path.join(ROOT, "data", "demo"))
-    ap.add_argument("--models", type=int, default=4)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--models", type=int, default=8)
+    ap.add_argument("--only", type=int, nargs="+", help="train only these model indices (to run several processes)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="PyTorch threads per process; on a loaded machine 1 is several times faster than 2")
     ap.add_argument("--stage", choices=["all"] + list(STAGES), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -129,7 +129,8 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The demo's initial states and truth: trajectory 0 of the held-out truth of docs/demo.md, made by the
-    /// shallow-water model when missing (2 s).
+    /// shallow-water model when missing (10 days every 6 h: four initial times a day apart, each with its 5-day
+    /// forecast and the 18 h of breeding before it, and the calibration times between them).
     private func makeDemoStates(_ configuration: RunConfiguration, world: Communicator, logger: Logger) throws {
         guard let file = configuration.initialConditions.file, !FileManager.default.fileExists(atPath: file) else { return }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
@@ -139,7 +140,7 @@ struct RunCommand: ParsableCommand {
         var states = ShallowWaterTrajectories()
         (states.nlat, states.nlon, states.grid) = (64, 128, .equiangular)
         (states.initial, states.seed, states.trajectories) = (.random, 2, 1)
-        (states.days, states.outputEvery) = (6, 6)
+        (states.days, states.outputEvery) = (10, 6)
         try states.write(to: file, world: world) { logger.info("\($0)") }
         try world.barrier()
     }

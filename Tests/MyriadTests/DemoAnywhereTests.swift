@@ -18,7 +18,7 @@ final class DemoAnywhereTests: XCTestCase {
                                                    withDestinationURL: Self.root.appendingPathComponent("data/demo"))
         let job = try demoRun(["run", "data/demo/run.yaml", "--output-directory", "run"], in: scratch)
         XCTAssertEqual(job.wait(), 85, job.output())
-        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("out/demo/world/truth.h5").path), job.output())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("out/demo/world/truth-10days.h5").path), job.output())
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("run/restart.h5").path), job.output())
     }
 
