@@ -18,7 +18,8 @@ Run from the repository root with `myriad` built; the Python of launch/setup's .
 
     .venv/bin/python tools/demo_experiments.py --myriad .build/debug/myriad --ranks 2 [--work /tmp/myriad-experiments]
 
-Every run is `myriad run` on a configuration written into --work; nothing else is changed.
+Every run is `myriad run` on a configuration written into --work; nothing else is changed. A variant whose
+directory already holds scores.csv is kept (an interrupted run of the script continues), unless --rerun.
 """
 
 import argparse
@@ -45,6 +46,9 @@ def run(args, name, config):
     config.pop("restart", None)
     with open(path, "w") as f:
         yaml.safe_dump(config, f, sort_keys=False)
+    if os.path.exists(os.path.join(directory, "scores.csv")) and not args.rerun:
+        print(f"# {name}: {directory} holds a finished run; kept (--rerun runs it again)", file=sys.stderr, flush=True)
+        return directory
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     cmd = ["mpirun", "--oversubscribe", "-np", str(args.ranks), args.myriad, "run", path, "--overwrite"]
     print(f"# {name}: {' '.join(cmd)}", file=sys.stderr, flush=True)
@@ -66,6 +70,7 @@ def main():
     ap.add_argument("--config", default=os.path.join(ROOT, "data", "demo", "run.yaml"))
     ap.add_argument("--work", default="/tmp/myriad-experiments")
     ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--rerun", action="store_true", help="run variants again whose directory holds a finished run")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     with open(args.config) as f:
