@@ -120,12 +120,10 @@ public struct ModelDescription: Sendable {
     func makeModel(_ index: Int, configuration: RunConfiguration, processGrid: ProcessGrid) throws -> any ForecastModel {
         switch kind {
         case .sfno:
-            let precision = configuration.precision
-            guard processGrid.model.size > 1 else {
-                return try loadForecastModel(checkpoint: configuration.checkpoints[index], precision: precision)
-            }
-            return ModelGroupForecastModel(try loadDistributedForecastModel(checkpoint: configuration.checkpoints[index],
-                                                                            grid: processGrid, precision: precision))
+            let network = try loadSFNONetwork(checkpoint: configuration.checkpoints[index],
+                                              grid: processGrid.model.size > 1 ? processGrid : nil,
+                                              precision: configuration.precision)
+            return network.decomposition == nil ? network : ModelGroupForecastModel(network)
         case let .shallowWater(dt, lmax, mmax, parameters):
             let solver = try ShallowWaterSolver(nlat: nlat, nlon: nlon, dt: dt, lmax: lmax, mmax: mmax, grid: grid,
                                                 parameters: parameters)

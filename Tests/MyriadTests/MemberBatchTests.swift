@@ -26,9 +26,9 @@ final class MemberBatchTests: XCTestCase {
         let states = members(input)
         for threads in [1, 2] {
             RankThreads.count = threads
-            let single = states.map { model.forward($0) }
+            let single = try states.map { try model.forward($0) }
             for batch in batches {
-                let out = model.forward(members: batch.flatMap { states[$0] }, count: batch.count)
+                let out = try model.forward(members: batch.flatMap { states[$0] }, count: batch.count)
                 let size = out.count / batch.count
                 for (slot, member) in batch.enumerated() {
                     XCTAssertTrue(Array(out[(slot * size)..<((slot + 1) * size)]) == single[member],
@@ -59,7 +59,7 @@ final class MemberBatchTests: XCTestCase {
             }
             for batch in batches {
                 var together = batch.flatMap { states[$0] }
-                try model.stepNormalised(members: &together, count: batch.count, validTime: start)
+                try model.stepNormalised(members: &together, count: batch.count, validTimes: batch.map { _ in start })
                 let size = together.count / batch.count
                 for (slot, member) in batch.enumerated() {
                     XCTAssertTrue(Array(together[(slot * size)..<((slot + 1) * size)]) == single[member],
