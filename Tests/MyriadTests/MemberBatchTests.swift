@@ -5,9 +5,9 @@ import Sphere
 import Storage
 import XCTest
 
-/// Members stepped together (`forward(members:count:)`, `stepNormalised(members:count:validTime:)`): each
+/// Members stepped together (`forward(members:count:)`, `stepNormalised(members:count:validTimes:)`): each
 /// member's numbers are its single-member step's bit for bit, at B = 1, 3 and 8, whichever members share its
-/// batch, at one and two threads, in fp32 and bf16.
+/// batch, at one and two threads, in fp32 and bf16, serial and split over a model group (over mpirun).
 final class MemberBatchTests: XCTestCase {
     /// Eight different members from one input: scaled and shifted copies.
     func members(_ input: [Float]) -> [[Float]] {
@@ -91,6 +91,34 @@ final class MemberBatchTests: XCTestCase {
         let input = try reference.openDataset("input").read(Float.self)
         try checkTorchHarmonics(path, input: input, precision: .fp32)
         try checkTorchHarmonics(path, input: input, precision: .bf16)
+    }
+
+    // MARK: - Split over a model group
+
+    /// The networks split over latitudes (layout (2,1,1), and (4,1,1) or two model groups of (2,1,1) at 4
+    /// ranks), longitudes and channels: each rank's slab of a member is its single-member pass's bit for bit in
+    /// batches of 1, 3 and 8 (`myriad selftest sfno --member-batches`).
+    func testSplitOverLatitudesTwoRanks() throws { try checkSplit(ranks: 2, "h=2,w=1,channel=1", networks: Self.splitNetworks + [Self.demo]) }
+    func testSplitOverLatitudesFourRanks() throws { try checkSplit(ranks: 4, "h=4,w=1,channel=1", networks: Self.splitNetworks) }
+    func testTwoLatitudeSplitGroupsFourRanks() throws { try checkSplit(ranks: 4, "h=2,w=1,channel=1", networks: [Self.demo]) }
+    func testSplitOverLongitudesAndChannels() throws {
+        try checkSplit(ranks: 2, "h=1,w=2,channel=1", networks: ["makani-hens-33x64.h5", "th-sfno-eq33x64.h5"].map(SFNOFixtureTests.path))
+        try checkSplit(ranks: 2, "h=1,w=1,channel=2", networks: ["makani-hens-33x64.h5", "th-sfno-eq33x64.h5"].map(SFNOFixtureTests.path))
+    }
+
+    static let splitNetworks = ["th-sfno-eq33x64", "th-sfno-lg32x64", "th-sfno-proj-eq33x64", "makani-hens-33x64", "makani-diag-33x64"]
+        .map { SFNOFixtureTests.path("\($0).h5") }
+    static var demo: String { DemoCheckpointTests.demo.appendingPathComponent("demo-sfno-0.h5").path }
+
+    private func checkSplit(ranks: Int, _ layout: String, networks: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        for network in networks {
+            let out = try MPIJob.succeed(ranks: ranks, ["selftest", "sfno", "--member-batches", "--layout", layout, "--checkpoint", network],
+                                         file: file, line: line)
+            print(out)
+            let lines = out.split(separator: "\n").filter { $0.contains("B = 1, 3, 8") }
+            XCTAssertTrue(!lines.isEmpty && lines.allSatisfy { $0.hasSuffix("bit for bit") } && out.contains("checks passed on \(ranks) rank"),
+                          "\(network) at \(layout):\n\(out)", file: file, line: line)
+        }
     }
 
     /// What `BlockTransforms.spectralPath` relies on to transform members together: with 16 or more fields per
