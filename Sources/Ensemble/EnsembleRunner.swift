@@ -109,7 +109,7 @@ public final class EnsembleRunner {
             (states, valid, firstStep) = (restored.states, restored.valid, restored.step + 1)
             if isRoot { log("resuming after step \(restored.step) of \(plan.steps) from \(record.path)") }
         } else {
-            states = try initialStates(members, models: models)
+            states = try initialStates(members, models: models, batch: batch)
             valid = Array(repeating: true, count: members.count)
             firstStep = 0
         }
@@ -283,13 +283,15 @@ public final class EnsembleRunner {
 
     // MARK: - Initial states
 
-    /// Each member's normalised initial state: the state read at its initial time, perturbed as configured.
-    private func initialStates(_ members: [Member], models: [Int: any ForecastModel]) throws -> [[Float]] {
+    /// Each member's normalised initial state: the state read at its initial time, perturbed as configured
+    /// (bred vectors bred `batch` pairs at a time).
+    private func initialStates(_ members: [Member], models: [Int: any ForecastModel], batch: Int) throws -> [[Float]] {
         let source = try InitialConditionSource(configuration: plan.configuration.initialConditions, modelStepHours: plan.stepHours)
         if let settings = plan.configuration.initialConditions.analysisError {
             source.analysisError = try AnalysisError(settings: settings, plan: plan)
         }
         let perturber = try MemberPerturbation(plan: plan, source: source)
+        perturber.breedingBatch = batch
         var cache: [Int: [Float]] = [:]
         return try members.map { member in
             let x0: [Float]

@@ -23,6 +23,10 @@ final class MemberPerturbation {
     /// The breeding control of the last (checkpoint, time), and the last pair's dx.
     private var control: (key: [Int], value: HemisphericCentredBredVector.Control)?
     private var lastPair: (key: [Int], dx: [Float])?
+    /// Pairs bred together, one model call per cycle for all of them (the runner's members per forward), and
+    /// the last batch's dx by pair, for one (time, checkpoint).
+    var breedingBatch = 1
+    private var bredBatch: (key: [Int], dx: [Int: [Float]])?
 
     init(plan: EnsemblePlan, source: InitialConditionSource) throws {
         self.plan = plan
@@ -96,9 +100,17 @@ final class MemberPerturbation {
                 }
                 control = (controlKey, try bred.control(analyses: analyses, validTime: start) { try model.step(&$0, validTime: $1) })
             }
-            dx = try bred.breed(control: control!.value, seed: seed, pair: key, initialTimeIndex: member.time) {
-                try model.step(&$0, validTime: $1)
+            if bredBatch?.key != controlKey || bredBatch?.dx[key] == nil {
+                // This pair and the next ones of the checkpoint, up to the batch: bred together.
+                let lastEnsemble = (member.checkpoint + 1) * plan.configuration.membersPerCheckpoint - 1
+                let lastKey = p.effectiveCentredPairs ? lastEnsemble / 2 : lastEnsemble
+                let pairs = Array(key...max(key, min(lastKey, key + breedingBatch - 1)))
+                let bred = try bred.breed(control: control!.value, seed: seed, pairs: pairs, initialTimeIndex: member.time) {
+                    try model.step(members: &$0, count: $1, validTimes: Array(repeating: $2, count: $1))
+                }
+                bredBatch = (controlKey, Dictionary(uniqueKeysWithValues: zip(pairs, bred)))
             }
+            dx = bredBatch!.dx[key]!
         case .gaussian, .sphericalGaussian:
             let stds = plan.model.channelScales(model: member.checkpoint, state: x0)
             let a = Float(p.effectiveAmplitude)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Ensemble
 import Kernels
 import SFNO
 import Sphere
@@ -142,5 +143,39 @@ final class MemberBatchTests: XCTestCase {
                 }
             }
         }
+    }
+
+    // MARK: - Bred vectors
+
+    /// Bred vectors breed in batches (`HemisphericCentredBredVector.breed(control:seed:pairs:…)` through
+    /// `ForecastModel.step(members:count:validTimes:)`): every pair's dx is its single-pair breeding's bit for
+    /// bit, through the demo network, for batches of 1, 3 and 4 pairs.
+    func testBredVectorsBreedInBatches() throws {
+        let path = DemoCheckpointTests.demo.appendingPathComponent("demo-sfno-0.h5").path
+        let model = try TorchHarmonicsSFNO(checkpoint: path)
+        let c = model.checkpoint
+        let reference = try HDF5File.open(DemoCheckpointTests.demo.appendingPathComponent("demo-sfno-0-reference.h5").path)
+        var x = try reference.openDataset("input").read(Float.self)
+        model.denormalise(&x)
+        let bv = try HemisphericCentredBredVector(channels: model.stateChannels, latitudes: c.latitudes, nlon: c.nlon,
+                                                  rmse48h: [13.7, 0.457, 0.438, 3.78e-7], seededChannels: ["height"],
+                                                  nonNegativeChannels: [])
+        let start = Date(timeIntervalSince1970: 946_684_800)
+        let control = try bv.control(analyses: [x], validTime: start) { try model.step(&$0, validTime: $1) }
+        let single = try (0..<4).map { pair in
+            try bv.breed(control: control, seed: 7, pair: pair) { try model.step(&$0, validTime: $1) }
+        }
+        for pairs in [[2], [3, 0, 1], [0, 1, 2, 3]] {
+            var calls = 0
+            let together = try bv.breed(control: control, seed: 7, pairs: pairs) { states, count, time in
+                calls += 1
+                try model.step(members: &states, count: count, validTimes: Array(repeating: time, count: count))
+            }
+            XCTAssertEqual(calls, bv.cycles, "one model call per cycle for all pairs")
+            for (k, pair) in pairs.enumerated() {
+                XCTAssertTrue(together[k] == single[pair], "pair \(pair) bred in the batch \(pairs) differs from its single breeding")
+            }
+        }
+        XCTAssertNotEqual(single[0], single[1])
     }
 }
