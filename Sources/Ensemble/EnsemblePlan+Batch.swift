@@ -3,9 +3,12 @@ import Kernels
 import SFNO
 
 extension EnsemblePlan {
-    /// The most members per forward pass the run chooses by itself: on the demo-size network, batches beyond
-    /// this gained nothing (docs/performance.md, "Members in batches").
-    public static let automaticMembersPerForwardLimit = 8
+    /// The most members per forward pass the run chooses by itself. Measured on the demo network (1 rank, one
+    /// thread): batches of 8 and 16 cost 5–12 % more CPU per member-step than single members and gained no
+    /// member-steps/s (docs/performance.md, "Members in batches"), and a HENS-size network fits one member per
+    /// rank of a 24 GiB node anyway; so one, until a measurement shows a batch paying. Set
+    /// `compute.members_per_forward` to batch.
+    public static let automaticMembersPerForwardLimit = 1
 
     /// Members a rank steps through one forward pass of a network: `compute.members_per_forward` when set, else
     /// the most members of a group, up to `automaticMembersPerForwardLimit`, whose work arrays fit in half of
