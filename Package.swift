@@ -64,25 +64,27 @@ let package = Package(
             .product(name: "ComplexModule", package: "swift-numerics"),
             .product(name: "RealModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
+        // The model interface every model family implements (ForecastModel, ForecastModelDescription).
+        .target(name: "ModelInterface", dependencies: ["Sphere", "MPI"]),
         .target(name: "ShallowWater", dependencies: [
-            "Sphere", "Kernels",
+            "ModelInterface", "Sphere", "Storage", "Kernels", "MPI",
             .product(name: "ComplexModule", package: "swift-numerics"),
             .product(name: "RealModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
         .target(name: "Statistics", dependencies: ["MPI", "Kernels", "Sphere", "Storage"], swiftSettings: optimisedAlways),
         .target(name: "SFNO", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere",
+            "ModelInterface", "MPI", "Kernels", "Storage", "Sphere",
             .product(name: "ComplexModule", package: "swift-numerics"),
             .product(name: "RealModule", package: "swift-numerics"),
         ], swiftSettings: optimisedAlways),
         .target(name: "Ensemble", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO",
+            "ModelInterface", "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO",
             .product(name: "ComplexModule", package: "swift-numerics"),
             .product(name: "RealModule", package: "swift-numerics"),
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimisedAlways),
         .executableTarget(name: "myriad", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "Ensemble",
+            "ModelInterface", "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "Ensemble",
             .product(name: "ComplexModule", package: "swift-numerics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -90,19 +92,19 @@ let package = Package(
 
         // MARK: - Benchmarks (bench/; run by bench/sht/compare.py, not by the tests)
         .executableTarget(name: "sht-benchmark", dependencies: [
-            "Sphere", "Kernels",
+            "Sphere", "Kernels", "MPI",
             .product(name: "ComplexModule", package: "swift-numerics"),
         ], path: "bench/sht/swift"),
 
         .executableTarget(name: "swe-benchmark", dependencies: ["ShallowWater"], path: "bench/swe/swift",
                           swiftSettings: optimisedAlways),
 
-        .executableTarget(name: "sfno-benchmark", dependencies: ["SFNO", "Storage", "Kernels"], path: "bench/sfno/swift",
+        .executableTarget(name: "sfno-benchmark", dependencies: ["SFNO", "ModelInterface", "Storage", "Kernels"], path: "bench/sfno/swift",
                           swiftSettings: optimisedAlways),
 
         // MARK: - Tests
         .testTarget(name: "MyriadTests", dependencies: [
-            "MPI", "Kernels", "Storage", "Sphere", "ShallowWater", "Statistics", "SFNO", "Ensemble", "myriad",
+            "MPI", "Kernels", "Storage", "Sphere", "ModelInterface", "ShallowWater", "Statistics", "SFNO", "Ensemble", "myriad",
             .product(name: "Numerics", package: "swift-numerics"),
         ], exclude: ["Fixtures"]),
     ]

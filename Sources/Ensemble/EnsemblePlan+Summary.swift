@@ -6,13 +6,6 @@ extension EnsemblePlan {
         (0..<groupCount).map { Set(members(ofGroup: $0).map(\.checkpoint)).count }.max() ?? 0
     }
 
-    private var modelName: String {
-        switch model.kind {
-        case .sfno: checkpoints.first?.architecture.rawValue ?? "sfno"
-        case let .shallowWater(dt, lmax, _, _): "shallow-water (lmax \(lmax), dt \(dt) s)"
-        }
-    }
-
     /// The analysis-error line of the summary (with its newline), or nothing.
     private var analysisLine: String {
         guard let error = configuration.initialConditions.analysisError else { return "" }
@@ -30,7 +23,7 @@ extension EnsemblePlan {
             run: \(c.file)
               members      \(totalMembers) = \(checkpoints.isEmpty ? "1 model" : "\(checkpoints.count) checkpoint(s)") × \(initialTimes.count) initial time(s) × \(c.membersPerCheckpoint) per checkpoint\(selected)
               perturbation \(perturbation), seed \(c.seed)
-            \(analysisLine)  model        \(modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)\(checkpoints.isEmpty ? "" : ", GEMMs in \(c.precision.rawValue)")
+            \(analysisLine)  model        \(model.modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)\(checkpoints.isEmpty ? "" : ", GEMMs in \(c.precision.rawValue)")
               layout       \(ranks) rank(s) = \(groupCount) ensemble group(s) × \(c.layout.size) model rank(s) \(c.layout); ≤ \(maximumMembersPerGroup) member(s) and ≤ \(maximumCheckpointsPerGroup) checkpoint(s) per group
               memory       \(memoryLine)
               output       \(c.output.members ? "\(formatBytes(outputBytes)) of members (\(outputVariables.count) variable(s), \(outputSteps.count) lead time(s), \(latitudeIndices.count) × \(longitudeIndices.count))" : "no member fields"), statistics \(c.statistics.enabled ? "on" : "off")\(c.statistics.truth.map { ", scores against \($0)" } ?? "") → \(c.output.directory)/

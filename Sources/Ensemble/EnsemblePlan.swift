@@ -2,6 +2,7 @@ import Foundation
 import MPI
 import SFNO
 import Sphere
+import Statistics
 import Storage
 
 /// One ensemble member: a checkpoint (model perturbation), an initial time and a perturbation index.
@@ -44,8 +45,14 @@ public struct EnsemblePlan: Sendable {
     public let membersPerTime: Int
     /// Steps (0 … steps) whose fields are written and scored.
     public let outputSteps: [Int]
-    /// State channels written and scored, as indices into `stateChannels`.
+    /// Variables written and scored, as indices into `outputChannels`: the chosen state channels, then
+    /// every derived variable.
     public let outputVariables: [Int]
+    /// The derived variables (`output.derived`), computed from the physical state at each output step.
+    public let derived: [DerivedVariable]
+    /// The state channels followed by the derived variables: the channels of a state after
+    /// `appendDerived`, which `outputVariables` index.
+    public let outputChannels: [String]
     public let latitudeIndices: Range<Int>
     public let longitudeIndices: Range<Int>
     public let groupCount: Int
@@ -64,7 +71,7 @@ public struct EnsemblePlan: Sendable {
         let c = configuration
         let description: ModelDescription
         switch c.model {
-        case .sfno: description = try ModelDescription(checkpoints: c.checkpoints)
+        case .sfno: description = try ModelDescription(checkpoints: c.checkpoints, precision: c.precision)
         case .shallowWater: description = try ModelDescription(shallowWaterStates: c.initialConditions)
         }
         model = description
@@ -94,7 +101,22 @@ public struct EnsemblePlan: Sendable {
         }
         membersPerTime = description.modelCount * c.membersPerCheckpoint
 
-        // Output selection.
+        // Output selection: the chosen state channels, then the derived variables.
+        var derived: [DerivedVariable] = []
+        for name in c.output.derived {
+            switch DerivedVariable.resolve(name, channels: channels) {
+            case .success(let variable):
+                if channels.contains(name) {
+                    problems.append("output.derived: '\(name)' is a state channel of the model already; list it in output.variables instead")
+                } else {
+                    derived.append(variable)
+                }
+            case .failure(let error): problems.append("\(error) (channels: \(channels.joined(separator: ", ")))")
+            }
+        }
+        self.derived = derived
+        outputChannels = channels + derived.map(\.name)
+        let derivedIndices = derived.indices.map { channels.count + $0 }
         if let names = c.output.variables {
             var indices: [Int] = []
             for name in names {
@@ -102,9 +124,9 @@ public struct EnsemblePlan: Sendable {
                     problems.append("output.variables: '\(name)' is not a channel of the model (channels: \(channels.joined(separator: ", ")))")
                 }
             }
-            outputVariables = indices
+            outputVariables = indices + derivedIndices
         } else {
-            outputVariables = Array(channels.indices)
+            outputVariables = Array(channels.indices) + derivedIndices
         }
         if let leads = c.output.leadHours {
             let step = description.stepHours
@@ -146,10 +168,10 @@ public struct EnsemblePlan: Sendable {
         for name in (c.initialConditions.analysisError?.rmse.keys.sorted() ?? []) where !channels.contains(name) {
             problems.append("initial_conditions.analysis_error.rmse: '\(name)' is not a channel of the model (channels: \(channels.joined(separator: ", ")))")
         }
-        for name in c.statistics.thresholds.keys.sorted() where !channels.contains(name) {
-            problems.append("statistics.thresholds: '\(name)' is not a channel of the model")
+        for name in c.statistics.thresholds.keys.sorted() where !outputChannels.contains(name) {
+            problems.append("statistics.thresholds: '\(name)' is not a channel of the model nor a derived variable of output.derived")
         }
-        if c.layout.size > 1, case .shallowWater = description.kind {
+        if c.layout.size > 1, !description.splitsOverModelGroups {
             problems.append("parallel: the shallow-water model runs on one rank per member; use h: 1, w: 1, channel: 1")
         }
         if let selection {
@@ -189,12 +211,60 @@ public struct EnsemblePlan: Sendable {
                 let truth = try InitialConditionSource(location: .file(path), dhours: stepHours)
                 let time = initialTimes.first ?? Date(timeIntervalSince1970: 0)
                 let (file, index) = try truth.locate(time)
-                try truth.checkShape(path: file, index: index, channels: outputVariables.map { stateChannels[$0] }, nlat: nlat, nlon: nlon)
+                try truth.checkShape(path: file, index: index, channels: truthChannels, nlat: nlat, nlon: nlon)
             } catch {
                 problems.append("statistics.truth: \(error)")
             }
         }
+        if configuration.statistics.enabled, let efi = configuration.statistics.efi {
+            do {
+                try ModelClimate.checkFits(path: efi.climate, variables: outputVariables.map { outputChannels[$0] },
+                                           latitudes: latitudes, longitudes: longitudes,
+                                           leadHours: outputSteps.map { Double($0 * stepHours) })
+            } catch {
+                problems.append("statistics.efi.climate: \(error)")
+            }
+        }
         return problems
+    }
+
+    // MARK: - Output state
+
+    /// The state channels the truth must hold to verify the output variables: the written state channels
+    /// (in output order), then the other inputs of the derived variables (in state order).
+    public var truthChannels: [String] {
+        let written = outputVariables.filter { $0 < stateChannels.count }
+        let inputs = Set(derived.flatMap(\.inputs)).subtracting(written).sorted()
+        return (written + inputs).map { stateChannels[$0] }
+    }
+
+    /// Appends the derived fields to a physical state: `[stateChannels][lat][lon]` → `[outputChannels][lat][lon]`.
+    public func appendDerived(to state: inout [Float]) {
+        DerivedVariable.extend(&state, with: derived, points: pointCount)
+    }
+
+    /// The output variables `[outputVariables][lat][lon]` of the truth at `time`, the derived ones computed
+    /// from the truth's own channels as from a member's (on the truth's channels only, not a whole state).
+    func truthFields(_ truth: InitialConditionSource, time: Date) throws -> [Float] {
+        let names = truthChannels
+        var fields = try truth.read(time: time, channels: names, nlat: nlat, nlon: nlon)
+        guard !derived.isEmpty else { return fields }
+        // The same derived variables with their inputs found among the truth's channels.
+        let onTruth = derived.map { variable -> DerivedVariable in
+            guard case .success(let found) = DerivedVariable.resolve(variable.name, channels: names), found.kind == variable.kind else {
+                preconditionFailure("truth channels \(names) lack an input of \(variable.name)")
+            }
+            return found
+        }
+        DerivedVariable.extend(&fields, with: onTruth, points: pointCount)
+        let n = pointCount
+        var output = [Float]()
+        output.reserveCapacity(outputVariables.count * n)
+        for v in outputVariables {
+            let k = v < stateChannels.count ? names.firstIndex(of: stateChannels[v])! : names.count + (v - stateChannels.count)
+            output += fields[(k * n)..<((k + 1) * n)]
+        }
+        return output
     }
 
     // MARK: - Members and groups

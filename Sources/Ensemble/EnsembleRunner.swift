@@ -1,5 +1,6 @@
 import Foundation
 import MPI
+import ModelInterface
 import SFNO
 import Sphere
 import Statistics
@@ -89,7 +90,7 @@ public final class EnsembleRunner {
         // Models: only the checkpoints of this group's members.
         var models: [Int: any ForecastModel] = [:]
         for checkpoint in Set(members.map(\.checkpoint)).sorted() {
-            models[checkpoint] = try plan.model.makeModel(checkpoint, configuration: plan.configuration, processGrid: grid)
+            models[checkpoint] = try plan.model.makeModel(checkpoint, processGrid: grid)
         }
         if isRoot, grid.model.size > 1, let model = models.values.first as? ModelGroupForecastModel {
             log(String(format: "model parallel: %d rank(s) per member %@, %.1f MB of weights per rank and checkpoint",
@@ -139,7 +140,7 @@ public final class EnsembleRunner {
             var physical: [[Float]] = []
             for (j, member) in members.enumerated() {
                 guard valid[j] else {
-                    if keep { physical.append(Self.fill(count: states[j].count)) }
+                    if keep { physical.append(Self.fill(count: plan.outputChannels.count * plan.pointCount)) }
                     continue
                 }
                 var x = states[j]
@@ -149,7 +150,11 @@ public final class EnsembleRunner {
                     if writes { warn("\(member) is not finite at step \(step); it is flagged in member_valid, written as fill values from this lead on and left out of the statistics") }
                     x = Self.fill(count: x.count)
                 }
-                if keep { physical.append(x) }
+                // The derived variables (output.derived) from the physical state, written and reduced with it.
+                if keep {
+                    if valid[j] { plan.appendDerived(to: &x) } else { x = Self.fill(count: plan.outputChannels.count * plan.pointCount) }
+                    physical.append(x)
+                }
             }
             if let slot = plan.outputSteps.firstIndex(of: step) {
                 timer.start("output")
@@ -250,9 +255,10 @@ public final class EnsembleRunner {
         let weights = Quadrature(grid: plan.grid, nlat: plan.nlat).weights
         let settings = StatisticsSettings(
             thresholds: c.thresholds, quantileLevels: c.quantiles, kSigma: c.kSigma, spectra: c.spectra, grid: plan.grid,
-            seed: plan.configuration.seed, statistics: true, scores: c.truth != nil)
+            seed: plan.configuration.seed, statistics: true, scores: c.truth != nil,
+            extremeForecastIndex: c.efi.map { ExtremeForecastIndexSettings(climatePath: $0.climate, eps: $0.eps) })
         return try InSituStatistics(
-            variables: plan.outputVariables.map { plan.stateChannels[$0] }, nlat: plan.nlat, nlon: plan.nlon,
+            variables: plan.outputVariables.map { plan.outputChannels[$0] }, nlat: plan.nlat, nlon: plan.nlon,
             latitudes: plan.latitudes, longitudes: plan.longitudes,
             pointWeights: (0..<plan.pointCount).map { weights[$0 / plan.nlon] }, initialTimes: plan.initialTimes,
             leadHours: plan.outputSteps.map { Double($0 * plan.stepHours) }, membersPerTime: plan.membersPerTime,
@@ -271,13 +277,12 @@ public final class EnsembleRunner {
             for v in variables { fields += states[j][(v * n)..<((v + 1) * n)] }
             return StatisticsMember(timeIndex: members[j].time, ensembleIndex: members[j].ensemble, fields: fields, isValid: valid[j])
         }
-        let names = variables.map { plan.stateChannels[$0] }
         try statistics.add(lead: slot, members: inputs) { t in
             guard let truth else { return nil }
             let time = self.plan.initialTimes[t].addingTimeInterval(Double(step * self.plan.stepHours * 3600))
             // Past the end of the truth there is nothing to score; every rank reads the same file alike.
             guard truth.has(time) else { return nil }
-            return try truth.read(time: time, channels: names, nlat: self.plan.nlat, nlon: self.plan.nlon)
+            return try self.plan.truthFields(truth, time: time)
         }
     }
 
@@ -290,8 +295,7 @@ public final class EnsembleRunner {
         if let settings = plan.configuration.initialConditions.analysisError {
             source.analysisError = try AnalysisError(settings: settings, plan: plan)
         }
-        let perturber = try MemberPerturbation(plan: plan, source: source)
-        perturber.breedingBatch = batch
+        let perturber = try MemberPerturbation(plan: plan, source: source, breedingBatch: batch)
         var cache: [Int: [Float]] = [:]
         return try members.map { member in
             let x0: [Float]

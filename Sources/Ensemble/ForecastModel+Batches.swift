@@ -1,5 +1,5 @@
 import Foundation
-import SFNO
+import ModelInterface
 
 extension ForecastModel {
     /// `step` of `count` members together (physical units, `[count][state][lat][lon]`): each normalised, the

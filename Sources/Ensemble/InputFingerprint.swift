@@ -3,7 +3,7 @@ import Kernels
 import MPI
 
 /// Content hashes of what a run reads, one per input file — every checkpoint whole, the initial states at the
-/// run's initial times, the truth at every lead it scores — so that `--resume` refuses inputs whose contents
+/// run's initial times, the truth at every lead it scores, the EFI's climate file — so that `--resume` refuses inputs whose contents
 /// changed since the run started (a hash of the bytes, not sizes or times), naming the file.
 ///
 /// Reading the truth at every scored lead up front also checks it before the first step: a truth with NaN or
@@ -41,7 +41,7 @@ struct InputFingerprint: Equatable {
         }
         if plan.configuration.statistics.enabled, let path = plan.configuration.statistics.truth {
             let truth = try InitialConditionSource(location: .file(path), dhours: plan.stepHours)
-            let names = plan.outputVariables.map { plan.stateChannels[$0] }
+            let names = plan.truthChannels
             for time in plan.initialTimes {
                 for step in plan.outputSteps {
                     let valid = time.addingTimeInterval(Double(step * plan.stepHours * 3600))
@@ -53,6 +53,11 @@ struct InputFingerprint: Equatable {
                     })
                 }
             }
+        }
+
+        if plan.configuration.statistics.enabled, let efi = plan.configuration.statistics.efi {
+            // A resumed run's EFI must use the climate its first part used.
+            items.append(Item(input: "EFI climate \(efi.climate)") { try hashOfFile(efi.climate) })
         }
 
         var values = [UInt64](repeating: 0, count: items.count)

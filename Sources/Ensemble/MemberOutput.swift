@@ -34,7 +34,7 @@ final class MemberOutput {
                 throw RunError("--resume: \(partialPath) is missing, so the members written before the stop are lost; start the run again without --resume")
             }
             let file = try HDF5File.open(partialPath, access: .readWrite, communicator: communicator)
-            variables = try plan.outputVariables.map { try file.openDataset(plan.stateChannels[$0]) }
+            variables = try plan.outputVariables.map { try file.openDataset(plan.outputChannels[$0]) }
             validity = try file.openDataset("member_valid")
             self.file = nil
             reopened = file
@@ -77,7 +77,7 @@ final class MemberOutput {
         let level = c.output.compression
         let options = DatasetOptions(chunks: [1, 1, 1, nlat, nlon], deflateLevel: level > 0 ? level : nil, shuffle: level > 0)
         variables = try plan.outputVariables.map { v in
-            let name = plan.stateChannels[v]
+            let name = plan.outputChannels[v]
             let metadata = ChannelMetadata.named(name)
             return try file.defineVariable(name, of: Float.self, dimensions: ["ensemble", "time", "lead_time", "lat", "lon"],
                                            fillValue: Float.nan, options: options,
@@ -99,7 +99,7 @@ final class MemberOutput {
     }
 
     /// Writes output step `slot` (an index into `plan.outputSteps`) of this rank's members, collectively.
-    /// - states: physical units, `[channel][lat][lon]` per member, in the order of `members`
+    /// - states: physical units, `[outputChannels][lat][lon]` per member (`EnsemblePlan.appendDerived`), in the order of `members`
     func write(slot: Int, members: [Member], states: [[Float]]) throws {
         let (lat, lon) = (plan.latitudeIndices, plan.longitudeIndices)
         let points = plan.pointCount

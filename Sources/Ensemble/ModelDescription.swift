@@ -1,21 +1,21 @@
 import Foundation
+import Kernels
 import MPI
+import ModelInterface
 import SFNO
 import ShallowWater
 import Sphere
 import Storage
 
-/// What the members of a run are integrated with, known before any weight is read: the checkpoints'
-/// shared grid, channels and step (`model: sfno`), or the shallow-water model of the built-in world set up
-/// like the solver that made the initial-condition file (`model: shallow-water`).
+/// What the members of a run are integrated with, known before any weight is read: one description per
+/// model of the model perturbation (`ForecastModelDescription`) — the checkpoints (`model: sfno`), or the
+/// shallow-water model of the built-in world set up like the solver that made the initial-condition file
+/// (`model: shallow-water`) — and the grid, channels and step they share. The two initialisers are the one
+/// place that knows the families; everything after asks the descriptions.
 public struct ModelDescription: Sendable {
-    public enum Kind: Sendable {
-        case sfno
-        /// The solver's settings, from the data.json `myriad swe` wrote beside its file.
-        case shallowWater(dt: Double, lmax: Int, mmax: Int, parameters: ShallowWaterParameters)
-    }
-
-    public let kind: Kind
+    /// One per model index (`Member.checkpoint`), in configuration order.
+    public let models: [any ForecastModelDescription]
+    /// The checkpoints' descriptions (no weights), in configuration order; none for shallow water.
     public let checkpoints: [Checkpoint]
     public let channels: [String]
     public let nlat: Int
@@ -26,15 +26,21 @@ public struct ModelDescription: Sendable {
     public let stepHours: Int
 
     /// Models of the model perturbation: the checkpoints, or the one shallow-water model.
-    public var modelCount: Int { max(checkpoints.count, 1) }
+    public var modelCount: Int { models.count }
+    /// The family and variant of the models, for the run's summary.
+    public var modelName: String { models[0].modelName }
+    /// Whether a model group of several ranks can share a member.
+    public var splitsOverModelGroups: Bool { models.allSatisfy(\.splitsOverModelGroups) }
 
-    /// The checkpoints' descriptions; all must share grid, channels and step.
-    init(checkpoints paths: [String]) throws {
+    /// The checkpoints' descriptions, their networks to be loaded with 1×1 convolutions in `precision`; all
+    /// must share grid, channels and step.
+    init(checkpoints paths: [String], precision: GEMMPrecision) throws {
         var problems: [String] = []
         var loaded: [Checkpoint] = []
         for (i, path) in paths.enumerated() {
             do {
-                let checkpoint = try Checkpoint(path: path, weights: false)
+                var checkpoint = try Checkpoint(path: path, weights: false)
+                checkpoint.gemmPrecision = precision
                 if checkpoint.runsOneStepOnly {
                     problems.append("checkpoints[\(i)] \(path): the network maps \(checkpoint.inChannels) channels to \(checkpoint.outChannels), so it cannot be rolled out")
                 }
@@ -44,15 +50,12 @@ public struct ModelDescription: Sendable {
             }
         }
         guard problems.isEmpty, let first = loaded.first else { throw RunError(problems: problems) }
-        func channels(_ checkpoint: Checkpoint) -> [String] {
-            checkpoint.rolloutChannelNames
-        }
         for (i, other) in loaded.enumerated().dropFirst() {
             if other.nlat != first.nlat || other.nlon != first.nlon || other.grid != first.grid {
                 problems.append("checkpoints[\(i)] \(other.path): grid \(other.nlat) × \(other.nlon) \(other.grid.rawValue) differs from checkpoints[0]'s \(first.nlat) × \(first.nlon) \(first.grid.rawValue); every checkpoint of a run must share the grid")
             }
-            if channels(other) != channels(first) {
-                problems.append("checkpoints[\(i)] \(other.path): channels \(channels(other)) differ from checkpoints[0]'s \(channels(first))")
+            if other.rolloutChannels != first.rolloutChannels {
+                problems.append("checkpoints[\(i)] \(other.path): channels \(other.rolloutChannels) differ from checkpoints[0]'s \(first.rolloutChannels)")
             }
             if other.dhours != first.dhours {
                 problems.append("checkpoints[\(i)] \(other.path): step \(other.dhours) h differs from checkpoints[0]'s \(first.dhours) h")
@@ -62,12 +65,7 @@ public struct ModelDescription: Sendable {
             problems.append("checkpoints[0] \(first.path): the step (dhours) is \(first.dhours); reconvert with --dhours")
         }
         guard problems.isEmpty else { throw RunError(problems: problems) }
-        kind = .sfno
-        checkpoints = loaded
-        self.channels = channels(first)
-        (nlat, nlon, grid) = (first.nlat, first.nlon, first.grid)
-        (latitudes, longitudes) = (first.latitudes, first.longitudes)
-        stepHours = first.dhours
+        self.init(models: loaded, checkpoints: loaded)
     }
 
     /// The shallow-water model on the grid of the initial-condition file, with the truncation, time step and
@@ -98,49 +96,38 @@ public struct ModelDescription: Sendable {
         let lmax = attributes["lmax"].map { Int($0) } ?? ShallowWaterSolver.defaultDegreeCount(nlat: nlat)
         let mmax = attributes["mmax"].map { Int($0) } ?? lmax
         let dt = attributes["dt_seconds"] ?? ShallowWaterSolver.defaultTimeStep(nlat: nlat)
-        let solver: ShallowWaterSolver
+        let description: ShallowWaterModelDescription
         do {
-            solver = try ShallowWaterSolver(nlat: nlat, nlon: nlon, dt: dt, lmax: lmax, mmax: mmax, grid: grid, parameters: parameters)
-            _ = try ShallowWaterModel(solver: solver, stepHours: source.dhours)
+            description = try ShallowWaterModelDescription(nlat: nlat, nlon: nlon, grid: grid, dt: dt, lmax: lmax, mmax: mmax,
+                                                           parameters: parameters, stepHours: source.dhours, source: file)
         } catch {
             throw RunError("model: shallow-water on \(nlat) × \(nlon) from \(file): \(error)")
         }
-        kind = .shallowWater(dt: dt, lmax: lmax, mmax: mmax, parameters: parameters)
-        checkpoints = []
-        channels = ShallowWaterChannel.allCases.map(\.rawValue)
-        (self.nlat, self.nlon, self.grid) = (nlat, nlon, grid)
-        latitudes = solver.latitudes.map { $0 * 180 / Double.pi }
-        longitudes = solver.longitudes.map { $0 * 180 / Double.pi }
-        stepHours = source.dhours
+        self.init(models: [description], checkpoints: [])
     }
 
-    /// The model of model index `index` (a checkpoint's network, or the shallow-water model).
-    /// With a model group of several ranks the network is the model-parallel one, each rank reading its
-    /// shard of the weights.
-    func makeModel(_ index: Int, configuration: RunConfiguration, processGrid: ProcessGrid) throws -> any ForecastModel {
-        switch kind {
-        case .sfno:
-            let network = try loadSFNONetwork(checkpoint: configuration.checkpoints[index],
-                                              grid: processGrid.model.size > 1 ? processGrid : nil,
-                                              precision: configuration.precision)
-            return network.decomposition == nil ? network : ModelGroupForecastModel(network)
-        case let .shallowWater(dt, lmax, mmax, parameters):
-            let solver = try ShallowWaterSolver(nlat: nlat, nlon: nlon, dt: dt, lmax: lmax, mmax: mmax, grid: grid,
-                                                parameters: parameters)
-            return ShallowWaterForecastModel(model: try ShallowWaterModel(solver: solver, stepHours: stepHours))
-        }
+    /// The grid, channels and step of the first model (the initialisers checked that the others share them).
+    private init(models: [any ForecastModelDescription], checkpoints: [Checkpoint]) {
+        let first = models[0]
+        self.models = models
+        self.checkpoints = checkpoints
+        channels = first.rolloutChannels
+        (nlat, nlon, grid) = (first.nlat, first.nlon, first.grid)
+        (latitudes, longitudes) = (first.latitudes, first.longitudes)
+        stepHours = first.stepHours
     }
 
-    /// Each channel's scale for the noise perturbations (amplitude in units of it): the checkpoint's
-    /// normalisation standard deviation, or for shallow water the standard deviation over the grid of
-    /// `state` (the initial state).
+    /// The model of model index `index` (a checkpoint's network, or the shallow-water model). With a model
+    /// group of several ranks the network is the model-parallel one, each rank reading its shard of the
+    /// weights.
+    func makeModel(_ index: Int, processGrid: ProcessGrid) throws -> any ForecastModel {
+        try models[index].makeModel(processGrid: processGrid)
+    }
+
+    /// Each channel's scale for the noise perturbations (amplitude in units of it), from the model's
+    /// description: a checkpoint's normalisation standard deviation, or for shallow water the standard
+    /// deviation over the grid of `state` (the initial state).
     func channelScales(model index: Int, state: [Float]) -> [Float] {
-        if !checkpoints.isEmpty { return checkpoints[index].stds ?? channels.map { _ in 1 } }
-        let n = nlat * nlon
-        return channels.indices.map { c in
-            let values = state[(c * n)..<((c + 1) * n)].map(Double.init)
-            let mean = values.reduce(0, +) / Double(n)
-            return Float((values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot())
-        }
+        models[index].channelScales(initialState: state)
     }
 }

@@ -12,15 +12,43 @@ import MPI
 /// (log a, log s), until `|s − 1| ≤ tolerance` or `max_runs` runs. Seeds are fixed, so every trial differs
 /// only in the amplitude and the result is the same at any rank count (the ranks decide on the scores rank 0
 /// read and broadcast).
+///
+/// With `per_variable` (bred vectors), the search then balances the variables: one amplitude keeps the ratio
+/// between the channels' perturbations that `target_rmse` sets, and that ratio is rarely the one at which every
+/// variable's spread matches its own error. Each round multiplies `target_rmse[v]` of every verified variable by
+/// `s_v^(−1/p_v)`, where `s_v` is v's mean spread–skill and `p_v` the slope of log s_v against log target_v (from
+/// the last two rounds; at first the slope of log s against log a that the amplitude search measured: spread
+/// grows about like `a^p`), until every `|s_v − 1| ≤ tolerance` or `max_runs` runs in all. Channels that are not
+/// verified (the demo's vorticity) keep their target.
 public struct PerturbationCalibration {
     /// One run of the search.
     public struct Trial: Sendable {
         public let amplitude: Double
+        /// `perturbation.target_rmse` of the run.
+        public let targets: [String: Double]
         public let variables: [String]
         public let leadHours: [Int]
         /// Spread–skill per (variable, lead), `[variables][leadHours]`.
         public let ratios: [Double]
         public let mean: Double
+
+        /// Mean spread–skill over the leads, per variable.
+        public var variableMeans: [Double] {
+            variables.indices.map { v in ratios[(v * leadHours.count)..<((v + 1) * leadHours.count)].reduce(0, +) / Double(leadHours.count) }
+        }
+
+        /// The largest |s_v − 1| over the variables.
+        public var worstVariableError: Double { variableMeans.map { abs($0 - 1) }.max() ?? .infinity }
+    }
+
+    /// What the search found.
+    public struct Result: Sendable {
+        public let amplitude: Double
+        /// `target_rmse` as calibrated (unchanged unless `per_variable`).
+        public let targets: [String: Double]
+        public let trials: [Trial]
+        /// The trial run with `amplitude` and `targets`.
+        public var chosen: Trial { trials.first { $0.amplitude == amplitude && $0.targets == targets }! }
     }
 
     public let configuration: RunConfiguration
@@ -37,6 +65,9 @@ public struct PerturbationCalibration {
         guard configuration.perturbation.kind != .none else {
             throw RunError("perturbation.kind is none: there is no amplitude to calibrate")
         }
+        if settings.perVariable && configuration.perturbation.kind != .bredVector {
+            throw RunError("\(configuration.file): calibration.per_variable needs perturbation.kind bred-vector (it scales target_rmse per variable); the noise kinds have one σ")
+        }
         guard configuration.statistics.enabled, configuration.statistics.truth != nil else {
             throw RunError("calibration needs scores: give statistics.truth (the spread–skill is measured against it)")
         }
@@ -47,45 +78,93 @@ public struct PerturbationCalibration {
         self.log = log
     }
 
-    /// Runs the search; returns the calibrated amplitude and every trial, in the order run.
-    public func run() throws -> (amplitude: Double, trials: [Trial]) {
+    /// Runs the search; returns the calibrated amplitude (and targets) and every trial, in the order run.
+    public func run() throws -> Result {
         var trials: [Trial] = []
-        func measure(_ amplitude: Double) throws -> Trial {
-            let trial = try self.trial(amplitude: amplitude, index: trials.count)
+        func measure(_ amplitude: Double, _ targets: [String: Double]) throws -> Trial {
+            let trial = try self.trial(amplitude: amplitude, targets: targets, index: trials.count)
             trials.append(trial)
+            let perVariable = zip(trial.variables, trial.variableMeans).map { "\($0) " + String(format: "%.3f", $1) }.joined(separator: ", ")
             log(String(format: "calibrate: run %d/%d, amplitude %.4g: mean spread–skill %.3f", trials.count, settings.maxRuns,
-                       amplitude, trial.mean))
+                       amplitude, trial.mean) + " (\(perVariable))")
             return trial
         }
-        var current = try measure(configuration.perturbation.effectiveAmplitude)
-        if abs(current.mean - 1) <= settings.tolerance { return (current.amplitude, trials) }
+        let initialTargets = configuration.perturbation.targetRMSE
+        let found = try searchAmplitude(targets: initialTargets, measure: measure, trials: { trials })
+        var best = found.trial
+        let slope = found.slope
+        guard settings.perVariable else { return Result(amplitude: best.amplitude, targets: best.targets, trials: trials) }
+
+        // Balance the variables at the amplitude found: per variable a secant step on (log target, log s), its
+        // slope from the last two rounds once there are two (the variables are coupled, so each responds to its
+        // own target with its own power), the amplitude search's before that.
+        var previous: Trial?
+        while best.worstVariableError > settings.tolerance && trials.count < settings.maxRuns {
+            var targets = best.targets
+            for (v, name) in best.variables.enumerated() {
+                let s = best.variableMeans[v]
+                guard s > 0, let target = targets[name] else { continue }
+                var p = slope
+                if let previous, let t0 = previous.targets[name], t0 != target, previous.variableMeans[v] > 0 {
+                    let secant = Foundation.log(s / previous.variableMeans[v]) / Foundation.log(target / t0)
+                    if secant.isFinite { p = min(max(secant, 0.25), 4) }
+                }
+                targets[name] = Double(String(format: "%.4g", target * pow(s, -1 / p)))!
+            }
+            let next = try measure(best.amplitude, targets)
+            guard next.worstVariableError < best.worstVariableError else { break }
+            previous = best
+            best = next
+        }
+        if best.worstVariableError > settings.tolerance {
+            log(String(format: "calibrate: the variables' mean spread–skill stays up to %.3f from 1 after %d runs; the closest run is kept",
+                       best.worstVariableError, trials.count))
+        }
+        return Result(amplitude: best.amplitude, targets: best.targets, trials: trials)
+    }
+
+    /// The bracketing search for the amplitude with mean spread–skill 1 at `targets`; the trial closest to 1
+    /// and the measured slope of log s against log a (1 when fewer than two distinct trials).
+    private func searchAmplitude(targets: [String: Double], measure: (Double, [String: Double]) throws -> Trial,
+                                 trials: () -> [Trial]) throws -> (trial: Trial, slope: Double) {
+        func slope() -> Double {
+            let distinct = trials().filter { $0.mean > 0 }
+            guard let a = distinct.min(by: { abs($0.mean - 1) < abs($1.mean - 1) }),
+                  let b = distinct.filter({ $0.amplitude != a.amplitude }).min(by: { abs($0.mean - 1) < abs($1.mean - 1) }) else { return 1 }
+            let p = Foundation.log(b.mean / a.mean) / Foundation.log(b.amplitude / a.amplitude)
+            return p.isFinite && p > 0.1 ? p : 1
+        }
+        func closest() -> Trial { trials().min { abs($0.mean - 1) < abs($1.mean - 1) }! }
+        var current = try measure(configuration.perturbation.effectiveAmplitude, targets)
+        if abs(current.mean - 1) <= settings.tolerance { return (current, slope()) }
         // Bracket s = 1.
         var low: Trial?, high: Trial?
         if current.mean < 1 { low = current } else { high = current }
-        while (low == nil || high == nil) && trials.count < settings.maxRuns {
-            let next = try measure(current.mean < 1 ? current.amplitude * 2 : current.amplitude / 2)
-            if abs(next.mean - 1) <= settings.tolerance { return (next.amplitude, trials) }
+        while (low == nil || high == nil) && trials().count < settings.maxRuns {
+            let next = try measure(current.mean < 1 ? current.amplitude * 2 : current.amplitude / 2, targets)
+            if abs(next.mean - 1) <= settings.tolerance { return (next, slope()) }
             if next.mean < 1 { low = next } else { high = next }
             current = next
         }
         // Regula falsi on (log a, log s) between the brackets.
-        while let l = low, let h = high, trials.count < settings.maxRuns {
+        while let l = low, let h = high, trials().count < settings.maxRuns {
             let (x0, y0) = (Foundation.log(l.amplitude), Foundation.log(l.mean)), (x1, y1) = (Foundation.log(h.amplitude), Foundation.log(h.mean))
             let x = y1 != y0 ? x0 - y0 * (x1 - x0) / (y1 - y0) : (x0 + x1) / 2
-            let next = try measure(exp(min(max(x, min(x0, x1)), max(x0, x1))))
-            if abs(next.mean - 1) <= settings.tolerance { return (next.amplitude, trials) }
+            let next = try measure(exp(min(max(x, min(x0, x1)), max(x0, x1))), targets)
+            if abs(next.mean - 1) <= settings.tolerance { return (next, slope()) }
             if next.mean < 1 { low = next } else { high = next }
         }
-        let best = trials.min { abs($0.mean - 1) < abs($1.mean - 1) }!
+        let best = closest()
         log(String(format: "calibrate: no run within %.3g of 1 after %d runs; the closest, amplitude %.4g (%.3f), is kept",
-                   settings.tolerance, trials.count, best.amplitude, best.mean))
-        return (best.amplitude, trials)
+                   settings.tolerance, trials().count, best.amplitude, best.mean))
+        return (best, slope())
     }
 
     /// One ensemble run at `amplitude` on the calibration times; its spread–skill table.
-    func trial(amplitude: Double, index: Int) throws -> Trial {
+    func trial(amplitude: Double, targets: [String: Double], index: Int) throws -> Trial {
         var c = configuration
         c.perturbation.amplitude = amplitude
+        c.perturbation.targetRMSE = targets
         c.initialConditions.times = settings.times
         c.initialConditions.indices = []
         c.output.members = false
@@ -93,7 +172,7 @@ public struct PerturbationCalibration {
         c.output.directory = "\(workDirectory)/trial-\(index)"
         c.restartEvery = 0
         let plan = try EnsemblePlan(configuration: c, groupCount: world.size / c.layout.size)
-        let names = settings.variables.isEmpty ? plan.outputVariables.map { plan.stateChannels[$0] } : settings.variables
+        let names = settings.variables.isEmpty ? plan.outputVariables.map { plan.outputChannels[$0] } : settings.variables
         let leads = settings.leadHours.isEmpty ? plan.outputSteps.filter { $0 > 0 }.map { $0 * plan.stepHours } : settings.leadHours
         let runner = EnsembleRunner(plan: plan, world: world, directory: c.output.directory, resume: false, overwrite: true,
                                     log: { _ in }, warn: log)
@@ -118,6 +197,6 @@ public struct PerturbationCalibration {
         guard ratios.allSatisfy(\.isFinite) else {
             throw RunError("calibrate: the scores of run \(index + 1) lack a finite spread–skill for some of \(names) at leads \(leads) h; check calibration.variables and calibration.lead_hours against the output and the truth")
         }
-        return Trial(amplitude: amplitude, variables: names, leadHours: leads, ratios: ratios, mean: ratios.reduce(0, +) / Double(ratios.count))
+        return Trial(amplitude: amplitude, targets: targets, variables: names, leadHours: leads, ratios: ratios, mean: ratios.reduce(0, +) / Double(ratios.count))
     }
 }

@@ -38,4 +38,38 @@ extension RunConfiguration {
         }
         return text
     }
+
+    /// The YAML text `yaml` with `perturbation.target_rmse` replaced by `targets` (a flow mapping in the input's
+    /// order of names, on the key's line; a block mapping under the key is replaced by it), everything else as
+    /// written. The result is read back and checked.
+    public static func settingTargetRMSE(_ targets: [String: Double], in yaml: String, file: String) throws -> String {
+        var lines = yaml.components(separatedBy: "\n")
+        guard let top = lines.firstIndex(where: { $0.hasPrefix("perturbation:") }), !lines[top].contains("{") else {
+            throw RunError("\(file): target_rmse can be set only in a block-style perturbation: section; set it by hand")
+        }
+        var end = top + 1
+        while end < lines.count, lines[end].isEmpty || lines[end].hasPrefix(" ") || lines[end].hasPrefix("#") { end += 1 }
+        guard let k = ((top + 1)..<end).first(where: { lines[$0].range(of: #"^\s+target_rmse:"#, options: .regularExpression) != nil }) else {
+            throw RunError("\(file): perturbation has no target_rmse to set")
+        }
+        let line = lines[k]
+        let indent = line.prefix { $0 == " " }
+        // The names in the order written, then any others.
+        let written = (try RunConfiguration(yaml: yaml, file: file)).perturbation.targetRMSE
+        let textAfterKey = lines[k...].joined(separator: "\n")
+        let order = written.keys.sorted { (textAfterKey.range(of: $0)?.lowerBound ?? textAfterKey.endIndex) < (textAfterKey.range(of: $1)?.lowerBound ?? textAfterKey.endIndex) }
+        let names = order + targets.keys.filter { !order.contains($0) }.sorted()
+        let mapping = names.compactMap { name in targets[name].map { "\(name): \(String(format: "%.4g", $0))" } }.joined(separator: ", ")
+        var last = k + 1
+        if line.range(of: #"target_rmse:\s*(#.*)?$"#, options: .regularExpression) != nil {
+            while last < end, lines[last].prefix(while: { $0 == " " }).count > indent.count || lines[last].isEmpty { last += 1 }
+        }
+        lines.replaceSubrange(k..<last, with: ["\(indent)target_rmse: {\(mapping)}"])
+        let text = lines.joined(separator: "\n")
+        let check = try RunConfiguration(yaml: text, file: file)
+        for (name, value) in targets where abs((check.perturbation.targetRMSE[name] ?? .nan) - (Double(String(format: "%.4g", value)) ?? .nan)) > 1e-12 * abs(value) {
+            throw RunError("\(file): setting perturbation.target_rmse.\(name) to \(value) did not take; set it by hand")
+        }
+        return text
+    }
 }

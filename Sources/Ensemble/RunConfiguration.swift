@@ -35,6 +35,9 @@ public struct RunConfiguration: Sendable {
         public var tolerance: Double = 0.03
         /// Most runs of the search.
         public var maxRuns: Int = 8
+        /// Bred vectors: after the amplitude, scale each verified variable's `target_rmse` so that its own
+        /// mean spread–skill is 1 (one amplitude leaves the variables' ratios as `target_rmse` set them).
+        public var perVariable: Bool = false
     }
 
     /// `initial_conditions.analysis_error`: analysis = state read + a correlated spherical error field per
@@ -80,6 +83,9 @@ public struct RunConfiguration: Sendable {
         public var leadHours: [Int]?
         /// Deflate level 0 … 9 (0: none).
         public var compression: Int = 0
+        /// Derived variables computed from the state and written, reduced and scored after `variables`
+        /// (`DerivedVariable`: ws10m, ivt, heat_index, r2m, r850, …).
+        public var derived: [String] = []
     }
 
     public struct StatisticsOptions: Sendable {
@@ -90,6 +96,16 @@ public struct RunConfiguration: Sendable {
         public var quantiles: [Double] = []
         public var kSigma: Double = 4
         public var spectra: Bool = true
+        /// The extreme forecast index against a model climate file (`myriad climate`); nil: no EFI.
+        public var efi: EFIOptions?
+    }
+
+    /// `statistics.efi`: the model climate of the extreme forecast index.
+    public struct EFIOptions: Sendable {
+        /// The climate file (`myriad climate` writes it; docs/statistics.md, "EFI").
+        public var climate: String
+        /// earthkit-meteo's eps: ≤ 0 the plain EFI, > 0 the variant for fields bounded below by 0.
+        public var eps: Double = -0.1
     }
 
     public var file: String
@@ -124,16 +140,17 @@ public struct RunConfiguration: Sendable {
     public static let keys: [String: [String]] = [
         "": ["model", "checkpoints", "initial_conditions", "lead_hours", "members", "control", "perturbation", "seed",
              "parallel", "output", "statistics", "restart", "progress", "compute", "calibration"],
-        "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs"],
+        "calibration": ["times", "lead_hours", "variables", "tolerance", "max_runs", "per_variable"],
         "initial_conditions": ["file", "directory", "dhours", "times", "range", "indices", "analysis_error"],
         "initial_conditions.analysis_error": ["rmse", "length_scale_km"],
         "initial_conditions.range": ["start", "end", "step_hours"],
         "perturbation": ["kind", "amplitude", "target_rmse", "seeded_variables", "integration_steps", "length_scale_km",
                          "time_scale_hours", "non_negative", "centred_pairs"],
         "parallel": ["h", "w", "channel"],
-        "output": ["directory", "members", "variables", "region", "lead_hours", "compression"],
+        "output": ["directory", "members", "variables", "derived", "region", "lead_hours", "compression"],
         "output.region": ["lat", "lon"],
-        "statistics": ["enabled", "truth", "thresholds", "quantiles", "k_sigma", "spectra"],
+        "statistics": ["enabled", "truth", "thresholds", "quantiles", "k_sigma", "spectra", "efi"],
+        "statistics.efi": ["climate", "eps"],
         "restart": ["every_steps"],
         "progress": ["log_every_seconds"],
         "compute": ["precision", "members_per_forward"],
@@ -276,6 +293,7 @@ public struct RunConfiguration: Sendable {
         settings.variables = r.strings(keys["variables"], path: "calibration.variables") ?? []
         if let tolerance = r.double(keys["tolerance"], path: "calibration.tolerance", positive: true) { settings.tolerance = tolerance }
         settings.maxRuns = r.int(keys["max_runs"], path: "calibration.max_runs", range: 2...100) ?? settings.maxRuns
+        settings.perVariable = r.bool(keys["per_variable"], path: "calibration.per_variable") ?? settings.perVariable
         calibration = settings
     }
 
@@ -309,6 +327,10 @@ public struct RunConfiguration: Sendable {
         output.directory = r.string(keys["directory"], path: "\(path).directory") ?? output.directory
         output.members = r.bool(keys["members"], path: "\(path).members") ?? output.members
         output.variables = r.strings(keys["variables"], path: "\(path).variables")
+        output.derived = r.strings(keys["derived"], path: "\(path).derived") ?? []
+        if Set(output.derived).count != output.derived.count {
+            r.problem("\(path).derived", keys["derived"], "lists a derived variable twice")
+        }
         if let regionNode = keys["region"] {
             let region = r.mapping(regionNode, path: "\(path).region", known: Self.keys["output.region"]!)
             func bounds(_ key: String, _ limits: ClosedRange<Double>) -> ClosedRange<Double>? {
@@ -340,6 +362,16 @@ public struct RunConfiguration: Sendable {
         }
         statistics.kSigma = r.double(keys["k_sigma"], path: "\(path).k_sigma", positive: true) ?? statistics.kSigma
         statistics.spectra = r.bool(keys["spectra"], path: "\(path).spectra") ?? statistics.spectra
+        if let node = keys["efi"] {
+            let efi = r.mapping(node, path: "\(path).efi", known: Self.keys["statistics.efi"]!)
+            if let climate = r.string(efi["climate"], path: "\(path).efi.climate") {
+                var options = EFIOptions(climate: climate)
+                options.eps = r.double(efi["eps"], path: "\(path).efi.eps") ?? options.eps
+                statistics.efi = options
+            } else if efi["climate"] == nil {
+                r.problem("\(path).efi.climate", node, "names the model climate file (made by myriad climate)")
+            }
+        }
     }
 
     // MARK: - Checks between keys
@@ -390,6 +422,9 @@ public struct RunConfiguration: Sendable {
         }
         if output.compression > 0 && !output.members {
             r.problem("output.compression", nil, "applies to member output, which is off (output.members: false)")
+        }
+        if statistics.efi != nil && !statistics.enabled {
+            r.problem("statistics.efi", nil, "the EFI is a statistic, which is off (statistics.enabled: false)")
         }
         if !output.members && !statistics.enabled {
             r.problem("output", nil, "neither member output nor statistics: the run would produce nothing")

@@ -1,8 +1,10 @@
 extension Communicator {
     /// A personalised all-to-all of blocks that need packing: `pack(q, buffer)` fills the
     /// `sendCounts[q]` elements destined for rank q, `unpack(q, buffer)` consumes the `receiveCounts[q]`
-    /// elements that came from rank q. The transposes of the distributed SHT and the ensemble transpose
-    /// are all of this shape. On one rank it is a plain pack-then-unpack, without MPI.
+    /// elements that came from rank q. For exchanges that are not a transpose of contiguous balanced parts
+    /// (`transpose` is: the distributed SHT, the ensemble transpose): the indexed ensemble transpose, whose
+    /// members land at arbitrary positions, and the model group's scatter. On one rank it is a plain
+    /// pack-then-unpack, without MPI.
     public func exchange<T: MPIScalar>(sendCounts: [Int], receiveCounts: [Int],
                                        pack: (Int, UnsafeMutableBufferPointer<T>) -> Void,
                                        unpack: (Int, UnsafeBufferPointer<T>) -> Void) throws {

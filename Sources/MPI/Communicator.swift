@@ -11,11 +11,13 @@ public final class Communicator: @unchecked Sendable {
     public let rank: Int
     /// The number of ranks in the communicator.
     public let size: Int
-    /// Payload bytes this rank has handed to MPI for other ranks through `exchange` (the blocks for other
+    /// Payload bytes this rank has handed to MPI for other ranks through `transpose` and `exchange` (the blocks for other
     /// ranks), `allgather` / `allgatherv` (its values × (size − 1)) and the in-place `allreduce` (the
     /// buffer × 2(size − 1)/size, a ring's volume): the communication-volume accounting of docs/sfno.md.
     /// Not synchronised: collectives on one communicator come from one thread.
     public internal(set) var bytesSent = 0
+    /// The buffers of `transpose`, reused by every call on this communicator.
+    let transposeScratch = TransposeScratch()
 
     init(handle: MPI_Comm, owned: Bool) throws {
         self.handle = handle

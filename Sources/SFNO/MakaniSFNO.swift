@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MPI
+import ModelInterface
 
 /// makani v0.1.0's `SphericalFourierNeuralOperatorNet` with its preprocessing and earth2mip's time loop:
 /// the HENS network (tools/fixtures/SFNO-NOTES.md §1), serial or split over a model group.

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import MPI
+import ModelInterface
 
 /// torch-harmonics 0.9.3's example `SphericalFourierNeuralOperator` (examples/models/sfno.py), at inference,
 /// serial or split over a model group.

@@ -9,17 +9,18 @@ import MPI
 ///
 /// Forward (`[batch][nlat/h][nlon/w]` → `[batch][lmax/h][mmax/w]`), after the scheme of torch-harmonics'
 /// `distributed_sht.py`:
-/// 1. alltoall over w: each rank gathers full longitudes for its share of the (field, latitude) rows;
+/// 1. transpose over w: each rank gathers full longitudes for its share of the (field, latitude) rows;
 /// 2. FFT of those rows;
-/// 3. alltoall over w: back to all local rows, orders m split over w;
-/// 4. alltoall over h: full latitudes, this w-part's orders split again over h;
+/// 3. transpose over w: back to all local rows, orders m split over w;
+/// 4. transpose over h: full latitudes, this w-part's orders split again over h;
 /// 5. Legendre stage for those orders (`RealSHT.legendreAnalysis`, any subset of m);
-/// 6. alltoall over h: degrees l split over h, all of this w-part's orders.
-/// The inverse runs the same steps backwards.
+/// 6. transpose over h: degrees l split over h, all of this w-part's orders.
+/// The inverse runs the same steps backwards. Each transpose is one `Communicator.transpose` (one alltoallv;
+/// its buffers are the communicator's, reused by every call).
 ///
 /// Spectral layout: rank (hIndex, wIndex) holds `coefficients[b][l][m]` for
 /// `l ∈ splitRange(lmax, h, hIndex)` and `m ∈ splitRange(mmax, w, wIndex)`, row-major `[batch][lLocal][mLocal]`.
-public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Sendable {
+public final class DistributedRealSHT<T: SHTScalar & MPIComplexComponent>: @unchecked Sendable {
     public let serial: RealSHT<T>
     let h: Communicator
     let w: Communicator
@@ -106,74 +107,33 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
     /// `forwardTransform` on at most `fieldsPerPass` fields.
     private func forwardPass(_ fields: UnsafeBufferPointer<T>, into result: UnsafeMutableBufferPointer<Complex<T>>,
                              batch: Int) throws {
-        let nlatL = latitudes.count, nlonL = longitudes.count
-        let nlon = serial.nlon, mlen = nlon / 2 + 1
-        let myRows = rowsOf(w.rank, batch: batch)
+        let nlatL = latitudes.count, nlonL = longitudes.count, lL = degrees.count, mL = orders.count
+        let nlat = serial.nlat, nlon = serial.nlon, mlen = nlon / 2 + 1, lmax = serial.lmax
+        let rows = batch * nlatL, myRows = rowsOf(w.rank, batch: batch), mine = legendreOrders
 
-        // 1. Gather full longitudes for my rows. After this: rows split over w, longitudes whole.
+        // 1. Rows (field, latitude) split over w, longitudes gathered. After this: [myRows][nlon].
         let full = AlignedBuffer<T>(count: myRows.count * nlon)
-        try w.exchange(
-            sendCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
-            receiveCounts: (0..<w.size).map { myRows.count * splitRange(nlon, parts: w.size, index: $0).count },
-            pack: { q, buffer in
-                var i = 0
-                for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { buffer[i] = fields[r * nlonL + j]; i += 1 } }
-            },
-            unpack: { q, buffer in
-                let lon = splitRange(nlon, parts: w.size, index: q)
-                var i = 0
-                for r in 0..<myRows.count { for j in lon { full.pointer[r * nlon + j] = buffer[i]; i += 1 } }
-            })
+        try w.transpose(fields.baseAddress, .rowMajor([rows, nlonL]), into: full.pointer, .rowMajor([myRows.count, nlon]),
+                        split: 0, gather: 1)
 
-        // 2. FFT of my rows.
+        // 2. FFT of my rows. After this: [myRows][mlen].
         let spectrum = AlignedBuffer<Complex<T>>(count: myRows.count * mlen)
         serial.fft.forward(full.pointer, spectrum.pointer, rows: myRows.count)
 
-        // 3. Back to all local rows, orders split over w. After this: [batch·nlatL][mLocal].
-        let mL = orders.count
-        let local = UnsafeMutableBufferPointer<T>.allocate(capacity: batch * nlatL * mL * 2)
+        // 3. Orders split over w (the first mmax of each row), rows gathered. After this: [batch·nlatL][mLocal].
+        let local = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: rows * mL)
         defer { local.deallocate() }
-        try w.exchange(
-            sendCounts: (0..<w.size).map { myRows.count * splitRange(serial.mmax, parts: w.size, index: $0).count * 2 },
-            receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * mL * 2 },
-            pack: { q, buffer in
-                let m = splitRange(serial.mmax, parts: w.size, index: q)
-                var i = 0
-                for r in 0..<myRows.count {
-                    for c in m { buffer[i] = spectrum.pointer[r * mlen + c].real; buffer[i + 1] = spectrum.pointer[r * mlen + c].imaginary; i += 2 }
-                }
-            },
-            unpack: { q, buffer in
-                var i = 0
-                for r in rowsOf(q, batch: batch) { for c in 0..<mL { local[2 * (r * mL + c)] = buffer[i]; local[2 * (r * mL + c) + 1] = buffer[i + 1]; i += 2 } }
-            })
+        try w.transpose(spectrum.pointer, StridedBlock(extents: [myRows.count, serial.mmax], strides: [mlen, 1]),
+                        into: local.baseAddress, .rowMajor([rows, mL]), split: 1, gather: 0)
 
-        // 4. Full latitudes, orders split again over h. After this: [mSub][nlat][batch].
-        let mine = legendreOrders
-        let nlat = serial.nlat
+        // 4. This w-part's orders split again over h, latitudes gathered. After this: [mSub][nlat][batch].
         let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
         defer { gathered.deallocate() }
-        try h.exchange(
-            sendCounts: (0..<h.size).map { batch * nlatL * subOrders($0).count * 2 },
-            receiveCounts: (0..<h.size).map { batch * splitRange(nlat, parts: h.size, index: $0).count * mine.count * 2 },
-            pack: { q, buffer in
-                let m = subOrders(q)
-                var i = 0
-                for b in 0..<batch { for k in 0..<nlatL { for c in m {
-                    let src = 2 * ((b * nlatL + k) * mL + c - orders.lowerBound)
-                    buffer[i] = local[src]; buffer[i + 1] = local[src + 1]; i += 2
-                } } }
-            },
-            unpack: { q, buffer in
-                let lat = splitRange(nlat, parts: h.size, index: q)
-                var i = 0
-                for b in 0..<batch { for k in lat { for c in 0..<mine.count {
-                    gathered[(c * nlat + k) * batch + b] = Complex(buffer[i], buffer[i + 1]); i += 2
-                } } }
-            })
+        try h.transpose(local.baseAddress, .rowMajor([batch, nlatL, mL]),
+                        into: gathered.baseAddress, Self.orderMajor(batch: batch, rows: nlat, orders: mine.count),
+                        split: 2, gather: 1)
 
         // 5. Legendre stage for my orders. After this: [mSub][lmax][batch].
-        let lmax = serial.lmax
         let analysed = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
         defer { analysed.deallocate() }
         if !mine.isEmpty && batch > 0 {
@@ -183,25 +143,15 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             }
         }
 
-        // 6. Degrees split over h, all of this w-part's orders. After this: [batch][lLocal][mLocal].
-        let lL = degrees.count
-        try h.exchange(
-            sendCounts: (0..<h.size).map { batch * splitRange(lmax, parts: h.size, index: $0).count * mine.count * 2 },
-            receiveCounts: (0..<h.size).map { batch * lL * subOrders($0).count * 2 },
-            pack: { q, buffer in
-                var i = 0
-                for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
-                    let v = analysed[(c * lmax + l) * batch + b]
-                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
-                } } }
-            },
-            unpack: { q, buffer in
-                let m = subOrders(q)
-                var i = 0
-                for b in 0..<batch { for l in 0..<lL { for c in m {
-                    result[(b * lL + l) * mL + c - orders.lowerBound] = Complex(buffer[i], buffer[i + 1]); i += 2
-                } } }
-            })
+        // 6. Degrees split over h, this w-part's orders gathered. After this: [batch][lLocal][mLocal].
+        try h.transpose(analysed.baseAddress, Self.orderMajor(batch: batch, rows: lmax, orders: mine.count),
+                        into: result.baseAddress, .rowMajor([batch, lL, mL]), split: 1, gather: 2)
+    }
+
+    /// The Legendre stage's order-major layout `[m][rows][batch]` (rows: latitudes or degrees), seen as the
+    /// logical axes `[batch][rows][m]` of the layouts around it.
+    private static func orderMajor(batch: Int, rows: Int, orders: Int) -> StridedBlock {
+        StridedBlock(extents: [batch, rows, orders], strides: [1, batch, rows * batch])
     }
 
     // MARK: - Inverse
@@ -225,30 +175,16 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
     /// `inverseTransform` on at most `fieldsPerPass` fields.
     private func inversePass(_ coefficients: UnsafeBufferPointer<Complex<T>>, into result: UnsafeMutableBufferPointer<T>,
                              batch: Int) throws {
-        let lL = degrees.count, mL = orders.count
-        let lmax = serial.lmax, nlat = serial.nlat, nlon = serial.nlon, mlen = nlon / 2 + 1
-        let nlatL = latitudes.count, nlonL = longitudes.count
-        let mine = legendreOrders
+        let nlatL = latitudes.count, nlonL = longitudes.count, lL = degrees.count, mL = orders.count
+        let nlat = serial.nlat, nlon = serial.nlon, mlen = nlon / 2 + 1, lmax = serial.lmax
+        let rows = batch * nlatL, myRows = rowsOf(w.rank, batch: batch), mine = legendreOrders
 
-        // 1. All degrees for my orders. After this: [mSub][lmax][batch].
+        // 1. This w-part's orders split over h, degrees gathered. After this: [mSub][lmax][batch].
         let gathered = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * lmax * mine.count)
         defer { gathered.deallocate() }
-        try h.exchange(
-            sendCounts: (0..<h.size).map { batch * lL * subOrders($0).count * 2 },
-            receiveCounts: (0..<h.size).map { batch * splitRange(lmax, parts: h.size, index: $0).count * mine.count * 2 },
-            pack: { q, buffer in
-                var i = 0
-                for b in 0..<batch { for l in 0..<lL { for c in subOrders(q) {
-                    let v = coefficients[(b * lL + l) * mL + c - orders.lowerBound]
-                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
-                } } }
-            },
-            unpack: { q, buffer in
-                var i = 0
-                for b in 0..<batch { for l in splitRange(lmax, parts: h.size, index: q) { for c in 0..<mine.count {
-                    gathered[(c * lmax + l) * batch + b] = Complex(buffer[i], buffer[i + 1]); i += 2
-                } } }
-            })
+        try h.transpose(coefficients.baseAddress, .rowMajor([batch, lL, mL]),
+                        into: gathered.baseAddress, Self.orderMajor(batch: batch, rows: lmax, orders: mine.count),
+                        split: 2, gather: 1)
 
         // 2. Legendre synthesis of my orders. After this: [mSub][nlat][batch].
         let synthesised = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: batch * nlat * mine.count)
@@ -261,60 +197,25 @@ public final class DistributedRealSHT<T: SHTScalar & MPIScalar>: @unchecked Send
             }
         }
 
-        // 3. Latitudes back over h, this w-part's orders whole. After this: [batch·nlatL][mLocal].
-        let local = UnsafeMutableBufferPointer<T>.allocate(capacity: batch * nlatL * mL * 2)
+        // 3. Latitudes split over h, this w-part's orders gathered. After this: [batch·nlatL][mLocal].
+        let local = UnsafeMutableBufferPointer<Complex<T>>.allocate(capacity: rows * mL)
         defer { local.deallocate() }
-        try h.exchange(
-            sendCounts: (0..<h.size).map { batch * splitRange(nlat, parts: h.size, index: $0).count * mine.count * 2 },
-            receiveCounts: (0..<h.size).map { batch * nlatL * subOrders($0).count * 2 },
-            pack: { q, buffer in
-                var i = 0
-                for b in 0..<batch { for k in splitRange(nlat, parts: h.size, index: q) { for c in 0..<mine.count {
-                    let v = synthesised[(c * nlat + k) * batch + b]
-                    buffer[i] = v.real; buffer[i + 1] = v.imaginary; i += 2
-                } } }
-            },
-            unpack: { q, buffer in
-                var i = 0
-                for b in 0..<batch { for k in 0..<nlatL { for c in subOrders(q) {
-                    let dst = 2 * ((b * nlatL + k) * mL + c - orders.lowerBound)
-                    local[dst] = buffer[i]; local[dst + 1] = buffer[i + 1]; i += 2
-                } } }
-            })
+        try h.transpose(synthesised.baseAddress, Self.orderMajor(batch: batch, rows: nlat, orders: mine.count),
+                        into: local.baseAddress, .rowMajor([batch, nlatL, mL]), split: 1, gather: 2)
 
-        // 4. All orders for my share of rows, over w. After this: [myRows][mlen], zero beyond mmax.
-        let myRows = rowsOf(w.rank, batch: batch)
+        // 4. Rows split over w, orders gathered. After this: [myRows][mlen], zero beyond mmax (AlignedBuffer starts zeroed).
         let spectrum = AlignedBuffer<Complex<T>>(count: myRows.count * mlen)
-        try w.exchange(
-            sendCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * mL * 2 },
-            receiveCounts: (0..<w.size).map { myRows.count * splitRange(serial.mmax, parts: w.size, index: $0).count * 2 },
-            pack: { q, buffer in
-                var i = 0
-                for r in rowsOf(q, batch: batch) { for c in 0..<mL { buffer[i] = local[2 * (r * mL + c)]; buffer[i + 1] = local[2 * (r * mL + c) + 1]; i += 2 } }
-            },
-            unpack: { q, buffer in
-                var i = 0
-                for r in 0..<myRows.count { for c in splitRange(serial.mmax, parts: w.size, index: q) {
-                    spectrum.pointer[r * mlen + c] = Complex(buffer[i], buffer[i + 1]); i += 2
-                } }
-            })
+        try w.transpose(local.baseAddress, .rowMajor([rows, mL]),
+                        into: spectrum.pointer, StridedBlock(extents: [myRows.count, serial.mmax], strides: [mlen, 1]),
+                        split: 0, gather: 1)
 
-        // 5. Inverse FFT of my rows.
+        // 5. Inverse FFT of my rows. After this: [myRows][nlon].
         let full = AlignedBuffer<T>(count: myRows.count * nlon)
         serial.fft.inverse(spectrum.pointer, full.pointer, rows: myRows.count)
 
-        // 6. Longitudes back over w. After this: [batch][nlatL][nlonL].
-        try w.exchange(
-            sendCounts: (0..<w.size).map { myRows.count * splitRange(nlon, parts: w.size, index: $0).count },
-            receiveCounts: (0..<w.size).map { rowsOf($0, batch: batch).count * nlonL },
-            pack: { q, buffer in
-                var i = 0
-                for r in 0..<myRows.count { for j in splitRange(nlon, parts: w.size, index: q) { buffer[i] = full.pointer[r * nlon + j]; i += 1 } }
-            },
-            unpack: { q, buffer in
-                var i = 0
-                for r in rowsOf(q, batch: batch) { for j in 0..<nlonL { result[r * nlonL + j] = buffer[i]; i += 1 } }
-            })
+        // 6. Longitudes split over w, rows gathered. After this: [batch][nlatL][nlonL].
+        try w.transpose(full.pointer, .rowMajor([myRows.count, nlon]), into: result.baseAddress, .rowMajor([rows, nlonL]),
+                        split: 1, gather: 0)
     }
 }
 

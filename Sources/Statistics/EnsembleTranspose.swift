@@ -7,14 +7,15 @@ import MPI
 ///
 /// Distribution scheme, `P` ranks, `M` members, `N` points:
 /// 1. before: rank r holds members `splitRange(M, P, r)` as `[member][point]` (all N points);
-/// 2. one all-to-all (`Communicator.exchange`, i.e. `MPI_Alltoallv`): rank r sends rank q its members'
+/// 2. one distributed transpose (`Communicator.transpose`, i.e. `MPI_Alltoallv`): rank r sends rank q its members'
 ///    values at q's slab `splitRange(N, P, q)`;
 /// 3. after: rank r holds `[point][member]` for its slab — all M members of a point contiguous, in
 ///    member order, ready to sort.
 ///
 /// Memory: this is the one buffer of the statistics that grows with M: `M × N/P` float32 values on the
-/// receiving side (plus the send buffer, the size of the rank's own members, `M/P × N`). With P ranks the
-/// total is the size of one ensemble field, whatever P. Uneven splits follow `splitSizes`.
+/// receiving side (plus the send buffer, the size of the rank's own members, `M/P × N`; both are the
+/// communicator's transpose buffers, kept for the next lead). With P ranks the total is the size of one
+/// ensemble field, whatever P. Uneven splits follow `splitSizes`.
 public struct EnsembleTranspose: Sendable {
     public let memberCount: Int
     public let pointCount: Int
@@ -43,33 +44,15 @@ public struct EnsembleTranspose: Sendable {
         precondition(local.count == mine.count * pointCount,
                      "EnsembleTranspose.forward: \(local.count) values, expected \(mine.count) members × \(pointCount) points")
         let slab = localPoints
-        let memberSizes = splitSizes(memberCount, parts: ranks)
-        let pointSizes = splitSizes(pointCount, parts: ranks)
-        let sendCounts = pointSizes.map { $0 * mine.count }
-        let receiveCounts = memberSizes.map { $0 * slab.count }
         var result = [Float](repeating: 0, count: slab.count * memberCount)
-        let m = memberCount
+        // The members axis goes from split to whole, the points axis from whole to split; the result holds the
+        // logical [member][slab point] array point-major.
         try local.withUnsafeBufferPointer { source in
             try result.withUnsafeMutableBufferPointer { target in
-                try communicator.exchange(
-                    sendCounts: sendCounts, receiveCounts: receiveCounts,
-                    pack: { (q: Int, buffer: UnsafeMutableBufferPointer<Float>) in
-                        // to rank q: [my member][q's point]
-                        let points = splitRange(pointCount, parts: ranks, index: q)
-                        var k = 0
-                        for i in 0..<mine.count {
-                            let row = i * pointCount
-                            for p in points { buffer[k] = source[row + p]; k += 1 }
-                        }
-                    },
-                    unpack: { (q: Int, buffer: UnsafeBufferPointer<Float>) in
-                        // from rank q: [q's member][my point] → [my point][member]
-                        let members = splitRange(memberCount, parts: ranks, index: q)
-                        var k = 0
-                        for member in members {
-                            for p in 0..<slab.count { target[p * m + member] = buffer[k]; k += 1 }
-                        }
-                    })
+                try communicator.transpose(source.baseAddress, .rowMajor([mine.count, pointCount]),
+                                           into: target.baseAddress,
+                                           StridedBlock(extents: [memberCount, slab.count], strides: [1, memberCount]),
+                                           split: 1, gather: 0)
             }
         }
         // after this: [slab point][member], all members of each local point

@@ -14,7 +14,10 @@ struct LeadAccumulator {
     /// (the order of the gathered member errors).
     let codes: [(time: Int, index: Int)]
     /// Local, unreduced verification sums of each (time, variable) with a truth, in (time, variable) order.
-    private var summaries: [(time: Int, variable: Int, summary: VerificationSummary)] = []
+    private var summaries: [(time: Int, variable: Int, summary: VerificationSummary, sizes: EnsembleSizeSummary)] = []
+    /// Per initial time with a truth: its valid ensemble indices (ascending) and the positions among them of
+    /// each sub-ensemble (`EnsembleSizeSummary.subsample`), the same on every rank.
+    private var subsamples: [Int: (valid: [Int], positions: [[Int]])] = [:]
     /// Weighted mean squared error of each local valid member and variable, [member][variable]; NaN: none.
     private var errors: [Double]
 
@@ -52,6 +55,12 @@ struct LeadAccumulator {
         guard m >= 2 else { return }  // statistics need two members: the time stays at the fill value
 
         let transpose = IndexedEnsembleTranspose(indices: holders[t], rank: communicator.rank, nlat: owner.nlat, nlon: owner.nlon)
+        if field != nil {
+            let valid = holders[t].flatMap { $0 }.sorted()
+            subsamples[t] = (valid, EnsembleSizeSummary.sizes(upTo: owner.membersPerTime).map {
+                EnsembleSizeSummary.subsample(size: $0, time: t, ensembleSize: owner.membersPerTime, valid: valid, seed: owner.settings.seed)
+            })
+        }
         let slab = transpose.localPoints
         for v in 0..<variableCount {
             var local = [Float]()
@@ -77,7 +86,15 @@ struct LeadAccumulator {
                         slabMembers.withUnsafeBufferPointer { summary.addEnergy(members: $0, truth: y, pointWeights: w) }
                     }
                 }
-                summaries.append((t, v, summary))
+                var sizes = EnsembleSizeSummary(ensembleSize: owner.membersPerTime)
+                slabMembers.withUnsafeBufferPointer { x in
+                    slabTruth.withUnsafeBufferPointer { y in
+                        slabWeights.withUnsafeBufferPointer { w in
+                            sizes.add(members: x, memberCount: m, truth: y, pointWeights: w, subsamples: subsamples[t]!.positions, whole: scores)
+                        }
+                    }
+                }
+                summaries.append((t, v, summary, sizes))
                 let truthField = Array(field[(v * n)..<((v + 1) * n)])
                 let mse = BestMember.meanSquaredErrors(local, truth: truthField, pointWeights: owner.pointWeights)
                 for (k, i) in mine.enumerated() { errors[i * variableCount + v] = mse[k] }
@@ -101,18 +118,10 @@ struct LeadAccumulator {
         let rows = transpose.localRows
         let nlon = owner.nlon
         let offset = [t, lead, rows.lowerBound, 0], count = [1, 1, rows.count, nlon]
-        try file.write("\(name)_mean", s.mean.map { Float($0) }, offset: offset, count: count)
-        try file.write("\(name)_std", s.variance.map { Float($0.squareRoot()) }, offset: offset, count: count)
-        try file.write("\(name)_min", s.minimum.map { Float($0) }, offset: offset, count: count)
-        try file.write("\(name)_max", s.maximum.map { Float($0) }, offset: offset, count: count)
-        try file.write("\(name)_beyond_ksigma", s.beyondKSigma.map { Float($0) }, offset: offset, count: count)
-        let thresholds = owner.settings.thresholds[name] ?? []
-        if !thresholds.isEmpty {
-            try file.write("\(name)_exceedance", s.exceedance.map { Float($0) }, offset: [0] + offset, count: [thresholds.count] + count)
-        }
-        let levels = owner.settings.quantileLevels
-        if !levels.isEmpty {
-            try file.write("\(name)_quantile", s.quantiles.map { Float($0) }, offset: [0] + offset, count: [levels.count] + count)
+        for d in StatisticDescriptor.table where owner.hasStatistic(d, variable: v) {
+            guard let value = d.value else { continue }
+            let layers = d.axis == .field ? [] : [d.axis == .thresholdField ? (owner.settings.thresholds[name] ?? []).count : owner.settings.quantileLevels.count]
+            try file.write(d.variableName(name), value(s).map { Float($0) }, offset: layers.map { _ in 0 } + offset, count: layers + count)
         }
         if let climate = owner.climate[v], let efi = owner.settings.extremeForecastIndex {
             let q = climate.quantiles
@@ -133,13 +142,13 @@ struct LeadAccumulator {
                     }
                 })
             }
-            try file.write("\(name)_efi", index, offset: offset, count: count)
+            try file.write(StatisticDescriptor.efi.variableName(name), index, offset: offset, count: count)
         }
         if let sht = owner.sht {
             // The spectrum of the ensemble mean: the mean's rows gathered on rank 0 (float64, as computed).
             let mean = communicator.size > 1 ? try communicator.gatherv(s.mean).values : s.mean
             let spectrum = isRoot ? EnsembleSpectra.spectrum(of: mean, sht: sht) : []
-            try file.writeFromRoot("\(name)_spectrum_mean", spectrum, offset: [t, lead, 0], count: [1, 1, sht.lmax], isRoot: isRoot)
+            try file.writeFromRoot(StatisticDescriptor.spectrumMean.variableName(name), spectrum, offset: [t, lead, 0], count: [1, 1, sht.lmax], isRoot: isRoot)
         }
     }
 
@@ -173,29 +182,30 @@ struct LeadAccumulator {
             }
         }
         for v in 0..<variableCount {
-            try file.writeFromRoot("\(owner.variables[v])_spectrum_members", means[v], offset: [t, lead, 0], count: [1, 1, lmax], isRoot: isRoot)
+            try file.writeFromRoot(StatisticDescriptor.spectrumMembers.variableName(owner.variables[v]), means[v], offset: [t, lead, 0], count: [1, 1, lmax], isRoot: isRoot)
         }
     }
 
     // MARK: - Scores of the lead
 
-    /// tw-CRPS, ROC rates at the summary's levels 0 … M (above them the fill value), ROC area and EDI, per
-    /// threshold: over all times (`time` nil) or of one initial time (`_by_time`).
-    private func writeExtremes(_ s: VerificationSummary, name: String, thresholds: [Double], time: Int?) throws {
+    /// Every score of one variable from the table (`ScoreDescriptor`): over all initial times (`time` nil) or
+    /// of one initial time (`_by_time`); for a threshold axis each threshold, for an inner axis the summary's
+    /// levels, ranks or bins (the file's levels and ranks above this summary's M keep their fill value).
+    private func writeScores(_ scores: ScoreValues, variable: String, thresholdCount: Int, time: Int?) throws {
         guard let file = owner.scoresFile else { return }
-        let k = thresholds.count, levels = s.memberCount + 1
-        let suffix = time == nil ? "" : "_by_time"
-        let offset = time.map { [0, $0, lead] } ?? [0, lead], count = time == nil ? [k, 1] : [k, 1, 1]
-        try file.writeFromRoot("\(name)_tw_crps\(suffix)", thresholds.indices.map { s.thresholdWeightedCRPS(threshold: $0) },
-                               offset: offset, count: count, isRoot: isRoot)
-        try file.writeFromRoot("\(name)_roc_area\(suffix)", thresholds.indices.map { s.rocArea(threshold: $0) }, offset: offset, count: count, isRoot: isRoot)
-        try file.writeFromRoot("\(name)_edi\(suffix)", thresholds.indices.map { s.extremalDependenceIndex(threshold: $0) },
-                               offset: offset, count: count, isRoot: isRoot)
-        try file.writeFromRoot("\(name)_roc_hit_rate\(suffix)", thresholds.indices.flatMap { j in (0..<levels).map { s.hitRate(threshold: j, level: $0) } },
-                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
-        try file.writeFromRoot("\(name)_roc_false_alarm_rate\(suffix)",
-                               thresholds.indices.flatMap { j in (0..<levels).map { s.falseAlarmRate(threshold: j, level: $0) } },
-                               offset: offset + [0], count: count + [levels], isRoot: isRoot)
+        for d in ScoreDescriptor.table where (time == nil ? d.overall : d.perTime) && (thresholdCount > 0 || !d.axis.hasThreshold) {
+            let values = d.values(scores, thresholdCount: thresholdCount)
+            var offset = time.map { [$0, lead] } ?? [lead]
+            var count = offset.map { _ in 1 }
+            if d.axis.hasThreshold { (offset, count) = ([0] + offset, [thresholdCount] + count) }
+            if d.axis != .none && d.axis != .threshold { (offset, count) = (offset + [0], count + [d.innerCount(scores)]) }
+            let name = d.variableName(variable, perTime: time != nil)
+            switch d.storage {
+            case .double: try file.writeFromRoot(name, values, offset: offset, count: count, isRoot: isRoot)
+            case .int32: try file.writeFromRoot(name, values.map { Int32($0) }, offset: offset, count: count, isRoot: isRoot)
+            case .int64: try file.writeFromRoot(name, values.map { Int64($0) }, offset: offset, count: count, isRoot: isRoot)
+            }
+        }
     }
 
     mutating func conclude() throws {
@@ -203,12 +213,15 @@ struct LeadAccumulator {
         guard let file = owner.scoresFile else { return }
         if communicator.size > 1 && !summaries.isEmpty {
             // after this: every summary holds the sums over all ranks' slabs
-            let all = try communicator.allreduced(summaries.flatMap { $0.summary.sums }, .sum)
+            let all = try communicator.allreduced(summaries.flatMap { $0.summary.sums + $0.sizes.sums }, .sum)
             var offset = 0
             for k in summaries.indices {
                 let count = summaries[k].summary.sums.count
                 summaries[k].summary.sums = Array(all[offset..<(offset + count)])
                 offset += count
+                let sizes = summaries[k].sizes.sums.count
+                summaries[k].sizes.sums = Array(all[offset..<(offset + sizes)])
+                offset += sizes
             }
         }
         let variableCount = owner.variables.count
@@ -221,6 +234,7 @@ struct LeadAccumulator {
             let name = owner.variables[v]
             let thresholds = owner.settings.thresholds[name] ?? []
             var total = VerificationSummary(memberCount: largest, thresholdCount: thresholds.count)
+            var totalSizes = EnsembleSizeSummary(ensembleSize: e)
             // Best member: per time the first least error by index; over times the least mean error.
             var errorSum = [Double](repeating: 0, count: e), errorCount = [Int](repeating: 0, count: e)
             var energySum = 0.0  // the lead's energy score: the mean of the per-time scores
@@ -229,52 +243,30 @@ struct LeadAccumulator {
                 total.accumulate(entry.summary)
                 energySum += entry.summary.energyScore
                 var best: (index: Int, error: Double)? = nil
+                var memberErrors: [Int: Double] = [:]
                 for (k, code) in codes.enumerated() where code.time == t {
                     let error = allErrors[k * variableCount + v]
                     guard !error.isNaN else { continue }
+                    memberErrors[code.index] = error
                     errorSum[code.index] += error
                     errorCount[code.index] += 1
                     if best == nil || error < best!.error || (error == best!.error && code.index < best!.index) { best = (code.index, error) }
                 }
-                let s = entry.summary
-                let values = [s.rmse, s.spread, s.spreadSkill, s.spreadSkillWB2, s.spreadSkillMakani, s.crps, s.fairCRPS, s.outlierFraction, s.pointwiseBestMemberRMSE, s.debiasedMSE, s.energyScore,
-                              best.map { $0.error.squareRoot() } ?? .nan]
-                for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
-                    try file.writeFromRoot("\(name)_\(metric)_by_time", [value], offset: [t, lead], count: [1, 1], isRoot: isRoot)
-                }
-                try file.writeFromRoot("\(name)_best_member_by_time", [Int32(best?.index ?? -1)], offset: [t, lead], count: [1, 1], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_rank_histogram_by_time", s.rankHistogram.map(Int64.init), offset: [t, lead, 0],
-                                       count: [1, 1, s.memberCount + 1], isRoot: isRoot)
-                if !thresholds.isEmpty {
-                    try writeExtremes(s, name: name, thresholds: thresholds, time: t)
-                    try file.writeFromRoot("\(name)_brier_by_time", thresholds.indices.map { s.brier(threshold: $0) }, offset: [0, t, lead],
-                                           count: [thresholds.count, 1, 1], isRoot: isRoot)
-                }
+                var sizes = entry.sizes
+                sizes.addBestMembers(subsamples: subsamples[t]!.positions, valid: subsamples[t]!.valid, errors: memberErrors)
+                totalSizes.accumulate(sizes)
+                try writeScores(ScoreValues(summary: entry.summary, energyScore: entry.summary.energyScore,
+                                            bestMember: best.map { ($0.index, $0.error.squareRoot()) }, ensembleSize: sizes),
+                                variable: name, thresholdCount: thresholds.count, time: t)
             }
             var best: (index: Int, error: Double)? = nil
             for index in 0..<e where errorCount[index] > 0 {
                 let error = errorSum[index] / Double(errorCount[index])
                 if best == nil || error < best!.error { best = (index, error) }
             }
-            let values = [total.rmse, total.spread, total.spreadSkill, total.spreadSkillWB2, total.spreadSkillMakani, total.crps, total.fairCRPS, total.outlierFraction,
-                          total.pointwiseBestMemberRMSE, total.debiasedMSE, energySum / Double(mine.count), best.map { $0.error.squareRoot() } ?? .nan]
-            for (metric, value) in zip(InSituStatistics.scalarMetrics, values) {
-                try file.writeFromRoot("\(name)_\(metric)", [value], offset: [lead], count: [1], isRoot: isRoot)
-            }
-            try file.writeFromRoot("\(name)_members", [Int32(largest)], offset: [lead], count: [1], isRoot: isRoot)
-            try file.writeFromRoot("\(name)_best_member", [Int32(best?.index ?? -1)], offset: [lead], count: [1], isRoot: isRoot)
-            try file.writeFromRoot("\(name)_rank_histogram", total.rankHistogram.map(Int64.init), offset: [lead, 0],
-                                   count: [1, largest + 1], isRoot: isRoot)
-            if !thresholds.isEmpty {
-                let k = thresholds.count, bins = ScoreConfiguration.reliabilityBinCount
-                try file.writeFromRoot("\(name)_brier", thresholds.indices.map { total.brier(threshold: $0) }, offset: [0, lead],
-                                       count: [k, 1], isRoot: isRoot)
-                let table = thresholds.indices.flatMap { j in (0..<bins).map { total.reliability(threshold: j, bin: $0) } }
-                try file.writeFromRoot("\(name)_reliability_count", table.map { Int64($0.count) }, offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_reliability_observed", table.map(\.observed), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
-                try file.writeFromRoot("\(name)_reliability_forecast", table.map(\.forecast), offset: [0, lead, 0], count: [k, 1, bins], isRoot: isRoot)
-                try writeExtremes(total, name: name, thresholds: thresholds, time: nil)
-            }
+            try writeScores(ScoreValues(summary: total, energyScore: energySum / Double(mine.count),
+                                        bestMember: best.map { ($0.index, $0.error.squareRoot()) }, ensembleSize: totalSizes),
+                            variable: name, thresholdCount: thresholds.count, time: nil)
         }
         // The energy score of all written variables together, per time with a truth and over those times.
         var jointSum = 0.0, jointTimes = 0

@@ -109,6 +109,8 @@ public final class InSituStatistics: @unchecked Sendable {
             throw StatisticsFileError(path: path, problem: "cannot open the EFI climate file (\(error))")
         }
         climateFile = file
+        try ModelClimate.checkFits(file, path: path, variables: variables, latitudes: latitudes, longitudes: longitudes,
+                                   leadHours: leadHours)
         for (v, name) in variables.enumerated() where file.contains(name) {
             let dataset = try file.openDataset(name)
             let s = dataset.shape

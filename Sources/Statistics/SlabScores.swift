@@ -22,6 +22,9 @@ public struct SlabScores: Sendable {
     /// Threshold-weighted CRPS with chaining `max(x, τ)` (`SortedEnsemble.thresholdWeightedCRPS`).
     /// [threshold][point] flattened
     public let thresholdWeightedCRPS: [Double]
+    /// Outcome-weighted CRPS with the weight `1{x > τ}` (`SortedEnsemble.outcomeWeightedCRPS`; NaN where no
+    /// member exceeds τ). [threshold][point] flattened
+    public let outcomeWeightedCRPS: [Double]
 
     /// - members: [pointCount][memberCount] float32, all members of each point; truth: [pointCount].
     public init(members: UnsafeBufferPointer<Float>, truth: UnsafeBufferPointer<Float>, memberCount m: Int,
@@ -33,6 +36,7 @@ public struct SlabScores: Sendable {
         var crps = [Double](repeating: 0, count: n), fairCRPS = crps, outlier = crps, bestError = crps
         var rank = [Int](repeating: 0, count: n)
         var observed = [Double](repeating: 0, count: thresholds.count * n), thresholdWeightedCRPS = observed
+        var outcomeWeightedCRPS = observed
         statistics = SlabStatistics(members: members, memberCount: m, configuration: configuration) { p, x in
             let y = Double(truth[p])
             crps[p] = SortedEnsemble.crps(x, y)
@@ -44,10 +48,11 @@ public struct SlabScores: Sendable {
             for (k, tau) in thresholds.enumerated() {
                 observed[k * n + p] = y > tau ? 1 : 0
                 thresholdWeightedCRPS[k * n + p] = SortedEnsemble.thresholdWeightedCRPS(x, y, threshold: tau)
+                outcomeWeightedCRPS[k * n + p] = SortedEnsemble.outcomeWeightedCRPS(x, y, threshold: tau)
             }
         }
         self.firstPoint = firstPoint
-        (self.crps, self.fairCRPS, self.outlier, self.bestError, self.rank, self.observed, self.thresholdWeightedCRPS) =
-            (crps, fairCRPS, outlier, bestError, rank, observed, thresholdWeightedCRPS)
+        (self.crps, self.fairCRPS, self.outlier, self.bestError, self.rank, self.observed) = (crps, fairCRPS, outlier, bestError, rank, observed)
+        (self.thresholdWeightedCRPS, self.outcomeWeightedCRPS) = (thresholdWeightedCRPS, outcomeWeightedCRPS)
     }
 }

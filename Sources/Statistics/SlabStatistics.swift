@@ -1,8 +1,7 @@
 /// Per-point ensemble statistics of a slab of grid points that holds all M members of each point (after
-/// `EnsembleTranspose.forward`), without a verification: what the runner writes to the statistics file
-/// when quantiles are asked for (the moments, extremes and exceedances alone need no transpose:
-/// `EnsembleMoments`, `EnsembleExtremes`). Every value of a point comes from that point's members alone,
-/// in a fixed order, so it is bit for bit the same at any rank count.
+/// the ensemble transpose), without a verification: what the runner writes to the statistics file. Every
+/// value of a point comes from that point's members alone, in a fixed order, so it is bit for bit the same
+/// at any rank count.
 ///
 /// Mean and variance are two-pass float64 over the point's members; quantiles numpy "linear".
 public struct SlabStatistics: Sendable {

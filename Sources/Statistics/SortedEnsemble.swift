@@ -50,6 +50,21 @@ public enum SortedEnsemble {
         return absolute / count - pairwise / (count * count)
     }
 
+    /// Outcome-weighted CRPS with the weight `w(z) = 1{z > τ}` (Holzmann & Klar 2017; Allen et al. 2023; HENS
+    /// Part II), as scoringrules' `owcrps_ensemble` computes it:
+    ///
+    ///     owCRPS = w(y) [ (1/(M w̄)) Σ |x_i − y| w(x_i) − (1/(2 M² w̄²)) ΣΣ |x_i − x_j| w(x_i) w(x_j) ],  w̄ = K/M
+    ///
+    /// with K the members above τ: the CRPS of those K members where y > τ, 0 where y ≤ τ, and NaN where no
+    /// member exceeds τ (w̄ = 0: the forecast puts no weight on the event; scoringrules' 0/0).
+    public static func outcomeWeightedCRPS(_ x: UnsafeBufferPointer<Double>, _ y: Double, threshold tau: Double) -> Double {
+        let notAbove = position(x, tau)
+        let first = notAbove.below + notAbove.ties
+        guard first < x.count else { return .nan }
+        guard y > tau else { return 0 }
+        return crps(UnsafeBufferPointer(rebasing: x[first...]), y)
+    }
+
     /// numpy's `quantile(method="linear")`: position `h = (M − 1) q` between order statistics.
     public static func quantile(_ x: UnsafeBufferPointer<Double>, _ q: Double) -> Double {
         precondition(q >= 0 && q <= 1, "quantile level \(q) outside [0, 1]")

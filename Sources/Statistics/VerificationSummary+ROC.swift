@@ -47,22 +47,6 @@ extension VerificationSummary {
         return edi.isFinite ? edi : .nan
     }
 
-    /// Per threshold: tw_crps_gt_<τ>, roc_area_gt_<τ>, edi_gt_<τ>, then roc_gt_<τ>_level<k>_{hit_rate,false_alarm_rate}
-    /// for k = 0 … M.
-    func extremeRows(thresholds: [Double]) -> [(metric: String, value: Double)] {
-        var rows: [(metric: String, value: Double)] = []
-        for (k, tau) in thresholds.enumerated() {
-            rows.append(("tw_crps_gt_\(tau)", thresholdWeightedCRPS(threshold: k)))
-            rows.append(("roc_area_gt_\(tau)", rocArea(threshold: k)))
-            rows.append(("edi_gt_\(tau)", extremalDependenceIndex(threshold: k)))
-            for level in 0...memberCount {
-                rows.append(("roc_gt_\(tau)_level\(level)_hit_rate", hitRate(threshold: k, level: level)))
-                rows.append(("roc_gt_\(tau)_level\(level)_false_alarm_rate", falseAlarmRate(threshold: k, level: level)))
-            }
-        }
-        return rows
-    }
-
     /// Adds another summary's ROC counts (M′ ≤ M members) at this one's levels: a point with j′ of M′ members
     /// above τ says "yes" at level k/M where j′/M′ ≥ k/M, i.e. j′ ≥ ⌈k M′/M⌉ — exact integer counts, stored
     /// back as the points between consecutive levels.

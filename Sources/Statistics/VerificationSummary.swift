@@ -11,7 +11,8 @@
 /// - `pointwiseBestMemberRMSE = sqrt⟨min_i (x_i − y)²⟩`;
 /// - `crps = ⟨CRPS⟩`, `fairCRPS = ⟨fair CRPS⟩`, `outlierFraction = ⟨truth ∉ [min, max]⟩` (area share),
 ///   `brier[τ] = ⟨(p_τ − o_τ)²⟩` with `p_τ` the share of members above τ and `o_τ = [y > τ]`;
-/// - `thresholdWeightedCRPS[τ] = ⟨twCRPS⟩` with chaining `max(x, τ)`; `debiasedMSE = ⟨(x̄ − y)²⟩ − ⟨s²⟩/M`
+/// - `thresholdWeightedCRPS[τ] = ⟨twCRPS⟩` with chaining `max(x, τ)`; `outcomeWeightedCRPS[τ] = ⟨owCRPS⟩` with
+///   the weight `1{x > τ}`, over the points where it is defined (some member above τ); `debiasedMSE = ⟨(x̄ − y)²⟩ − ⟨s²⟩/M`
 ///   (WeatherBench2's debiased ensemble-mean MSE);
 /// - counts, not weighted: `rankHistogram` (M + 1 bins), the 11-bin reliability table per threshold
 ///   (points, observed frequency, mean forecast probability per bin), and per threshold the points with
@@ -23,7 +24,7 @@ public struct VerificationSummary: Sendable {
     public let memberCount: Int
     public let thresholdCount: Int
     /// The sums, in the order of `Index`, then per threshold the Brier sum, then per threshold the tw-CRPS
-    /// sum, then per threshold and bin (count, Σ observed, Σ forecast), then the M + 1 rank counts, then per
+    /// sum, then per threshold the ow-CRPS sum and the weight of its points, then per threshold and bin (count, Σ observed, Σ forecast), then the M + 1 rank counts, then per
     /// threshold the M + 1 event counts and the M + 1 non-event counts by members above τ (`rocOffset`), then
     /// the energy score's M + (M − 1) sums (`energyOffset`).
     /// Counts are exact in float64.
@@ -35,13 +36,16 @@ public struct VerificationSummary: Sendable {
         self.memberCount = memberCount
         self.thresholdCount = thresholdCount
         let bins = ScoreConfiguration.reliabilityBinCount
-        sums = [Double](repeating: 0, count: Index.allCases.count + thresholdCount * (2 + 3 * bins) + (memberCount + 1) * (1 + 2 * thresholdCount)
+        sums = [Double](repeating: 0, count: Index.allCases.count + thresholdCount * (4 + 3 * bins) + (memberCount + 1) * (1 + 2 * thresholdCount)
                                               + 2 * memberCount - 1)
     }
 
     private var brierOffset: Int { Index.allCases.count }
     private var thresholdWeightedCRPSOffset: Int { brierOffset + thresholdCount }
-    private var reliabilityOffset: Int { thresholdWeightedCRPSOffset + thresholdCount }
+    private var outcomeWeightedCRPSOffset: Int { thresholdWeightedCRPSOffset + thresholdCount }
+    /// Per threshold `Σ w` over the points where the ow-CRPS is defined.
+    private var outcomeWeightOffset: Int { outcomeWeightedCRPSOffset + thresholdCount }
+    private var reliabilityOffset: Int { outcomeWeightOffset + thresholdCount }
     var rankOffset: Int { reliabilityOffset + 3 * ScoreConfiguration.reliabilityBinCount * thresholdCount }
     /// Per threshold k: `rocOffset + 2(M + 1)k + j` counts the event points with j members above τ,
     /// `+ (M + 1)` more the non-event points.
@@ -73,6 +77,11 @@ public struct VerificationSummary: Sendable {
                 let event = slab.observed[k * n + p]
                 sums[brierOffset + k] += w * (probability - event) * (probability - event)
                 sums[thresholdWeightedCRPSOffset + k] += w * slab.thresholdWeightedCRPS[k * n + p]
+                let outcomeWeighted = slab.outcomeWeightedCRPS[k * n + p]
+                if !outcomeWeighted.isNaN {
+                    sums[outcomeWeightedCRPSOffset + k] += w * outcomeWeighted
+                    sums[outcomeWeightOffset + k] += w
+                }
                 let j = Int((probability * Double(m)).rounded())
                 sums[rocOffset + 2 * (m + 1) * k + (event > 0 ? 0 : m + 1) + j] += 1
                 let b = reliabilityOffset + 3 * (k * bins + ScoreConfiguration.reliabilityBin(exceeding: j, of: m))
@@ -104,6 +113,8 @@ public struct VerificationSummary: Sendable {
     public var pointwiseBestMemberRMSE: Double { mean(.bestSquaredError).squareRoot() }
     public func brier(threshold k: Int) -> Double { sums[brierOffset + k] / sums[Index.weight.rawValue] }
     public func thresholdWeightedCRPS(threshold k: Int) -> Double { sums[thresholdWeightedCRPSOffset + k] / sums[Index.weight.rawValue] }
+    /// `⟨owCRPS⟩` over the points where some member exceeds τ (NaN where none does anywhere).
+    public func outcomeWeightedCRPS(threshold k: Int) -> Double { sums[outcomeWeightedCRPSOffset + k] / sums[outcomeWeightOffset + k] }
     public var rankHistogram: [Int] { sums[rankOffset..<rocOffset].map { Int($0) } }
 
     /// Points, observed frequency and mean forecast probability of bin `b` (NaN frequencies when empty).
@@ -113,27 +124,11 @@ public struct VerificationSummary: Sendable {
         return (Int(count), count > 0 ? sums[i + 1] / count : .nan, count > 0 ? sums[i + 2] / count : .nan)
     }
 
-    /// The scores as (metric, value) rows, in a fixed order: rmse, spread, spread_skill, spread_skill_wb2,
-    /// spread_skill_makani, crps, crps_fair,
-    /// outlier_fraction, best_member_rmse_pointwise, mse_debiased, energy_score, brier_gt_<τ>,
-    /// reliability_gt_<τ>_bin<b>_{count,observed,forecast}, rank_<r>, then `extremeRows`.
-    public func rows(thresholds: [Double]) -> [(metric: String, value: Double)] {
+    /// The rows of scores.csv for this summary of one initial time and the best member over the field
+    /// (`BestMember`), in the order of `ScoreDescriptor.csvRows`.
+    public func rows(thresholds: [Double], bestMember: (member: Int, rmse: Double)) -> [(metric: String, value: Double)] {
         precondition(thresholds.count == thresholdCount, "rows: \(thresholds.count) thresholds, summary has \(thresholdCount)")
-        var rows: [(String, Double)] = [("rmse", rmse), ("spread", spread), ("spread_skill", spreadSkill),
-                                        ("spread_skill_wb2", spreadSkillWB2), ("spread_skill_makani", spreadSkillMakani),
-                                        ("crps", crps), ("crps_fair", fairCRPS), ("outlier_fraction", outlierFraction),
-                                        ("best_member_rmse_pointwise", pointwiseBestMemberRMSE), ("mse_debiased", debiasedMSE),
-                                        ("energy_score", energyScore)]
-        for (k, tau) in thresholds.enumerated() { rows.append(("brier_gt_\(tau)", brier(threshold: k))) }
-        for (k, tau) in thresholds.enumerated() {
-            for b in 0..<ScoreConfiguration.reliabilityBinCount {
-                let r = reliability(threshold: k, bin: b)
-                rows.append(("reliability_gt_\(tau)_bin\(b)_count", Double(r.count)))
-                rows.append(("reliability_gt_\(tau)_bin\(b)_observed", r.observed))
-                rows.append(("reliability_gt_\(tau)_bin\(b)_forecast", r.forecast))
-            }
-        }
-        for (r, c) in rankHistogram.enumerated() { rows.append(("rank_\(r)", Double(c))) }
-        return rows + extremeRows(thresholds: thresholds)
+        return ScoreDescriptor.csvRows(ScoreValues(summary: self, energyScore: energyScore, bestMember: (bestMember.member, bestMember.rmse)),
+                                       thresholds: thresholds)
     }
 }

@@ -21,6 +21,7 @@ public struct ChannelMetadata: Sendable, Equatable {
     /// The metadata of channel `name`, or nil when the table does not know it.
     public static func named(_ name: String) -> ChannelMetadata? {
         if let fixed = fixedChannels[name] { return fixed }
+        if name.hasPrefix("ws") { return windSpeed(name) }
         return pressureLevel(name)
     }
 
@@ -54,6 +55,11 @@ public struct ChannelMetadata: Sendable, Equatable {
                             standardName: "atmosphere_mass_content_of_water_vapor"),
             ChannelMetadata(name: "2d", longName: "2 m dewpoint temperature", units: "K", standardName: "dew_point_temperature"),
             ChannelMetadata(name: "d2m", longName: "2 m dewpoint temperature", units: "K", standardName: "dew_point_temperature"),
+            // Derived variables (Ensemble's DerivedVariable, `output.derived`). IVT's magnitude has no CF
+            // standard name (CF names only its eastward and northward components).
+            ChannelMetadata(name: "ivt", longName: "integrated vapour transport (magnitude)", units: "kg m-1 s-1", standardName: nil),
+            ChannelMetadata(name: "heat_index", longName: "heat index (NOAA, Rothfusz)", units: "K", standardName: "heat_index_of_air_temperature"),
+            ChannelMetadata(name: "r2m", longName: "2 m relative humidity", units: "%", standardName: "relative_humidity"),
         ]
         return Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
     }()
@@ -64,7 +70,18 @@ public struct ChannelMetadata: Sendable, Equatable {
         "z": ("geopotential", "m2 s-2", "geopotential"),
         "t": ("temperature", "K", "air_temperature"),
         "q": ("specific humidity", "kg kg-1", "specific_humidity"),
+        "r": ("relative humidity", "%", "relative_humidity"),   // derived (`output.derived`)
     ]
+
+    /// `ws10m`, `ws100m`, `ws500`, `ws`: the derived wind speed of a u/v pair.
+    private static func windSpeed(_ name: String) -> ChannelMetadata? {
+        let suffix = name.dropFirst(2)
+        let level = Int(suffix).map { "at \($0) hPa" }
+        let height = suffix.hasSuffix("m") && Int(suffix.dropLast()) != nil ? "at \(suffix.dropLast()) m" : nil
+        guard suffix.isEmpty || level != nil || height != nil else { return nil }
+        return ChannelMetadata(name: name, longName: (["wind speed"] + [level ?? height].compactMap { $0 }).joined(separator: " "),
+                               units: "m s-1", standardName: "wind_speed")
+    }
 
     /// `u500`, `z850`, …: a quantity letter and a HENS pressure level.
     private static func pressureLevel(_ name: String) -> ChannelMetadata? {
@@ -77,6 +94,7 @@ public struct ChannelMetadata: Sendable, Equatable {
     /// Doubles the exponent of every factor of a UDUNITS product of powers (`kg m-2` → `kg2 m-4`).
     static func squared(_ units: String) -> String {
         if units == "1" { return "1" }
+        if units == "%" { return "1e-4" }   // (0.01)²: UDUNITS has no percent squared
         return units.split(separator: " ").map { factor -> String in
             let symbol = factor.prefix { $0.isLetter }
             let exponent = Int(factor.dropFirst(symbol.count)) ?? 1

@@ -41,21 +41,29 @@ struct CalibrateCommand: ParsableCommand {
             let calibration = try PerturbationCalibration(configuration: configuration, world: world,
                                                           workDirectory: "\(configuration.output.directory)/calibration",
                                                           log: { if world.isRoot { logger.info("\($0)") } })
-            let (amplitude, trials) = try calibration.run()
+            let result = try calibration.run()
             guard world.isRoot else { return }
             rmdir("\(configuration.output.directory)/calibration")   // only if empty: each trial removed what it wrote
-            let table = Self.table(trials.first { $0.amplitude == amplitude }!)
+            let amplitude = result.amplitude
+            let table = Self.table(result.chosen)
             var text = try RunConfiguration.settingAmplitude(amplitude, in: configuration.source, file: config)
-            let runs = trials.map { String(format: "%.4g → %.3f", $0.amplitude, $0.mean) }.joined(separator: ", ")
+            var what = "perturbation.amplitude \(String(format: "%.4g", amplitude))"
+            if result.targets != configuration.perturbation.targetRMSE {
+                text = try RunConfiguration.settingTargetRMSE(result.targets, in: text, file: config)
+                what += " and perturbation.target_rmse"
+            }
+            let runs = result.trials.map { String(format: "%.4g → %.3f", $0.amplitude, $0.mean) + " (" +
+                zip($0.variables, $0.variableMeans).map { "\($0) " + String(format: "%.3f", $1) }.joined(separator: ", ") + ")" }
             text = """
-                # Calibrated by `myriad calibrate \(config)` on \(ISO8601DateFormatter().string(from: Date())): perturbation.amplitude \
-                \(String(format: "%.4g", amplitude)), mean spread–skill (Fortin) over the calibration times' leads and variables:
-                # runs (amplitude → mean spread–skill): \(runs)
+                # Calibrated by `myriad calibrate \(config)` on \(ISO8601DateFormatter().string(from: Date())): \(what); \
+                spread–skill (Fortin) over the calibration times:
+                # runs (amplitude → mean spread–skill (per variable)):
+                \(runs.enumerated().map { "#   \($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
                 \(table.split(separator: "\n").map { "# " + $0 }.joined(separator: "\n"))
 
                 """ + text
             try writeAtomically(text, to: destination)
-            logger.info("calibrate: amplitude \(String(format: "%.4g", amplitude)); wrote \(destination)\n\(table)")
+            logger.info("calibrate: \(what); wrote \(destination)\n\(table)")
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import Logging
 import MPI
+import ModelInterface
 import SFNO
 import Storage
 
@@ -56,8 +57,9 @@ struct ForwardCommand: ParsableCommand {
         runSPMD(global) { world, logger in
             guard steps >= 1 else { throw UsageError("--steps must be at least 1, got \(steps)") }
             let grid = try ProcessGrid(world: world, layout: layout)
+            // The inputs are checked against the checkpoint's description before any weight is read.
+            let plan = try makePlan(try Checkpoint(path: checkpoint, weights: false))
             let model = try loadSFNONetwork(checkpoint: checkpoint, grid: layout.size > 1 ? grid : nil, precision: precision)
-            let plan = try makePlan(model)
             let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: directory) else {
                 throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
@@ -152,14 +154,13 @@ struct ForwardCommand: ParsableCommand {
         let projection: Bool
     }
 
-    /// Reads and checks everything before any work: shapes, channels, time, finite values.
-    func makePlan(_ model: any SFNONetwork) throws -> Plan {
-        let checkpointFile = model.checkpoint
-        let c = checkpointFile
-        let inputChannels = c.suppliedChannelNames
-        let projection = c.runsOneStepOnly
+    /// Reads and checks everything before any work: shapes, channels, time, finite values, against the
+    /// model's description (whatever its architecture).
+    func makePlan(_ model: any ForecastModelDescription) throws -> Plan {
+        let inputChannels = model.suppliedChannels
+        let projection = model.runsOneStepOnly
         guard steps == 1 || !projection else {
-            throw UsageError("\(checkpoint): the network maps \(c.inChannels) channels to \(c.outChannels), so it runs one step only; use --steps 1")
+            throw UsageError("\(checkpoint): the network maps \(inputChannels.count) channels to \(model.outputChannels.count), so it runs one step only; use --steps 1")
         }
         let (nlat, nlon) = (model.nlat, model.nlon)
         let file: HDF5File
@@ -181,8 +182,8 @@ struct ForwardCommand: ParsableCommand {
         let metadata: MakaniMetadata?
         do { metadata = try MakaniMetadata(besides: input) } catch { throw UsageError("\(error)") }
         if let metadata {
-            for (axis, file, expected) in [("lat", metadata.latitudes, checkpointFile.latitudes),
-                                           ("lon", metadata.longitudes, checkpointFile.longitudes)] {
+            for (axis, file, expected) in [("lat", metadata.latitudes, model.latitudes),
+                                           ("lon", metadata.longitudes, model.longitudes)] {
                 guard let file else { continue }
                 let close = file.count == expected.count && zip(file, expected).allSatisfy { abs($0 - $1) <= 1e-4 }
                 guard close else {
@@ -226,13 +227,13 @@ struct ForwardCommand: ParsableCommand {
             start = date
         } else if let derived = metadata?.validTime(index: index) {
             start = derived
-        } else if checkpointFile.addZenith {
+        } else if model.needsValidTime {
             throw UsageError("the network needs the valid time of the initial state (cos zenith angle): give --time, or a data.json with start_time and dhours beside '\(input)'")
         } else {
             start = Date(timeIntervalSince1970: 0)
         }
-        return Plan(architecture: checkpointFile.architecture.rawValue, state: state,
-                    outputChannels: checkpointFile.outputChannelNames, start: start, dhours: model.stepHours,
+        return Plan(architecture: model.modelName, state: state,
+                    outputChannels: model.outputChannels, start: start, dhours: model.stepHours,
                     projection: projection)
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Ensemble
+import Foundation
+import MPI
 
 /// The `myriad` command: one SPMD executable for every rank of an `mpirun`/`srun` job.
 @main
@@ -15,7 +17,7 @@ struct Myriad: ParsableCommand {
             """,
         version: "myriad \(version)",
         subcommands: [Info.self, RunCommand.self, Spectrum.self, ForwardCommand.self, ShallowWaterCommand.self, ScoreCommand.self,
-                      CalibrateCommand.self, ReportCommand.self, SelfTest.self]
+                      CalibrateCommand.self, ClimateCommand.self, ReportCommand.self, SelfTest.self]
     )
 
     /// `myriad run` takes SIGTERM/SIGUSR1 as "stop after this step" from the process's first moment, before
@@ -26,6 +28,10 @@ struct Myriad: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // A command line that does not parse (an unknown option, a value not among an option's values)
+            // is the same on every rank: rank 0 alone says so, as `runSPMD` does for errors raised alike,
+            // and every rank exits with the parser's status.
+            if let rank = MPIEnvironment.launcherRank, rank != 0 { Foundation.exit(exitCode(for: error).rawValue) }
             exit(withError: error)
         }
     }

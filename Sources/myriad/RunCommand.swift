@@ -3,6 +3,7 @@ import Ensemble
 import Foundation
 import Logging
 import MPI
+import ShallowWater
 
 /// `myriad run`: the ensemble runner (docs/configuration.md, docs/user-guide.md).
 struct RunCommand: ParsableCommand {
@@ -135,10 +136,11 @@ struct RunCommand: ParsableCommand {
         if world.isRoot { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         try world.barrier()
         if world.isRoot { logger.info("demo: making the initial states and truth \(file) with the shallow-water model") }
-        let swe = try ShallowWaterCommand.parse(["--grid", "64x128", "--latitudes", "equiangular", "--initial", "random",
-                                                 "--seed", "2", "--trajectories", "1", "--days", "6", "--output-every", "6",
-                                                 "--output", file])
-        try swe.generate(world: world, logger: logger)
+        var states = ShallowWaterTrajectories()
+        (states.nlat, states.nlon, states.grid) = (64, 128, .equiangular)
+        (states.initial, states.seed, states.trajectories) = (.random, 2, 1)
+        (states.days, states.outputEvery) = (6, 6)
+        try states.write(to: file, world: world) { logger.info("\($0)") }
         try world.barrier()
     }
 }

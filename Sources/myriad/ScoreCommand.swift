@@ -34,8 +34,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "CSV file to write (default: standard output).")
     var output: String?
 
-    @Option(name: .long, help: "Area weights: equiangular | legendre-gauss (quadrature weights) | cos-latitude (cos of the members file's lat dataset).")
-    var weights: String = "equiangular"
+    @Option(name: .long, help: "Area weights: the quadrature weights of equiangular or legendre-gauss latitudes, or cos-latitude (cos of the members file's lat dataset).")
+    var weights: AreaWeighting = .equiangular
 
     @Option(name: .long, help: "Comma-separated thresholds τ for Brier scores and reliability tables (event: value > τ).")
     var thresholds: String = ""
@@ -46,8 +46,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Hours between output times when the members file has no lead_time dataset (time t is lead t × step).")
     var stepHours: Double = 6
 
-    @Option(name: .long, help: "Members file layout: auto | fields | runner.")
-    var membersFormat: String = "auto"
+    @Option(name: .long, help: "Members file layout (auto: detected from its datasets).")
+    var membersFormat: MembersFormat = .auto
 
     @Option(name: .long, help: "Folder for statistics.h5, scores.h5 and scores.csv (the in-situ engine's files).")
     var outputDirectory: String?
@@ -66,23 +66,20 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// The layout of the members file, or `auto`: found from its datasets (`ScoreEngineInput.detect`).
+    enum MembersFormat: String, CaseIterable, ExpressibleByArgument {
+        case auto, fields, runner
+
+        var layout: ScoreEngineInput.Layout? { ScoreEngineInput.Layout(rawValue: rawValue) }
+    }
+
     func run() throws {
-        let layout: ScoreEngineInput.Layout?
-        switch membersFormat {
-        case "auto": layout = nil
-        case "fields": layout = .fields
-        case "runner": layout = .runner
-        default:
-            writeStandardError("myriad: error: --members-format must be auto, fields or runner, got '\(membersFormat)'\n")
-            Foundation.exit(1)
-        }
         runSPMD(global) { world, logger in
-            let format = try layout ?? ScoreEngineInput.detect(forecast)
+            let format = try membersFormat.layout ?? ScoreEngineInput.detect(forecast)
             if format == .runner || outputDirectory != nil {
                 try runEngine(layout: format, world: world, logger: logger)
                 return
             }
-            let start = Date()
             let levels = try parseThresholds()
             let input = try ScoreInput(forecast: forecast, truth: truth, weights: weights, stepHours: stepHours)
             if let output {
@@ -91,43 +88,7 @@ struct ScoreCommand: ParsableCommand {
                     throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
                 }
             }
-            let (m, times, channels, nlat, nlon) = input.shape
-            let points = nlat * nlon
-            let transpose = EnsembleTranspose(memberCount: m, pointCount: points, ranks: world.size, rank: world.rank)
-            let mine = transpose.localMembers
-            let configuration = ScoreConfiguration(thresholds: levels, seed: seed)
-            logger.info("score: \(m) members × \(times) time(s) × \(channels) variable(s) of \(nlat) × \(nlon), \(world.size) rank(s), \(mine.count) member(s) on rank 0")
-
-            var csv = "variable,lead_time,metric,value\n"
-            for t in 0..<times {
-                for c in 0..<channels {
-                    // A read failing here may fail on one rank only: not a UsageError, so it aborts the job.
-                    let local = try input.members.read(Float.self, offset: [mine.lowerBound, t, c, 0, 0],
-                                                       count: [mine.count, 1, 1, nlat, nlon])
-                    let field = try input.truthFields.read(Float.self, offset: [t, c, 0, 0], count: [1, 1, nlat, nlon])
-                    // NaN or infinity would turn every mean into NaN silently: refused, counted, on every rank alike.
-                    try world.agreeing {
-                        let where_ = "lead time \(input.leadTimes[t]) h, variable \(input.variables[c])"
-                        let members = local.lazy.filter { !$0.isFinite }.count
-                        if members > 0 {
-                            throw UsageError("\(forecast): \(members) non-finite value(s) in members \(mine.lowerBound)..<\(mine.upperBound) at \(where_); scores need finite members: drop the members that blew up (a members file of myriad run marks them in member_valid) or mend the file")
-                        }
-                        let truthPoints = field.lazy.filter { !$0.isFinite }.count
-                        if truthPoints > 0 {
-                            throw UsageError("\(truth): \(truthPoints) non-finite value(s) in the truth at \(where_); give a truth without NaN or infinity")
-                        }
-                    }
-                    let (_, summary, best) = try EnsembleVerification.verify(
-                        localMembers: local, truth: field, pointWeights: input.pointWeights, transpose: transpose,
-                        lead: t, variable: c, configuration: configuration, communicator: world)
-                    let rows = summary.rows(thresholds: levels)
-                        + [("best_member_rmse", best.rmse), ("best_member", Double(best.member))]
-                    for row in rows {
-                        csv += "\(input.variables[c]),\(input.leadTimes[t]),\(row.metric),\(row.value)\n"
-                    }
-                }
-                logger.info("score: lead time \(input.leadTimes[t]) h done (\(t + 1)/\(times)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-            }
+            let csv = try input.scoreTable(thresholds: levels, seed: seed, communicator: world) { logger.info("\($0)") }
             guard world.isRoot else { return }
             if let output {
                 try writeAtomically(csv, to: output)
@@ -140,7 +101,6 @@ struct ScoreCommand: ParsableCommand {
 
     /// Through `InSituStatistics`: members split over the ranks per initial time, one `add` per lead.
     private func runEngine(layout: ScoreEngineInput.Layout, world: Communicator, logger: Logger) throws {
-        let start = Date()
         let levels = try parseThresholds()
         let quantileLevels = try parseList(quantiles, option: "--quantiles")
         guard quantileLevels.allSatisfy({ $0 >= 0 && $0 <= 1 }) else { throw UsageError("--quantiles must lie in [0, 1], got '\(quantiles)'") }
@@ -176,23 +136,9 @@ struct ScoreCommand: ParsableCommand {
                 pointWeights: weightsPerPoint, initialTimes: input.initialTimes, leadHours: input.leadHours,
                 membersPerTime: input.membersPerTime, settings: settings, communicator: world, directory: directory, resume: false)
         } catch let error as StatisticsFileError { throw UsageError("\(error)") }
-        let mine = splitRange(input.membersPerTime, parts: world.size, index: world.rank)
         logger.info("score: \(input.membersPerTime) members × \(input.initialTimes.count) initial time(s) × \(input.leadHours.count) lead(s) × \(input.variables.count) variable(s) of \(input.nlat) × \(input.nlon) (\(layout.rawValue) layout), \(world.size) rank(s)")
-        for lead in input.leadHours.indices {
-            var members = try input.members(mine, lead: lead)
-            // A member marked valid but holding NaN or infinity is left out of this lead's scores, and said.
-            var leftOut: Int64 = 0
-            for k in members.indices where members[k].isValid && !members[k].fields.allSatisfy(\.isFinite) {
-                members[k].isValid = false
-                leftOut += 1
-            }
-            leftOut = try world.allreduced(leftOut, .sum)
-            if world.isRoot && leftOut > 0 {
-                logger.warning("score: lead time \(input.leadHours[lead]) h: \(leftOut) member(s) hold NaN or infinity and are left out of this lead's scores")
-            }
-            try engine.add(lead: lead, members: members) { t in try input.truth(time: t, lead: lead) }
-            logger.info("score: lead time \(input.leadHours[lead]) h done (\(lead + 1)/\(input.leadHours.count)), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-        }
+        try input.addEveryLead(to: engine, communicator: world,
+                               progress: { logger.info("\($0)") }, warning: { logger.warning("\($0)") })
         try engine.finish()
         guard let temporary else { return }
         if world.isRoot {
@@ -221,86 +167,5 @@ struct ScoreCommand: ParsableCommand {
             }
             return value
         }
-    }
-}
-
-/// The two files of `myriad score`, opened and checked against each other (every rank alike).
-struct ScoreInput {
-    let members: HDF5Dataset
-    let truthFields: HDF5Dataset
-    let shape: (members: Int, times: Int, channels: Int, nlat: Int, nlon: Int)
-    let variables: [String]
-    let leadTimes: [Double]
-    /// Area weight of each point (its latitude's), [lat · lon]
-    let pointWeights: [Double]
-    private let files: [HDF5File]
-
-    init(forecast: String, truth: String, weights: String, stepHours: Double) throws {
-        let forecastFile: HDF5File, truthFile: HDF5File
-        do {
-            forecastFile = try HDF5File.open(forecast)
-            truthFile = try HDF5File.open(truth)
-            members = try forecastFile.openDataset("fields")
-            truthFields = try truthFile.openDataset("fields")
-        } catch {
-            throw UsageError("\(error)")
-        }
-        files = [forecastFile, truthFile]
-        let s = members.shape
-        guard s.count == 5 else {
-            throw UsageError("\(forecast): 'fields' has shape \(s); a members file needs fields[member, time, channel, lat, lon] (docs/statistics.md)")
-        }
-        guard s[0] >= 2 else { throw UsageError("\(forecast): 'fields' has \(s[0]) member(s); scores need at least 2") }
-        shape = (s[0], s[1], s[2], s[3], s[4])
-        let u = truthFields.shape
-        guard u.count == 4, u[0] >= s[1], u[1] == s[2], u[2] == s[3], u[3] == s[4] else {
-            throw UsageError("\(truth): 'fields' has shape \(u); it must be [time ≥ \(s[1]), channel \(s[2]), lat \(s[3]), lon \(s[4])] to verify \(forecast) (shape \(s))")
-        }
-        func strings(_ file: HDF5File) throws -> [String]? {
-            guard file.contains("channels") else { return nil }
-            do { return try file.openDataset("channels").readStrings() } catch { throw UsageError("\(error)") }
-        }
-        let forecastNames = try strings(forecastFile)
-        let truthNames = try strings(truthFile)
-        if let forecastNames, let truthNames, forecastNames != truthNames {
-            throw UsageError("\(forecast) has channels \(forecastNames) but \(truth) has \(truthNames); the channels must match in order")
-        }
-        variables = forecastNames ?? truthNames ?? (0..<s[2]).map { "channel\($0)" }
-        guard variables.count == s[2] else {
-            throw UsageError("\(forecast): 'channels' names \(variables.count) variables, 'fields' has \(s[2]) channels")
-        }
-        guard variables.allSatisfy({ !$0.contains(",") && !$0.contains("\n") }) else {
-            throw UsageError("\(forecast): channel names must not contain commas or newlines: \(variables)")
-        }
-        if forecastFile.contains("lead_time") {
-            do { leadTimes = try forecastFile.openDataset("lead_time").read(Double.self) } catch { throw UsageError("\(error)") }
-            guard leadTimes.count == s[1] else {
-                throw UsageError("\(forecast): 'lead_time' has \(leadTimes.count) values, 'fields' has \(s[1]) times")
-            }
-        } else {
-            guard stepHours > 0 else { throw UsageError("--step-hours must be positive, got \(stepHours)") }
-            leadTimes = (0..<s[1]).map { Double($0) * stepHours }
-        }
-        let latitudeWeights: [Double]
-        switch weights {
-        case "cos-latitude":
-            guard forecastFile.contains("lat") else {
-                throw UsageError("\(forecast): --weights cos-latitude needs a 'lat' dataset (degrees, [\(s[3])]); add it or use --weights equiangular|legendre-gauss")
-            }
-            let lat: [Double]
-            do { lat = try forecastFile.openDataset("lat").read(Double.self) } catch { throw UsageError("\(error)") }
-            guard lat.count == s[3], lat.allSatisfy({ abs($0) <= 90 }) else {
-                throw UsageError("\(forecast): 'lat' must hold \(s[3]) latitudes in degrees within ±90")
-            }
-            latitudeWeights = lat.map { cos($0 * Double.pi / 180) }
-        default:
-            guard let grid = SphereGrid(rawValue: weights) else {
-                throw UsageError("--weights must be equiangular, legendre-gauss or cos-latitude, got '\(weights)'")
-            }
-            guard s[3] >= 2 else { throw UsageError("\(forecast): \(s[3]) latitude(s); quadrature weights need at least 2") }
-            latitudeWeights = Quadrature(grid: grid, nlat: s[3]).weights
-        }
-        let nlon = s[4]
-        pointWeights = (0..<(s[3] * nlon)).map { latitudeWeights[$0 / nlon] }
     }
 }

@@ -22,8 +22,8 @@ struct Spectrum: ParsableCommand {
     @Option(name: .long, help: "Dataset in the file, e.g. fields or /group/t2m.")
     var dataset: String
 
-    @Option(name: .long, help: "Latitude grid: equiangular | legendre-gauss.")
-    var grid: String
+    @Option(name: .long, help: "Latitude grid.")
+    var grid: SphereGrid
 
     @Option(name: .long, help: "Degrees to compute (exclusive), also the orders (mmax = L).")
     var lmax: Int
@@ -35,9 +35,7 @@ struct Spectrum: ParsableCommand {
 
     func run() throws {
         runSPMD(global) { world, logger in
-            guard let sphere = SphereGrid(rawValue: grid) else {
-                throw UsageError("--grid must be equiangular or legendre-gauss, got '\(grid)'")
-            }
+            let sphere = grid
             let file: HDF5File
             let data: HDF5Dataset
             do {
@@ -115,25 +113,5 @@ struct Spectrum: ParsableCommand {
         }
         let count = leading.map { _ in 1 } + shape.suffix(2)
         return try data.read(Double.self, offset: offset, count: count)
-    }
-}
-
-/// A mistake in the command line or its input files, which every rank finds alike.
-struct UsageError: SameOnEveryRank {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
-
-/// Writes to `path.tmp-PID` and renames: a reader never sees half a file, a failure leaves none.
-func writeAtomically(_ text: String, to path: String) throws {
-    let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    do {
-        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
-    } catch {
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw UsageError("cannot write '\(path)': \(error.localizedDescription)")
     }
 }

@@ -78,6 +78,7 @@ final class CFComplianceTests: XCTestCase {
             output:
               directory: \(out.path)
               members: true
+              derived: [ws]
             statistics:
               truth: \(states)
               thresholds: {height: [10000]}
@@ -87,7 +88,9 @@ final class CFComplianceTests: XCTestCase {
         let configuration = scratch.appendingPathComponent("run.yaml").path
         try yaml.write(toFile: configuration, atomically: true, encoding: .utf8)
         try MPIJob.succeed(ranks: 2, ["run", configuration])
-        let files = ["members.h5", "statistics.h5", "scores.h5"].map { out.appendingPathComponent($0).path }
+        // The EFI's model climate of the run (myriad climate) is a CF file too.
+        try MPIJob.succeed(ranks: 2, ["climate", out.path, "--output", out.appendingPathComponent("climate.h5").path, "--quantiles", "5"])
+        let files = ["members.h5", "statistics.h5", "scores.h5", "climate.h5"].map { out.appendingPathComponent($0).path }
         try check(files)
         let output = try PythonReader.run("""
             import sys, numpy as np, xarray as xr
@@ -95,6 +98,7 @@ final class CFComplianceTests: XCTestCase {
             assert m.height.attrs["units"] == "m" and "standard_name" not in m.height.attrs, m.height.attrs
             assert m.u.attrs["units"] == "m s-1" and m.u.attrs["standard_name"] == "eastward_wind", m.u.attrs
             assert m.vorticity.attrs["standard_name"] == "atmosphere_upward_relative_vorticity"
+            assert m.ws.attrs["standard_name"] == "wind_speed" and m.ws.attrs["units"] == "m s-1", m.ws.attrs
             assert np.isnan(m.height.encoding["_FillValue"]), "member variables keep their NaN fill value"
             assert m.ensemble.attrs["standard_name"] == "realization"
             for name in ["checkpoint", "member_valid"]:

@@ -121,10 +121,18 @@ final class InSituStatisticsTests: XCTestCase {
                 (0..<thresholds).flatMap { k in sc[dataset]![(k * 2 * leads * width)..<((k * 2 + 1) * leads * width)] }
             }
             assertRelative(timeZero("z500_tw_crps_by_time"), try ref("tw_crps_mean"), 1e-5, "\(name) tw-CRPS")
+            // The outcome-weighted CRPS at every rank count against scoringrules (NaN where no member exceeds τ anywhere).
+            for (k, other) in scores.enumerated() {
+                let ow = (0..<thresholds).flatMap { j in other["z500_ow_crps_by_time"]![(j * 2 * leads)..<(j * 2 * leads + leads)] }
+                let expected = try ref("ow_crps_mean")
+                XCTAssertEqual(ow.map(\.isNaN), expected.map(\.isNaN), "\(name) ow-CRPS NaN alike at \([1, 2, 4][k]) ranks")
+                assertRelative(ow.filter { !$0.isNaN }, expected.filter { !$0.isNaN }, 1e-5, "\(name) ow-CRPS at \([1, 2, 4][k]) ranks")
+            }
             assertRelative(timeZero("z500_roc_area_by_time"), try ref("roc_area"), 1e-5, "\(name) ROC area")
             let edi = try ref("edi")
             XCTAssertEqual(timeZero("z500_edi_by_time").map(\.isNaN), edi.map(\.isNaN), "\(name) EDI NaN where undefined")
             assertRelative(timeZero("z500_edi_by_time").filter { !$0.isNaN }, edi.filter { !$0.isNaN }, 1e-5, "\(name) EDI")
+            try checkSubsamples(scores, name: name, leads: leads)
             let rocLevels = try reference.openDataset("roc_hit_rate").shape.last!
             XCTAssertEqual(timeZero("z500_roc_hit_rate_by_time", width: rocLevels), try ref("roc_hit_rate"), "\(name) ROC hit rates")
             XCTAssertEqual(timeZero("z500_roc_false_alarm_rate_by_time", width: rocLevels), try ref("roc_false_alarm_rate"), "\(name) ROC false-alarm rates")
@@ -134,6 +142,35 @@ final class InSituStatisticsTests: XCTestCase {
             assertRelative((0..<thresholds).flatMap { k in sc["z500_brier_by_time"]![(k * 2 * leads)..<(k * 2 * leads + leads)] },
                            try ref("brier"), 1e-5, "\(name) Brier")
             XCTAssertEqual(sc["members_by_time"], [Double](repeating: Double(m), count: 2 * leads))
+        }
+    }
+
+    /// The sub-ensemble scores of time 0 (the fixture's members; truth of lead l the fixture's lead l) at each
+    /// rank count against a plain reference over the same drawn members (`EnsembleSizeTests.reference`).
+    private func checkSubsamples(_ scores: [[String: [Double]]], name: String, leads: Int) throws {
+        let c = try StatisticsFixtureTests.Case(file: try HDF5File.open(StatisticsFixtureTests.path), name: name)
+        let sizes = EnsembleSizeSummary.sizes(upTo: c.m)
+        let weights = c.pointWeights
+        let total = weights.reduce(0, +)
+        var expected: [String: [Double]] = [:]
+        for t in 0..<leads {
+            let members = c.pointMajor(lead: t), truth = c.truth(lead: t)
+            let errors = (0..<c.m).map { i in (0..<c.points).map { p in
+                weights[p] * pow(Double(members[p * c.m + i]) - Double(truth[p]), 2) }.reduce(0, +) / total }
+            for size in sizes {
+                let positions = EnsembleSizeSummary.subsample(size: size, time: 0, ensembleSize: c.m, valid: Array(0..<c.m), seed: c.seed)
+                let r = EnsembleSizeTests.reference(members: members, m: c.m, positions: positions, truth: truth, weights: weights)
+                expected["crps", default: []].append(r.crps)
+                expected["outlier_fraction", default: []].append(r.outlier)
+                expected["in_range", default: []].append(r.inRange)
+                expected["best_member_rmse", default: []].append(positions.map { errors[$0] }.min()!.squareRoot())
+            }
+        }
+        for (k, file) in scores.enumerated() {
+            for (metric, values) in expected {
+                let actual = Array(file["z500_subsample_\(metric)_by_time"]![0..<(leads * sizes.count)])
+                assertRelative(actual, values, 1e-12, "\(name) sub-ensemble \(metric) at \([1, 2, 4][k]) ranks")
+            }
         }
     }
 

@@ -7,6 +7,12 @@ final class MPISelfTests: XCTestCase {
     func testCollectivesOn2Ranks() throws { try expectPass(ranks: 2, ["selftest", "collectives"], checks: 158) }
     func testCollectivesOn4Ranks() throws { try expectPass(ranks: 4, ["selftest", "collectives"], checks: 316) }
 
+    /// `Communicator.transpose` against the whole array gathered on every rank: every pair of axes, uneven
+    /// and empty parts, strided layouts, 4-, 8- and 16-byte elements (268 checks per rank).
+    func testDistributedTransposeOn1Rank() throws { try expectPass(ranks: 1, ["selftest", "transpose"], checks: 268) }
+    func testDistributedTransposeOn2Ranks() throws { try expectPass(ranks: 2, ["selftest", "transpose"], checks: 536) }
+    func testDistributedTransposeOn4Ranks() throws { try expectPass(ranks: 4, ["selftest", "transpose"], checks: 1072) }
+
     func testGridLayoutsOn1Rank() throws {
         try expectPass(ranks: 1, ["selftest", "grid", "--layout", "h=1,w=1,channel=1"])
     }

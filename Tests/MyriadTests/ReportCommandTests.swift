@@ -118,6 +118,32 @@ final class ReportCommandTests: XCTestCase {
         }
     }
 
+    /// A derived variable (`output.derived`) gets the figures of a channel; its maps say why they have no truth.
+    func testADerivedVariableIsReportedLikeAChannel() throws {
+        let python = try ReportPython.interpreter()
+        let scratch = try makeScratchDirectory("myriad-report-derived")
+        let states = try DemoStates.path()
+        let out = scratch.appendingPathComponent("out")
+        let path = scratch.appendingPathComponent("run.yaml").path
+        try """
+            model: shallow-water
+            initial_conditions: {file: \(states), times: ["2000-01-02T00:00:00Z"]}
+            lead_hours: 12
+            members: 8
+            perturbation: {kind: spherical-gaussian, amplitude: 0.05, centred_pairs: true}
+            output: {directory: \(out.path), variables: [height], derived: [ws]}
+            statistics: {truth: \(states), thresholds: {ws: [20]}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        try MPIJob.succeed(ranks: 2, ["run", path])
+        _ = try report([out.path, "--config", path])
+        let page = out.appendingPathComponent("report")
+        let expected = ["map_ws_6h", "map_ws_12h", "plume_ws", "rank_histogram_ws", "spectrum_ws", "reliability_ws"]
+        try checkPage(page, python: python, expected: expected.map { $0 + ".png" }, notes: [])
+        let html = try String(contentsOf: page.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("ws (m s-1)"), "the plan lists ws with its units")
+        XCTAssertTrue(html.contains("a derived variable, output.derived: the truth file holds no field of it"), html)
+    }
+
     func testReportWithoutTruthOrMembersSaysWhatIsMissing() throws {
         let python = try ReportPython.interpreter()
         let scratch = try makeScratchDirectory("myriad-report-bare")

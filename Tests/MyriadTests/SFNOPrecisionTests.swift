@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import ModelInterface
 import SFNO
 import XCTest
 

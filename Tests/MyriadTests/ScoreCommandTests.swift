@@ -78,11 +78,12 @@ final class ScoreCommandTests: XCTestCase {
             let counts = try reference.openDataset("reliability_count").read(Int64.self)
             let leads = brier.count / thresholds.count
             let twCRPS = try reference.openDataset("tw_crps_mean").read(Double.self)
+            let owCRPS = try reference.openDataset("ow_crps_mean").read(Double.self)
             let rocArea = try reference.openDataset("roc_area").read(Double.self), edi = try reference.openDataset("edi").read(Double.self)
             let hitRate = try reference.openDataset("roc_hit_rate").read(Double.self)
             let falseAlarmRate = try reference.openDataset("roc_false_alarm_rate").read(Double.self)
             for (k, tau) in thresholds.enumerated() {
-                for (metric, expected) in [("tw_crps", twCRPS), ("roc_area", rocArea), ("edi", edi)] {
+                for (metric, expected) in [("tw_crps", twCRPS), ("ow_crps", owCRPS), ("roc_area", rocArea), ("edi", edi)] {
                     let actual = try XCTUnwrap(one["\(metric)_gt_\(tau)"], "\(name): no \(metric) rows")
                     for t in 0..<leads {
                         let e = expected[k * leads + t]
@@ -162,7 +163,10 @@ final class ScoreCommandTests: XCTestCase {
             (["--forecast", forecast + ".missing", "--truth", truth], "cannot open file"),
             (["--forecast", forecast, "--truth", truthOnly], "it must be [time ≥ 3, channel 1, lat 9, lon 16]"),
             (["--forecast", truth, "--truth", truth], "a members file needs fields[member, time, channel, lat, lon]"),
-            (["--forecast", forecast, "--truth", truth, "--weights", "gaussian"], "--weights must be equiangular, legendre-gauss or cos-latitude"),
+            (["--forecast", forecast, "--truth", truth, "--weights", "gaussian"],
+             "The value 'gaussian' is invalid for '--weights <weights>'. Please provide one of 'equiangular', 'legendre-gauss' or 'cos-latitude'."),
+            (["--forecast", forecast, "--truth", truth, "--members-format", "csv"],
+             "The value 'csv' is invalid for '--members-format <members-format>'. Please provide one of 'auto', 'fields' or 'runner'."),
             (["--forecast", forecast, "--truth", truth, "--thresholds", "1,x"], "--thresholds must be comma-separated numbers"),
         ]
         let unwritable = directory.appendingPathComponent("no-such-folder/scores.csv").path

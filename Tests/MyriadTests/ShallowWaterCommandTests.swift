@@ -75,7 +75,8 @@ final class ShallowWaterCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["--grid", "32by64"], "--grid must be NLATxNLON"),
             (["--initial", "galewsky", "--trajectories", "2"], "--initial galewsky has one trajectory"),
-            (["--initial", "vortex"], "--initial must be galewsky or random"),
+            (["--initial", "vortex"], "The value 'vortex' is invalid for '--initial <initial>'. Please provide one of 'galewsky' and 'random'."),
+            (["--latitudes", "gaussian"], "Please provide one of 'equiangular' and 'legendre-gauss'."),
             (["--days", "1", "--output-every", "7"], "--output-every 7 h must be positive and divide the 24 h"),
             (["--dt", "700"], "--dt 700.0 s must be positive and divide --output-every 6 h"),
             (["--lmax", "40", "--grid", "32x64"], "choose --lmax between 2 and 32"),
@@ -86,6 +87,7 @@ final class ShallowWaterCommandTests: XCTestCase {
             let result = try MPIJob.run(ranks: 2, ["swe", "--days", "1", "--output", output] + options)
             XCTAssertNotEqual(result.status, 0, options.joined(separator: " "))
             XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)")
+            XCTAssertEqual(result.stderr.components(separatedBy: message).count - 1, 1, "reported once: \(result.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         }
         // A directory that cannot be made (a file in the way): a message on every rank, no hang.

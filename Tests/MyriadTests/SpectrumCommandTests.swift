@@ -77,13 +77,15 @@ final class SpectrumCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["--input", input, "--dataset", "nope", "--grid", "equiangular", "--lmax", "4"], "'/nope': no such dataset"),
             (["--input", input + ".missing", "--dataset", "fields", "--grid", "equiangular", "--lmax", "4"], "cannot open file"),
-            (["--input", input, "--dataset", "fields", "--grid", "gaussian", "--lmax", "4"], "--grid must be equiangular or legendre-gauss"),
+            (["--input", input, "--dataset", "fields", "--grid", "gaussian", "--lmax", "4"],
+             "The value 'gaussian' is invalid for '--grid <grid>'. Please provide one of 'equiangular' and 'legendre-gauss'."),
             (["--input", input, "--dataset", "fields", "--grid", "legendre-gauss", "--lmax", "40"], "choose --lmax between 1 and 24"),
         ]
         for (arguments, message) in cases {
             let result = try MPIJob.run(ranks: 2, ["spectrum"] + arguments + ["--output", output])
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
             XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)")
+            XCTAssertEqual(result.stderr.components(separatedBy: message).count - 1, 1, "reported once: \(result.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         }
     }

@@ -6,7 +6,7 @@ import Storage
 import XCTest
 
 /// The Statistics module against `Fixtures/scores/scores.h5`, written by `tools/fixtures/scores.py`
-/// with properscoring 0.1, scores 2.7.0 and xskillscore 0.0.29 (M = 2, 5, 50, 257, with and without ties).
+/// with properscoring 0.1, scores 2.7.0, xskillscore 0.0.29 and scoringrules 0.10.0 (M = 2, 5, 50, 257, with and without ties).
 /// In-process and single-rank; the distributed path is checked against the same file by
 /// `ScoreCommandTests` at 1, 2 and 4 ranks.
 final class StatisticsFixtureTests: XCTestCase {
@@ -95,45 +95,6 @@ final class StatisticsFixtureTests: XCTestCase {
         report()
     }
 
-    // MARK: - Streaming statistics (no transpose)
-
-    /// Welford per member, Chan merge of two halves (uneven), min/max/exceedance, beyond ±kσ.
-    func testStreamingMomentsAndExtremes() throws {
-        try forEachCase { c in
-            var mean = [Double](), std = [Double](), low = [Double](), high = [Double]()
-            var exceedance = [[Double]](repeating: [], count: c.thresholds.count)
-            var beyond = [Double]()
-            for t in 0..<c.leads {
-                let split = c.m / 3
-                var first = EnsembleMoments(pointCount: c.points)
-                var second = EnsembleMoments(pointCount: c.points)
-                var extremes = EnsembleExtremes(pointCount: c.points, thresholds: c.thresholds)
-                for i in 0..<c.m {
-                    if i < split { first.add(c.member(i, lead: t)) } else { second.add(c.member(i, lead: t)) }
-                    extremes.add(c.member(i, lead: t))
-                }
-                first.merge(second)
-                XCTAssertEqual(first.count, c.m)
-                mean += first.mean
-                let s = first.standardDeviation
-                std += s
-                low += extremes.minimum.map(Double.init)
-                high += extremes.maximum.map(Double.init)
-                let probabilities = extremes.exceedanceProbabilities
-                for k in c.thresholds.indices { exceedance[k] += probabilities[(k * c.points)..<((k + 1) * c.points)] }
-                var sigma = SigmaExceedance(k: c.kSigma, pointCount: c.points)
-                for i in 0..<c.m { c.member(i, lead: t).withUnsafeBufferPointer { sigma.add($0, mean: first.mean, standardDeviation: s) } }
-                beyond += sigma.counts
-            }
-            compare(mean, try c.reference("mean"), "mean (Welford/Chan)", c.name)
-            compare(std, try c.reference("std"), "std (Welford/Chan)", c.name)
-            XCTAssertEqual(low, try c.reference("min"), "\(c.name) min")
-            XCTAssertEqual(high, try c.reference("max"), "\(c.name) max")
-            XCTAssertEqual(exceedance.flatMap { $0 }, try c.reference("exceedance"), "\(c.name) exceedance")
-            XCTAssertEqual(beyond, try c.reference("beyond_k_sigma"), "\(c.name) beyond k sigma")
-        }
-    }
-
     // MARK: - Per-point sorted scores and the global summary
 
     func testSlabScoresAndSummary() throws {
@@ -148,6 +109,7 @@ final class StatisticsFixtureTests: XCTestCase {
             var reliabilityCount = [[Double]](repeating: [], count: c.thresholds.count)
             var reliabilityObserved = reliabilityCount, reliabilityForecast = reliabilityCount
             var twCRPS = [[Double]](repeating: [], count: c.thresholds.count), twCRPSMean = twCRPS
+            var owCRPS = twCRPS, owCRPSMean = twCRPS
             var hitRate = twCRPS, falseAlarmRate = twCRPS, rocArea = twCRPS, edi = twCRPS
             for t in 0..<c.leads {
                 let members = c.pointMajor(lead: t)
@@ -215,6 +177,8 @@ final class StatisticsFixtureTests: XCTestCase {
                     brier[k].append(summary.brier(threshold: k))
                     twCRPS[k] += whole.thresholdWeightedCRPS[(k * c.points)..<((k + 1) * c.points)]
                     twCRPSMean[k].append(summary.thresholdWeightedCRPS(threshold: k))
+                    owCRPS[k] += whole.outcomeWeightedCRPS[(k * c.points)..<((k + 1) * c.points)]
+                    owCRPSMean[k].append(summary.outcomeWeightedCRPS(threshold: k))
                     for level in 0...c.m {
                         hitRate[k].append(summary.hitRate(threshold: k, level: level))
                         falseAlarmRate[k].append(summary.falseAlarmRate(threshold: k, level: level))
@@ -248,6 +212,9 @@ final class StatisticsFixtureTests: XCTestCase {
             compare(reliabilityForecast.flatMap { $0 }, try c.reference("reliability_forecast"), "reliability forecast", c.name)
             compare(twCRPS.flatMap { $0 }, try c.reference("tw_crps"), "tw_crps (scores)", c.name)
             compare(twCRPSMean.flatMap { $0 }, try c.reference("tw_crps_mean"), "tw_crps mean", c.name)
+            // NaN where no member exceeds τ, alike (compare checks NaN against NaN).
+            compare(owCRPS.flatMap { $0 }, try c.reference("ow_crps"), "ow_crps (scoringrules)", c.name)
+            compare(owCRPSMean.flatMap { $0 }, try c.reference("ow_crps_mean"), "ow_crps mean", c.name)
             // Rates of exact counts: the same quotient of the same integers, so equal to the last bit.
             XCTAssertEqual(hitRate.flatMap { $0 }, try c.reference("roc_hit_rate"), "\(c.name) ROC hit rates (scores)")
             XCTAssertEqual(falseAlarmRate.flatMap { $0 }, try c.reference("roc_false_alarm_rate"), "\(c.name) ROC false-alarm rates (scores)")
@@ -277,13 +244,12 @@ final class StatisticsFixtureTests: XCTestCase {
         XCTAssertGreaterThan(differ.count, 50)
     }
 
-    /// Moments of a field far from zero (temperatures near 280 K, spread 0.01 K): the float64 Welford
-    /// and the shifted pairwise CRPS keep their relative accuracy where naive sums would not.
+    /// Moments of a field far from zero (temperatures near 280 K, spread 0.01 K): the two-pass float64
+    /// variance and the shifted pairwise CRPS keep their relative accuracy where naive sums would not.
     func testLargeOffsetKeepsAccuracy() {
         let m = 64
         let values: [Float] = (0..<m).map { 280 + 0.01 * Float($0 - m / 2) / Float(m) }
-        var moments = EnsembleMoments(pointCount: 1)
-        for v in values { moments.add([v]) }
+        let moments = values.withUnsafeBufferPointer { SlabStatistics(members: $0, memberCount: m, configuration: ScoreConfiguration()) }
         let exact = values.map(Double.init)
         let mean = exact.reduce(0, +) / Double(m)
         let variance = exact.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(m - 1)
@@ -303,8 +269,8 @@ final class StatisticsMPITests: XCTestCase {
     private func expectPass(ranks: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let out = try MPIJob.succeed(ranks: ranks, ["selftest", "statistics", "--fixture", StatisticsFixtureTests.path],
                                      file: file, line: line)
-        // 5 cases × 3 leads × (3 moments + 2 extremes + 3 exceedance + 1 kσ + 5 slab + 1 transpose) checks per rank, + 2 spectra checks.
-        XCTAssertTrue(out.contains("selftest statistics: \((15 * 15 + 2) * ranks) checks passed on \(ranks) rank"), out,
+        // 5 cases × 3 leads × (10 slab + 3 exceedance + 1 transpose) checks per rank.
+        XCTAssertTrue(out.contains("selftest statistics: \(15 * 14 * ranks) checks passed on \(ranks) rank"), out,
                       file: file, line: line)
     }
 }
@@ -317,24 +283,24 @@ final class EnsembleSpectraTests: XCTestCase {
         let sht = try RealSHT<Double>(grid: .legendreGauss, nlat: nlat, nlon: nlon)
         let nodes = legendreGaussNodes(nlat)
         let a: [Double] = [0.3, -1.2, 2.0, 0.7, 1.1], b: [Double] = [1.0, 0.4, -0.5, 0.0, 2.2]
-        var spectra = EnsembleSpectra(sht: sht)
-        var moments = EnsembleMoments(pointCount: nlat * nlon)
+        var fields = [[Double]]()
         for i in a.indices {
-            var field = [Float]()
+            var field = [Double]()
             for k in 0..<nlat {
                 for j in 0..<nlon {
                     let phi = 2 * Double.pi * Double(j) / Double(nlon)
-                    field.append(Float(a[i] * nodes[k] + b[i] * (1 - nodes[k] * nodes[k]).squareRoot() * cos(phi)))
+                    field.append(Double(Float(a[i] * nodes[k] + b[i] * (1 - nodes[k] * nodes[k]).squareRoot() * cos(phi))))
                 }
             }
-            spectra.add(field)
-            moments.add(field)
+            fields.append(field)
         }
+        let spectra = fields.map { EnsembleSpectra.spectrum(of: $0, sht: sht) }
+        let mean = (0..<(nlat * nlon)).map { p in fields.map { $0[p] }.reduce(0, +) / Double(fields.count) }
         let unit = 4 * Double.pi / 3
         let meanSquares = zip(a, b).map { $0 * $0 + $1 * $1 }.reduce(0, +) / Double(a.count)
         let (abar, bbar) = (a.reduce(0, +) / Double(a.count), b.reduce(0, +) / Double(b.count))
-        let members = spectra.meanMemberSpectrum
-        let ofMean = EnsembleSpectra.spectrum(of: moments.mean, sht: sht)
+        let members = (0..<sht.lmax).map { l in spectra.map { $0[l] }.reduce(0, +) / Double(spectra.count) }
+        let ofMean = EnsembleSpectra.spectrum(of: mean, sht: sht)
         XCTAssertEqual(members.count, sht.lmax)
         for l in 0..<sht.lmax {
             // float32 fields: relative accuracy ~1e-7

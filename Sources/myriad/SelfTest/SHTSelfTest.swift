@@ -22,7 +22,7 @@ enum SHTSelfTest {
         }
     }
 
-    static func compare<T: SHTScalar & MPIScalar>(_ type: T.Type, _ checks: SelfTestChecks, _ grid: ProcessGrid,
+    static func compare<T: SHTScalar & MPIComplexComponent>(_ type: T.Type, _ checks: SelfTestChecks, _ grid: ProcessGrid,
                                                   _ sphere: SphereGrid, _ nlat: Int, _ nlon: Int, _ lmax: Int?,
                                                   passBytes: Int?, tolerance: Double) throws {
         let batch = 3

@@ -11,11 +11,11 @@ struct SelfTest: ParsableCommand {
         shouldDisplay: false)
 
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case collectives, grid, hdf5, sht, sfno, statistics, fail
+        case collectives, transpose, grid, hdf5, sht, sfno, statistics, fail
         case statisticsInSitu = "statistics-insitu"
     }
 
-    @Argument(help: "collectives | grid | hdf5 | sht | sfno | statistics | statistics-insitu | fail")
+    @Argument(help: "collectives | transpose | grid | hdf5 | sht | sfno | statistics | statistics-insitu | fail")
     var suite: Suite
 
     @Option(name: .long, help: "Model layout for the grid, sht and sfno suites.", transform: ModelLayout.init(parsing:))
@@ -70,6 +70,7 @@ struct SelfTest: ParsableCommand {
             let checks = SelfTestChecks(world: world)
             switch suite {
             case .collectives: try CollectivesSelfTest.run(checks)
+            case .transpose: try TransposeSelfTest.run(checks)
             case .grid: try GridSelfTest.run(checks, layout: layout)
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
             case .sht: try SHTSelfTest.run(checks, layout: layout)

@@ -7,7 +7,8 @@
 //
 // usage: sht-benchmark GRID NLAT NLON LMAX BATCH THREADS REPEATS
 // MYRIAD_BENCH_ONLY=forward|inverse times one direction only (for profiling one with perf); the other's
-// column is then 0.
+// column is then 0. MYRIAD_BENCH_LAYOUT=h=H,w=W under mpirun times the distributed transform instead
+// (Distributed.swift; THREADS is then ignored).
 import ComplexModule
 import Foundation
 import Kernels
@@ -44,6 +45,11 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+if let layout = ProcessInfo.processInfo.environment["MYRIAD_BENCH_LAYOUT"] {
+    try distributedBenchmark(layout: layout, grid: grid, nlat: nlat, nlon: nlon, lmax: lmax, batch: batch, repeats: repeats)
+    exit(0)
 }
 
 var sht: RealSHT<Float>!

@@ -71,6 +71,12 @@ def draw(run, gallery):
                 axis.set_visible(False)
             start = np.datetime_as_string(time, unit="h")
             figure.suptitle(f"{variable}, lead {hours[lead]:g} h from {start} — run {run.name}")
-            note = "" if truth is not None else " (no truth for this valid time: truth and error not drawn)"
+            if truth is not None:
+                note = ""
+            elif run.is_derived(variable):
+                note = (" (a derived variable, output.derived: the truth file holds no field of it, so truth and error are "
+                        "not drawn; its scores verify against the truth derived in the run)")
+            else:
+                note = " (no truth for this valid time: truth and error not drawn)"
             gallery.save(figure, SECTION, f"map_{variable}_{hours[lead]:g}h",
                          f"{variable} at lead {hours[lead]:g} h, initial time {start}{note}")

@@ -76,6 +76,10 @@ class RunFiles:
             return [i for i in range(len(hours)) if done[i]]
         return list(range(len(hours)))
 
+    def is_derived(self, variable):
+        """Whether `variable` is a derived variable of the configuration (output.derived)."""
+        return variable in ((self.configuration.get("output") or {}).get("derived") or [])
+
     # The truth, through the configuration's statistics.truth (a makani-layout file with data.json).
 
     def truth_field(self, variable, valid_time):

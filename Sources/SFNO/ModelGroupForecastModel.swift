@@ -1,6 +1,6 @@
 import Foundation
 import MPI
-import SFNO
+import ModelInterface
 
 /// A network split over a model group (`SFNONetwork` with a `decomposition`) seen by the runner as a model on whole states:
 /// every rank of the model group holds each of the group's members whole, steps its slab with the others,
@@ -12,44 +12,46 @@ import SFNO
 /// Cost per step: one gather and one broadcast of the state over the model group, on top of the network's
 /// own exchanges (`ModelCommunication.bytesPerStep`); for HENS's network at (2,1,1) that is 0.3 GB against
 /// 12.6 GB.
-final class ModelGroupForecastModel: ForecastModel, @unchecked Sendable {
-    let inner: any SFNONetwork
-    let decomposition: ModelDecomposition
-    var stateChannels: [String] { inner.stateChannels }
-    var nlat: Int { inner.nlat }
-    var nlon: Int { inner.nlon }
-    var stepHours: Int { inner.stepHours }
-    var weightBytes: Int { inner.weightBytes }
+public final class ModelGroupForecastModel: ForecastModel, @unchecked Sendable {
+    public let inner: any SFNONetwork
+    public let decomposition: ModelDecomposition
+    public var stateChannels: [String] { inner.stateChannels }
+    public var nlat: Int { inner.nlat }
+    public var nlon: Int { inner.nlon }
+    public var stepHours: Int { inner.stepHours }
+    /// Bytes of weights this rank holds.
+    public var weightBytes: Int { inner.weightBytes }
 
-    init(_ inner: any SFNONetwork) {
+    /// - inner: a network split over a model group (its `decomposition` set)
+    public init(_ inner: any SFNONetwork) {
         guard let decomposition = inner.decomposition else { preconditionFailure("ModelGroupForecastModel: the network is not split") }
         self.inner = inner
         self.decomposition = decomposition
     }
 
     /// Collective over the model group. - state: the whole normalised state, the same on every rank of it
-    func stepNormalised(_ state: inout [Float], validTime: Date) throws {
+    public func stepNormalised(_ state: inout [Float], validTime: Date) throws {
         try stepNormalised(members: &state, count: 1, validTimes: [validTime])
     }
 
     /// The members' slabs through the network together; `[count][state]` reads as `count × state` channels
     /// to the slab and gather (one gather and one broadcast for the batch). Collective over the model group.
     /// - states: `[count][state][nlat][nlon]`, whole normalised states, the same on every rank of the group
-    func stepNormalised(members states: inout [Float], count: Int, validTimes: [Date]) throws {
+    public func stepNormalised(members states: inout [Float], count: Int, validTimes: [Date]) throws {
         let channels = count * stateChannels.count
         var slab = decomposition.slab(of: states, channels: channels)
         try inner.stepNormalised(members: &slab, count: count, validTimes: validTimes)
         states = try wholeState(slab, channels: channels)
     }
 
-    func step(_ state: inout [Float], validTime: Date) throws {
+    public func step(_ state: inout [Float], validTime: Date) throws {
         normalise(&state)
         try stepNormalised(&state, validTime: validTime)
         denormalise(&state)
     }
 
-    func normalise(_ state: inout [Float]) { inner.normalise(&state) }
-    func denormalise(_ state: inout [Float]) { inner.denormalise(&state) }
+    public func normalise(_ state: inout [Float]) { inner.normalise(&state) }
+    public func denormalise(_ state: inout [Float]) { inner.denormalise(&state) }
 
     /// The slabs of the model group joined into the whole state on every rank of it.
     private func wholeState(_ slab: [Float], channels: Int) throws -> [Float] {

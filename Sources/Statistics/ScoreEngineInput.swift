@@ -1,7 +1,5 @@
 import Foundation
-import MPI
 import Sphere
-import Statistics
 import Storage
 
 /// What `myriad score` feeds `InSituStatistics` from a members file of either layout (docs/statistics.md):
@@ -12,16 +10,19 @@ import Storage
 ///   name (`coords.channel`), the verifying index `(initial time + lead − start_time) / dhours`.
 /// - `fields`: `fields[member, time, channel, lat, lon]`, one initial time (the epoch) whose time axis is the
 ///   lead; truth time t verifies lead t, channels in order.
-struct ScoreEngineInput {
-    enum Layout: String { case runner, fields }
+///
+/// Every check is made alike on every rank (`ScoreInputError`).
+public struct ScoreEngineInput {
+    /// The layout of a members file.
+    public enum Layout: String, CaseIterable, Sendable { case runner, fields }
 
-    let layout: Layout
-    let variables: [String]
-    let nlat: Int, nlon: Int
-    let latitudes: [Double], longitudes: [Double]
-    let initialTimes: [Date]
-    let leadHours: [Double]
-    let membersPerTime: Int
+    public let layout: Layout
+    public let variables: [String]
+    public let nlat: Int, nlon: Int
+    public let latitudes: [Double], longitudes: [Double]
+    public let initialTimes: [Date]
+    public let leadHours: [Double]
+    public let membersPerTime: Int
     private let forecastFile: HDF5File
     private let truthFile: HDF5File
     private let truthFields: HDF5Dataset
@@ -32,33 +33,34 @@ struct ScoreEngineInput {
     /// Truth time index of (initial time, lead), or nil.
     private let truthIndex: (Int, Int) -> Int?
 
-    static func detect(_ path: String) throws -> Layout {
+    /// The layout of the members file at `path`, from the datasets it holds.
+    public static func detect(_ path: String) throws -> Layout {
         let file: HDF5File
-        do { file = try HDF5File.open(path) } catch { throw UsageError("\(error)") }
+        do { file = try HDF5File.open(path) } catch { throw ScoreInputError("\(error)") }
         if file.contains("fields") { return .fields }
         if file.contains("member_valid") || file.contains("ensemble") { return .runner }
-        throw UsageError("\(path): neither a 'fields' dataset (fields layout) nor 'ensemble'/'member_valid' (runner layout); see docs/statistics.md")
+        throw ScoreInputError("\(path): neither a 'fields' dataset (fields layout) nor 'ensemble'/'member_valid' (runner layout); see docs/statistics.md")
     }
 
-    init(forecast: String, truth: String, layout: Layout, stepHours: Double) throws {
+    public init(forecast: String, truth: String, layout: Layout, stepHours: Double) throws {
         self.layout = layout
         let forecastFile: HDF5File, truthFile: HDF5File
         do {
             forecastFile = try HDF5File.open(forecast)
             truthFile = try HDF5File.open(truth)
             truthFields = try truthFile.openDataset("fields")
-        } catch { throw UsageError("\(error)") }
+        } catch { throw ScoreInputError("\(error)") }
         self.forecastFile = forecastFile
         self.truthFile = truthFile
         let u = truthFields.shape
-        guard u.count == 4 else { throw UsageError("\(truth): 'fields' has shape \(u); the truth needs fields[time, channel, lat, lon]") }
+        guard u.count == 4 else { throw ScoreInputError("\(truth): 'fields' has shape \(u); the truth needs fields[time, channel, lat, lon]") }
         func doubles(_ name: String) throws -> [Double]? {
             guard forecastFile.contains(name) else { return nil }
-            do { return try forecastFile.openDataset(name).read(Double.self) } catch { throw UsageError("\(error)") }
+            do { return try forecastFile.openDataset(name).read(Double.self) } catch { throw ScoreInputError("\(error)") }
         }
         switch layout {
         case .fields:
-            let input = try ScoreInput(forecast: forecast, truth: truth, weights: "equiangular", stepHours: stepHours)
+            let input = try ScoreInput(forecast: forecast, truth: truth, weights: .equiangular, stepHours: stepHours)
             let s = input.shape
             variables = input.variables
             (nlat, nlon, membersPerTime) = (s.nlat, s.nlon, s.members)
@@ -72,10 +74,10 @@ struct ScoreEngineInput {
         case .runner:
             guard let times = try doubles("time"), let leads = try doubles("lead_time"), let lat = try doubles("lat"),
                   let lon = try doubles("lon"), forecastFile.contains("ensemble") else {
-                throw UsageError("\(forecast): a runner members file needs the coordinates ensemble, time, lead_time, lat and lon")
+                throw ScoreInputError("\(forecast): a runner members file needs the coordinates ensemble, time, lead_time, lat and lon")
             }
             let ensemble: Int
-            do { ensemble = try forecastFile.openDataset("ensemble").shape[0] } catch { throw UsageError("\(error)") }
+            do { ensemble = try forecastFile.openDataset("ensemble").shape[0] } catch { throw ScoreInputError("\(error)") }
             let coordinates: Set = ["ensemble", "time", "lead_time", "lat", "lon", "member_valid"]
             var names = [String](), found = [HDF5Dataset]()
             do {
@@ -85,13 +87,13 @@ struct ScoreEngineInput {
                     names.append(name)
                     found.append(dataset)
                 }
-            } catch { throw UsageError("\(error)") }
+            } catch { throw ScoreInputError("\(error)") }
             guard !names.isEmpty else {
-                throw UsageError("\(forecast): no variable <name>[ensemble \(ensemble), time \(times.count), lead_time \(leads.count), lat \(lat.count), lon \(lon.count)]")
+                throw ScoreInputError("\(forecast): no variable <name>[ensemble \(ensemble), time \(times.count), lead_time \(leads.count), lat \(lat.count), lon \(lon.count)]")
             }
-            guard ensemble >= 2 else { throw UsageError("\(forecast): \(ensemble) member(s); scores need at least 2") }
+            guard ensemble >= 2 else { throw ScoreInputError("\(forecast): \(ensemble) member(s); scores need at least 2") }
             guard names.allSatisfy({ !$0.contains(",") && !$0.contains("\n") }) else {
-                throw UsageError("\(forecast): variable names must not contain commas or newlines: \(names)")
+                throw ScoreInputError("\(forecast): variable names must not contain commas or newlines: \(names)")
             }
             variables = names
             datasets = found
@@ -99,26 +101,26 @@ struct ScoreEngineInput {
             (latitudes, longitudes, leadHours) = (lat, lon, leads)
             initialTimes = times.map { Date(timeIntervalSince1970: $0 * 3600) }
             if forecastFile.contains("member_valid") {
-                do { valid = try forecastFile.openDataset("member_valid").read(Int32.self) } catch { throw UsageError("\(error)") }
+                do { valid = try forecastFile.openDataset("member_valid").read(Int32.self) } catch { throw ScoreInputError("\(error)") }
                 guard valid.count == ensemble * times.count else {
-                    throw UsageError("\(forecast): member_valid has \(valid.count) values, expected ensemble \(ensemble) × time \(times.count)")
+                    throw ScoreInputError("\(forecast): member_valid has \(valid.count) values, expected ensemble \(ensemble) × time \(times.count)")
                 }
             }
             // data.json beside the truth: channel names, start_time, dhours.
             let json = URL(fileURLWithPath: truth).deletingLastPathComponent().appendingPathComponent("data.json").path
             guard let data = FileManager.default.contents(atPath: json),
                   let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw UsageError("\(truth): the runner layout matches the truth by time and channel name through \(json), which is missing or not JSON")
+                throw ScoreInputError("\(truth): the runner layout matches the truth by time and channel name through \(json), which is missing or not JSON")
             }
             guard let channels = (document["coords"] as? [String: Any])?["channel"] as? [String],
                   let dhours = (document["dhours"] as? NSNumber)?.doubleValue, dhours > 0,
                   let startText = document["start_time"] as? String, let start = parseTime(startText) else {
-                throw UsageError("\(json): needs coords.channel (names), dhours (> 0) and start_time (ISO 8601)")
+                throw ScoreInputError("\(json): needs coords.channel (names), dhours (> 0) and start_time (ISO 8601)")
             }
-            guard channels.count == u[1] else { throw UsageError("\(json): \(channels.count) channel names, \(truth) has \(u[1]) channels") }
+            guard channels.count == u[1] else { throw ScoreInputError("\(json): \(channels.count) channel names, \(truth) has \(u[1]) channels") }
             truthChannels = try names.map { name in
                 guard let c = channels.firstIndex(of: name) else {
-                    throw UsageError("\(truth): no channel '\(name)' in \(json) coords.channel \(channels)")
+                    throw ScoreInputError("\(truth): no channel '\(name)' in \(json) coords.channel \(channels)")
                 }
                 return c
             }
@@ -131,29 +133,18 @@ struct ScoreEngineInput {
             }
         }
         guard u[2] == nlat && u[3] == nlon else {
-            throw UsageError("\(truth): 'fields' has shape \(u); its grid must be \(nlat) × \(nlon) to verify \(forecast)")
+            throw ScoreInputError("\(truth): 'fields' has shape \(u); its grid must be \(nlat) × \(nlon) to verify \(forecast)")
         }
     }
 
     /// Area weight of each point, [lat · lon].
-    func pointWeights(_ kind: String) throws -> [Double] {
-        let latitudeWeights: [Double]
-        switch kind {
-        case "cos-latitude":
-            guard latitudes.allSatisfy({ abs($0) <= 90 }) else { throw UsageError("latitudes must lie within ±90 for --weights cos-latitude") }
-            latitudeWeights = latitudes.map { cos($0 * Double.pi / 180) }
-        default:
-            guard let grid = SphereGrid(rawValue: kind) else {
-                throw UsageError("--weights must be equiangular, legendre-gauss or cos-latitude, got '\(kind)'")
-            }
-            guard nlat >= 2 else { throw UsageError("\(nlat) latitude(s); quadrature weights need at least 2") }
-            latitudeWeights = Quadrature(grid: grid, nlat: nlat).weights
-        }
+    public func pointWeights(_ weights: AreaWeighting) throws -> [Double] {
+        let latitudeWeights = try weights.latitudeWeights(nlat: nlat, latitudes: latitudes, file: forecastFile.filePath)
         return (0..<(nlat * nlon)).map { latitudeWeights[$0 / nlon] }
     }
 
     /// Members `range` of every initial time at `lead`, as this rank passes them to the engine.
-    func members(_ range: Range<Int>, lead: Int) throws -> [StatisticsMember] {
+    public func members(_ range: Range<Int>, lead: Int) throws -> [StatisticsMember] {
         let n = nlat * nlon
         var result = [StatisticsMember]()
         for t in initialTimes.indices {
@@ -175,13 +166,13 @@ struct ScoreEngineInput {
     }
 
     /// The verifying fields [variable][lat][lon] of initial time t at `lead`, or nil when the truth file has none.
-    func truth(time t: Int, lead: Int) throws -> [Float]? {
+    public func truth(time t: Int, lead: Int) throws -> [Float]? {
         guard let k = truthIndex(t, lead) else { return nil }
         var field = [Float]()
         for c in truthChannels { field += try truthFields.read(Float.self, offset: [k, c, 0, 0], count: [1, 1, nlat, nlon]) }
         let bad = field.lazy.filter { !$0.isFinite }.count
         guard bad == 0 else {
-            throw UsageError("\(truthFile.filePath): \(bad) non-finite value(s) in the truth at time index \(k) (initial time \(t), lead \(leadHours[lead]) h); give a truth without NaN or infinity")
+            throw ScoreInputError("\(truthFile.filePath): \(bad) non-finite value(s) in the truth at time index \(k) (initial time \(t), lead \(leadHours[lead]) h); give a truth without NaN or infinity")
         }
         return field
     }

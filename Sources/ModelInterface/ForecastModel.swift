@@ -1,8 +1,7 @@
 import Foundation
-import Kernels
-import MPI
 
-/// A network that advances a forecast state by one step, in physical units.
+/// A model that advances a forecast state by one step: what a runner steps, whatever the model family
+/// (an SFNO network from a checkpoint, the shallow-water solver).
 ///
 /// The state is `[channel][lat][lon]` float32 on the model grid (latitudes north → south), channels
 /// `stateChannels` in that order. An ensemble runner keeps one model per rank and steps its members in
@@ -19,7 +18,7 @@ public protocol ForecastModel: AnyObject, Sendable {
     /// - state: `[stateChannels.count][nlat][nlon]`, physical units
     func step(_ state: inout [Float], validTime: Date) throws
 
-    /// The state in the units the network works in (z-scored where the checkpoint says so), in place.
+    /// The state in the units the model works in (z-scored where a checkpoint says so), in place.
     func normalise(_ state: inout [Float])
     /// Back to physical units, in place.
     func denormalise(_ state: inout [Float])

@@ -1,6 +1,5 @@
 import Foundation
-import SFNO
-import ShallowWater
+import ModelInterface
 
 /// The shallow-water model as a `ForecastModel` on grid channels, so that `myriad run` can run ensembles of
 /// the built-in world's own physics (`model: shallow-water`): a perfect-model baseline for the demo SFNOs.
@@ -9,21 +8,21 @@ import ShallowWater
 /// the vorticity channel, divergence from the wind (u, v) — runs one `ShallowWaterModel` step and returns
 /// the four channels. Vorticity comes from its own channel rather than from the wind because the wind does
 /// not carry its global mean (degree 0), which `myriad swe`'s random states have and the solver's
-/// dynamics feel. States are in physical units; there is no normalisation.
-final class ShallowWaterForecastModel: ForecastModel, @unchecked Sendable {
-    let model: ShallowWaterModel
-    var solver: ShallowWaterSolver { model.solver }
-    let stateChannels = ShallowWaterChannel.allCases.map(\.rawValue)
-    var nlat: Int { solver.nlat }
-    var nlon: Int { solver.nlon }
-    var stepHours: Int { model.stepHours }
+/// dynamics feel. States are in physical units (`PhysicalUnitsForecastModel`): there is no normalisation.
+public final class ShallowWaterForecastModel: PhysicalUnitsForecastModel, @unchecked Sendable {
+    public let model: ShallowWaterModel
+    public var solver: ShallowWaterSolver { model.solver }
+    public let stateChannels = ShallowWaterChannel.allCases.map(\.rawValue)
+    public var nlat: Int { solver.nlat }
+    public var nlon: Int { solver.nlon }
+    public var stepHours: Int { model.stepHours }
 
-    init(model: ShallowWaterModel) {
+    public init(model: ShallowWaterModel) {
         self.model = model
     }
 
     /// - state: `[height, u, v, vorticity][nlat][nlon]`
-    func step(_ state: inout [Float], validTime: Date) throws {
+    public func step(_ state: inout [Float], validTime: Date) throws {
         let n = nlat * nlon
         precondition(state.count == 4 * n, "ShallowWaterForecastModel: a state holds 4 × \(nlat) × \(nlon) values")
         let gravity = solver.parameters.gravity
@@ -35,8 +34,4 @@ final class ShallowWaterForecastModel: ForecastModel, @unchecked Sendable {
         let next = model.step(ShallowWaterState(spectral: spectral))
         state = solver.channels(next.spectral)
     }
-
-    func stepNormalised(_ state: inout [Float], validTime: Date) throws { try step(&state, validTime: validTime) }
-    func normalise(_ state: inout [Float]) {}
-    func denormalise(_ state: inout [Float]) {}
 }
