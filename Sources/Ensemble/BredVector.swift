@@ -173,17 +173,38 @@ public struct HemisphericCentredBredVector: Sendable {
     /// - returns: `[channels][nlat][nlon]`, each channel's hemispheric norms equal to its target
     public func breed(control: Control, seed: UInt64, pair: Int, initialTimeIndex: Int = 0,
                       model step: (inout [Float], Date) throws -> Void) throws -> [Float] {
+        try breed(control: control, seed: seed, pairs: [pair], initialTimeIndex: initialTimeIndex) { states, _, time in
+            try step(&states, time)
+        }[0]
+    }
+
+    /// `breed(control:seed:pair:…)` of several pairs at once: each cycle steps every pair's perturbed state
+    /// through one model call, so that a network runs them as one batch. Each pair's `dx` is its own
+    /// `breed(control:seed:pair:…)`'s bit for bit where the model's batched step gives each member its own
+    /// step's numbers (`ForecastModel.stepNormalised(members:count:validTimes:)`).
+    /// - model: one model step of `Δt` of `count` states `[count][channels][nlat][nlon]` (physical units), all
+    ///   valid at the date given, in place
+    /// - returns: one `dx` per pair, `[channels][nlat][nlon]` each
+    public func breed(control: Control, seed: UInt64, pairs: [Int], initialTimeIndex: Int = 0,
+                      model step: (_ states: inout [Float], _ count: Int, _ validTime: Date) throws -> Void) throws -> [[Float]] {
         precondition(control.states.count == cycles && control.forecasts.count == cycles,
                      "HemisphericCentredBredVector.breed: control of \(control.states.count) cycles, expected \(cycles)")
-        var dx = seedPerturbation(seed: seed, pair: pair, initialTimeIndex: initialTimeIndex)
+        precondition(!pairs.isEmpty, "HemisphericCentredBredVector.breed: no pairs")
+        var dx = pairs.map { seedPerturbation(seed: seed, pair: $0, initialTimeIndex: initialTimeIndex) }
         for i in 0..<cycles {
-            var perturbed = control.states[i]
-            for j in perturbed.indices { perturbed[j] += dx[j] }
-            try step(&perturbed, control.validTimes[i])
-            try checkModelOutput(perturbed)
+            let state = control.states[i]
+            var perturbed = [Float]()
+            perturbed.reserveCapacity(pairs.count * stateCount)
+            for d in dx { for j in 0..<stateCount { perturbed.append(state[j] + d[j]) } }
+            try step(&perturbed, pairs.count, control.validTimes[i])
+            guard perturbed.count == pairs.count * stateCount else {
+                throw PerturbationStateError("bred vector: the model returned \(perturbed.count) values for \(pairs.count) states, expected \(pairs.count) × \(stateCount)")
+            }
             let forecast = control.forecasts[i]
-            for j in dx.indices { dx[j] = perturbed[j] - forecast[j] }
-            norm.rescale(&dx, nlon: nlon, targets: targets)
+            for k in dx.indices {
+                for j in 0..<stateCount { dx[k][j] = perturbed[k * stateCount + j] - forecast[j] }
+                norm.rescale(&dx[k], nlon: nlon, targets: targets)
+            }
         }
         return dx
     }

@@ -6,15 +6,6 @@ extension EnsemblePlan {
         (0..<groupCount).map { Set(members(ofGroup: $0).map(\.checkpoint)).count }.max() ?? 0
     }
 
-    /// Bytes a rank holds: its share of the checkpoints it loads (file sizes / ranks per member), its members' states with the
-    /// physical copies made at output steps, and the restart buffer.
-    public var memoryPerRank: Int {
-        let weights = configuration.checkpoints.map { path in
-            ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
-        }.max() ?? 0
-        return maximumCheckpointsPerGroup * weights / configuration.layout.size + maximumMembersPerGroup * stateBytes * 3
-    }
-
     /// The analysis-error line of the summary (with its newline), or nothing.
     private var analysisLine: String {
         guard let error = configuration.initialConditions.analysisError else { return "" }
@@ -34,7 +25,7 @@ extension EnsemblePlan {
               perturbation \(perturbation), seed \(c.seed)
             \(analysisLine)  model        \(model.modelName) on \(nlat) × \(nlon) \(grid.rawValue), \(stateChannels.count) channels, \(steps) steps of \(stepHours) h (\(c.leadHours) h)\(checkpoints.isEmpty ? "" : ", GEMMs in \(c.precision.rawValue)")
               layout       \(ranks) rank(s) = \(groupCount) ensemble group(s) × \(c.layout.size) model rank(s) \(c.layout); ≤ \(maximumMembersPerGroup) member(s) and ≤ \(maximumCheckpointsPerGroup) checkpoint(s) per group
-              memory       ≈ \(formatBytes(memoryPerRank)) per rank (weights + states)
+              memory       \(memoryLine)
               output       \(c.output.members ? "\(formatBytes(outputBytes)) of members (\(outputVariables.count) variable(s), \(outputSteps.count) lead time(s), \(latitudeIndices.count) × \(longitudeIndices.count))" : "no member fields"), statistics \(c.statistics.enabled ? "on" : "off")\(c.statistics.truth.map { ", scores against \($0)" } ?? "") → \(c.output.directory)/
             """
     }

@@ -96,6 +96,11 @@ public final class EnsembleRunner {
             log(String(format: "model parallel: %d rank(s) per member %@, %.1f MB of weights per rank and checkpoint",
                        grid.model.size, plan.configuration.layout.description, Double(model.weightBytes) / 1e6))
         }
+        // Every rank steps the same batches (the ranks of a model group must): the smallest choice wins.
+        let batch = Int(try world.allreduced(Int32(plan.membersPerForward), .min))
+        if isRoot && batch != plan.membersPerForward {
+            log("\(batch) member(s) per forward pass: the least any rank's memory allows")
+        }
         let record = RestartRecord(directory: directory)
         var states: [[Float]]
         var valid: [Bool]
@@ -105,7 +110,7 @@ public final class EnsembleRunner {
             (states, valid, firstStep) = (restored.states, restored.valid, restored.step + 1)
             if isRoot { log("resuming after step \(restored.step) of \(plan.steps) from \(record.path)") }
         } else {
-            states = try initialStates(members, models: models)
+            states = try initialStates(members, models: models, batch: batch)
             valid = Array(repeating: true, count: members.count)
             firstStep = 0
         }
@@ -126,11 +131,7 @@ public final class EnsembleRunner {
         for step in stride(from: firstStep, through: plan.steps, by: 1) {
             timer.start("steps")
             if step > 0 {
-                for (j, member) in members.enumerated() where valid[j] {
-                    let validTime = plan.initialTimes[member.time].addingTimeInterval(Double((step - 1) * plan.stepHours * 3600))
-                    try models[member.checkpoint]!.stepNormalised(&states[j], validTime: validTime)
-                    if Self.poisoned.contains(member.id) && step == 1 { states[j][0] = .nan }
-                }
+                try stepMembers(members, states: &states, valid: valid, step: step, models: models, batch: batch)
             }
             // Validity is decided on the physical state, the one written and reduced: a state finite in
             // normalised units can overflow once denormalised.
@@ -208,6 +209,35 @@ public final class EnsembleRunner {
                                     scoresCSV: statistics != nil && truth != nil ? "\(directory)/\(InSituStatistics.scoresCSVName)" : nil))
     }
 
+    /// One step of the group's valid members, in member order, `batch` members of one checkpoint per forward
+    /// pass (`ForecastModel.stepNormalised(members:count:validTimes:)`): a member's numbers do not depend on
+    /// its batch, so neither on `batch` nor on which members turned invalid before.
+    private func stepMembers(_ members: [Member], states: inout [[Float]], valid: [Bool], step: Int,
+                             models: [Int: any ForecastModel], batch: Int) throws {
+        let stepping = members.indices.filter { valid[$0] }
+        var start = 0
+        while start < stepping.count {
+            // Members of one checkpoint are contiguous (checkpoint-major order).
+            let checkpoint = members[stepping[start]].checkpoint
+            var end = start
+            while end < stepping.count && end - start < batch && members[stepping[end]].checkpoint == checkpoint { end += 1 }
+            let chunk = Array(stepping[start..<end])
+            start = end
+            let size = states[chunk[0]].count
+            var together = [Float]()
+            together.reserveCapacity(chunk.count * size)
+            for j in chunk { together += states[j] }
+            let validTimes = chunk.map {
+                plan.initialTimes[members[$0].time].addingTimeInterval(Double((step - 1) * plan.stepHours * 3600))
+            }
+            try models[checkpoint]!.stepNormalised(members: &together, count: chunk.count, validTimes: validTimes)
+            for (slot, j) in chunk.enumerated() {
+                states[j] = Array(together[(slot * size)..<((slot + 1) * size)])
+                if Self.poisoned.contains(members[j].id) && step == 1 { states[j][0] = .nan }
+            }
+        }
+    }
+
     /// A member's state as written once it is flagged: netCDF's fill value (NaN) everywhere.
     static func fill(count: Int) -> [Float] { [Float](repeating: .nan, count: count) }
 
@@ -258,13 +288,14 @@ public final class EnsembleRunner {
 
     // MARK: - Initial states
 
-    /// Each member's normalised initial state: the state read at its initial time, perturbed as configured.
-    private func initialStates(_ members: [Member], models: [Int: any ForecastModel]) throws -> [[Float]] {
+    /// Each member's normalised initial state: the state read at its initial time, perturbed as configured
+    /// (bred vectors bred `batch` pairs at a time).
+    private func initialStates(_ members: [Member], models: [Int: any ForecastModel], batch: Int) throws -> [[Float]] {
         let source = try InitialConditionSource(configuration: plan.configuration.initialConditions, modelStepHours: plan.stepHours)
         if let settings = plan.configuration.initialConditions.analysisError {
             source.analysisError = try AnalysisError(settings: settings, plan: plan)
         }
-        let perturber = try MemberPerturbation(plan: plan, source: source)
+        let perturber = try MemberPerturbation(plan: plan, source: source, breedingBatch: batch)
         var cache: [Int: [Float]] = [:]
         return try members.map { member in
             let x0: [Float]

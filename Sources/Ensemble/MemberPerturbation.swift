@@ -16,10 +16,12 @@ final class MemberPerturbation {
     private let method: any PerturbationMethod
     private let nonNegativeChannels: NonNegativeChannels
 
-    init(plan: EnsemblePlan, source: InitialConditionSource) throws {
+    /// - breedingBatch: bred-vector pairs bred together, one model call per cycle for all of them (the
+    ///   runner's members per forward)
+    init(plan: EnsemblePlan, source: InitialConditionSource, breedingBatch: Int = 1) throws {
         self.plan = plan
         let p = plan.configuration.perturbation
-        method = try p.makeMethod(plan: plan, source: source)
+        method = try p.makeMethod(plan: plan, source: source, breedingBatch: breedingBatch)
         nonNegativeChannels = NonNegativeChannels(patterns: p.nonNegative ?? HemisphericCentredBredVector.hensNonNegativeChannels,
                                                   channels: plan.stateChannels)
     }

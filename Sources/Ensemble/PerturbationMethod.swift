@@ -18,14 +18,15 @@ protocol PerturbationMethod {
 
 extension RunConfiguration.Perturbation {
     /// The configured method, built for the run's plan: one type per `kind`, in centred ± pairs when
-    /// `effectiveCentredPairs`. Throws `PerturbationError` (alike on every rank) when it cannot be built.
-    func makeMethod(plan: EnsemblePlan, source: InitialConditionSource) throws -> any PerturbationMethod {
+    /// `effectiveCentredPairs`; bred vectors bred `breedingBatch` pairs at a time. Throws `PerturbationError`
+    /// (alike on every rank) when it cannot be built.
+    func makeMethod(plan: EnsemblePlan, source: InitialConditionSource, breedingBatch: Int = 1) throws -> any PerturbationMethod {
         let method: any PerturbationMethod
         switch kind {
         case .none: return NoPerturbation()
         case .gaussian: method = GaussianPerturbation(plan: plan, amplitude: effectiveAmplitude)
         case .sphericalGaussian: method = try SphericalGaussianPerturbation(plan: plan, settings: self)
-        case .bredVector: method = try BredVectorPerturbation(plan: plan, source: source, settings: self)
+        case .bredVector: method = try BredVectorPerturbation(plan: plan, source: source, settings: self, batch: breedingBatch)
         }
         return effectiveCentredPairs ? CentredPairPerturbation(method) : method
     }

@@ -131,6 +131,9 @@ public struct RunConfiguration: Sendable {
     public var progressSeconds: Double = 30
     /// The precision of the networks' 1×1 convolutions (SFNO models; `Checkpoint.gemmPrecision`).
     public var precision: GEMMPrecision = .fp32
+    /// Members per forward pass of a network (`compute.members_per_forward`); 0: chosen from the memory per
+    /// rank (`EnsemblePlan.membersPerForward`).
+    public var membersPerForward: Int = 0
 
     /// The keys of each mapping of the configuration, by key path ("" is the top level): what the reader
     /// accepts, and what docs/configuration.md documents (a test holds the two together).
@@ -150,7 +153,7 @@ public struct RunConfiguration: Sendable {
         "statistics.efi": ["climate", "eps"],
         "restart": ["every_steps"],
         "progress": ["log_every_seconds"],
-        "compute": ["precision"],
+        "compute": ["precision", "members_per_forward"],
     ]
 
     /// Every key path, e.g. `perturbation.amplitude`.
@@ -231,6 +234,7 @@ public struct RunConfiguration: Sendable {
                           "must be one of \(GEMMPrecision.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
             }
         }
+        membersPerForward = r.int(compute["members_per_forward"], path: "compute.members_per_forward", range: 0...100_000) ?? membersPerForward
     }
 
     private mutating func readInitialConditions(_ keys: [String: Node], _ r: ConfigurationReader) {

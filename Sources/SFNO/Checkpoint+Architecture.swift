@@ -75,3 +75,13 @@ extension Checkpoint {
         throw SFNOError(file: path, problem, fix: "use compute.precision: fp32 (or --precision fp32)")
     }
 }
+
+extension Checkpoint {
+    /// Throws unless the checkpoint describes a network of `architecture` (the one `network` implements).
+    func requireArchitecture(_ architecture: Architecture, network: String) throws {
+        guard self.architecture != architecture else { return }
+        throw SFNOError(file: path, object: "@architecture",
+                        "\(network) needs a \(architecture.rawValue) checkpoint, this one is \(self.architecture.rawValue)",
+                        fix: "load it with loadSFNONetwork(checkpoint:), which picks the network by architecture")
+    }
+}

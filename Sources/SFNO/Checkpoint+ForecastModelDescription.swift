@@ -23,8 +23,8 @@ extension Checkpoint: ForecastModelDescription {
     /// The serial network on a one-rank model group; else the model-parallel one, each rank reading its shard
     /// of the weights, seen as a model on whole states (`ModelGroupForecastModel`).
     public func makeModel(processGrid: ProcessGrid) throws -> any ForecastModel {
-        guard processGrid.model.size > 1 else { return try loadForecastModel(checkpoint: path, precision: gemmPrecision) }
-        return ModelGroupForecastModel(try loadDistributedForecastModel(checkpoint: path, grid: processGrid,
-                                                                        precision: gemmPrecision))
+        let network = try loadSFNONetwork(checkpoint: path, grid: processGrid.model.size > 1 ? processGrid : nil,
+                                          precision: gemmPrecision)
+        return network.decomposition == nil ? network : ModelGroupForecastModel(network)
     }
 }

@@ -5,7 +5,7 @@ import MPI
 /// Double, two passes), the spatial group allgathers them (one collective, 3 doubles per channel) and every
 /// rank merges them in rank order (Chan, Golub & LeVeque's pairwise update; makani's distributed instance
 /// norm does the same with a Welford merge), so all ranks use the same mean and variance. On a spatial group
-/// of one rank the serial layer runs.
+/// of one rank (or without one: a serial network) the serial layer runs.
 struct DistributedNormalisation: Sendable {
     enum Kind: Sendable {
         /// Per-channel affine map (`InstanceNorm`, full `[channels]` weights).
@@ -16,14 +16,24 @@ struct DistributedNormalisation: Sendable {
     }
 
     let kind: Kind
-    let spatial: Communicator
+    /// The spatial group when it has more than one rank (nil: the serial layer runs).
+    let spatial: Communicator?
 
-    /// - x: `[channels][points]` (this rank's slab), normalised in place
-    func apply(_ x: UnsafeMutablePointer<Float>, channels: Int, points: Int) throws {
-        if spatial.size == 1 {
-            switch kind {
-            case .instance(let norm): norm.apply(x, points: points)
-            case .layer(let norm, _, _): norm.apply(x, channels: channels)
+    init(kind: Kind, spatial: Communicator?) {
+        self.kind = kind
+        self.spatial = (spatial?.size ?? 1) > 1 ? spatial : nil
+    }
+
+    /// - x: `[members][channels][points]` (this rank's slab), normalised in place. Split, one allgather covers
+    ///   all members (each channel's statistics are merged alone, so a member's numbers do not depend on its batch).
+    func apply(_ x: UnsafeMutablePointer<Float>, channels: Int, points: Int, members: Int) throws {
+        guard let spatial else {
+            for m in 0..<members {
+                let member = x + m * channels * points
+                switch kind {
+                case .instance(let norm): norm.apply(member, points: points)
+                case .layer(let norm, _, _): norm.apply(member, channels: channels)
+                }
             }
             return
         }
@@ -32,17 +42,18 @@ struct DistributedNormalisation: Sendable {
         case .instance(let norm): eps = norm.eps
         case .layer(let norm, _, _): eps = norm.eps
         }
-        let statistics = try spatialMoments(x, channels: channels, points: points, eps: eps, spatial: spatial)
-        for c in 0..<channels {
-            let row = x + c * points
-            let (mean, scale) = statistics[c]
+        let statistics = try spatialMoments(x, channels: members * channels, points: points, eps: eps, spatial: spatial)
+        for row in 0..<(members * channels) {
+            let values = x + row * points
+            let c = row % channels
+            let (mean, scale) = statistics[row]
             switch kind {
             case .instance(let norm):
                 let a = scale * norm.weight[c]
                 let b = norm.bias[c]
-                for p in 0..<points { row[p] = (row[p] - mean) * a + b }
+                for p in 0..<points { values[p] = (values[p] - mean) * a + b }
             case .layer(_, let weight, let bias):
-                for p in 0..<points { row[p] = (row[p] - mean) * scale * weight[p] + bias[p] }
+                for p in 0..<points { values[p] = (values[p] - mean) * scale * weight[p] + bias[p] }
             }
         }
     }

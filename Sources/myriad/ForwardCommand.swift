@@ -59,17 +59,15 @@ struct ForwardCommand: ParsableCommand {
             let grid = try ProcessGrid(world: world, layout: layout)
             // The inputs are checked against the checkpoint's description before any weight is read.
             let plan = try makePlan(try Checkpoint(path: checkpoint, weights: false))
-            let model = layout.size > 1
-                ? try loadDistributedForecastModel(checkpoint: checkpoint, grid: grid, precision: precision)
-                : try loadForecastModel(checkpoint: checkpoint, precision: precision)
+            let model = try loadSFNONetwork(checkpoint: checkpoint, grid: layout.size > 1 ? grid : nil, precision: precision)
             let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
             guard FileManager.default.isWritableFile(atPath: directory) else {
                 throw UsageError("cannot write '\(output)': directory '\(directory)' does not exist or is not writable")
             }
-            if let distributed = model as? any DistributedForecastModel {
+            if let decomposition = model.decomposition {
                 // The first model group computes; other groups (if any) only checked the inputs.
                 guard grid.ensembleIndex == 0 else { return }
-                try runDistributed(distributed, plan: plan, grid: grid, logger: logger)
+                try runDistributed(model, decomposition: decomposition, plan: plan, grid: grid, logger: logger)
                 return
             }
             guard world.isRoot else { return }
@@ -83,8 +81,8 @@ struct ForwardCommand: ParsableCommand {
             for k in 0..<steps {
                 let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
                 var physical: [Float]
-                if projection, let th = model as? TorchHarmonicsSFNO {
-                    state = th.forward(state)
+                if projection {
+                    state = try model.forward(members: state, count: 1, observe: nil)
                     physical = state
                 } else {
                     try model.stepNormalised(&state, validTime: valid)
@@ -100,8 +98,8 @@ struct ForwardCommand: ParsableCommand {
     }
 
     /// Every rank of the first model group steps its slab; rank 0 gathers each step and writes.
-    func runDistributed(_ model: any DistributedForecastModel, plan: Plan, grid: ProcessGrid, logger: Logger) throws {
-        let d = model.decomposition
+    func runDistributed(_ model: any SFNONetwork, decomposition d: ModelDecomposition, plan: Plan, grid: ProcessGrid,
+                        logger: Logger) throws {
         let weightBytes = try grid.model.gather([Int64(model.weightBytes)])
         if grid.model.rank == 0 {
             let mib = weightBytes.map { String(format: "%.2f", Double($0) / 1_048_576) }.joined(separator: ", ")
@@ -117,8 +115,8 @@ struct ForwardCommand: ParsableCommand {
         for k in 0..<steps {
             let valid = plan.start.addingTimeInterval(Double(k * plan.dhours * 3600))
             var physical: [Float]
-            if plan.projection, let th = model as? DistributedTorchHarmonicsSFNO {
-                state = try th.forward(state)
+            if plan.projection {
+                state = try model.forward(members: state, count: 1, observe: nil)
                 physical = state
             } else {
                 try model.stepNormalised(&state, validTime: valid)

@@ -264,6 +264,53 @@ final class RunCommandTests: XCTestCase {
     /// relative L2 per variable with spherical-noise members. With bred vectors the breeding's differences of
     /// forecasts, rescaled from a height-only seed, amplify that round-off (measured 1.5e-5 in v) and height
     /// sits at float32's resolution of a 10 km field, so those bounds are looser and said so.
+    /// Members stepped in batches (`compute.members_per_forward`) give the same run: members file and
+    /// statistics bit for bit at 1 and 4 members per forward, at 1 rank, 2 ranks and a (2,1,1) model group
+    /// (which reproduces the serial network on the demo grids); scores.csv identical at the same rank count.
+    func testMembersPerForwardChangesNothing() throws {
+        let scratch = try makeScratchDirectory("myriad-run-batches")
+        let truth = try initialStates()
+        var runs: [String: URL] = [:]
+        for batch in [1, 4] {
+            let directory = scratch.appendingPathComponent("b\(batch)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let config = try configuration(in: directory, output: "  variables: [height, u]",
+                                           statistics: "  truth: \(truth)\n  thresholds: {height: [10000]}",
+                                           extra: "compute: {members_per_forward: \(batch)}")
+            for (ranks, layout) in [(1, ""), (2, ""), (2, "h2")] {
+                var path = config
+                if layout == "h2" {
+                    path = directory.appendingPathComponent("h2.yaml").path
+                    try (try String(contentsOfFile: config, encoding: .utf8) + "\nparallel: {h: 2}\n")
+                        .write(toFile: path, atomically: true, encoding: .utf8)
+                }
+                let out = directory.appendingPathComponent("out\(ranks)\(layout)")
+                let result = try MPIJob.run(ranks: ranks, ["run", path, "--output-directory", out.path])
+                XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+                XCTAssertTrue((result.stdout + result.stderr).contains("at \(batch) member(s) per forward (compute.members_per_forward)"),
+                              result.stdout + result.stderr)
+                runs["\(batch) \(ranks)\(layout)"] = out
+            }
+        }
+        // Every dataset bit for bit (the files' attributes name their configuration files, which differ).
+        func same(_ a: URL, _ b: URL, _ file: String) throws -> Bool {
+            let (x, y) = (try numericDatasets(a.appendingPathComponent(file).path), try numericDatasets(b.appendingPathComponent(file).path))
+            XCTAssertFalse(x.isEmpty, "\(a.path)/\(file) holds no datasets")
+            return x == y
+        }
+        let reference = runs["1 1"]!
+        for (name, out) in runs {
+            XCTAssertTrue(try same(reference, out, "members.h5"), "\(name): members.h5 differs from 1 member per forward on 1 rank")
+        }
+        for ranks in ["1", "2", "2h2"] {
+            let (one, four) = (runs["1 \(ranks)"]!, runs["4 \(ranks)"]!)
+            XCTAssertTrue(try same(one, four, "statistics.h5"), "\(ranks) rank(s): statistics.h5 differs between 4 and 1 member(s) per forward")
+            XCTAssertEqual(try String(contentsOf: four.appendingPathComponent("scores.csv"), encoding: .utf8),
+                           try String(contentsOf: one.appendingPathComponent("scores.csv"), encoding: .utf8),
+                           "\(ranks) rank(s): scores.csv differs between 4 and 1 member(s) per forward")
+        }
+    }
+
     func testModelParallelLayoutsGiveTheEnsembleParallelMembers() throws {
         let scratch = try makeScratchDirectory("myriad-run-layouts")
         // bound 0: bit for bit.

@@ -48,7 +48,7 @@ final class SFNOFixtureTests: XCTestCase {
         let model = try TorchHarmonicsSFNO(Checkpoint(path: reference.checkpoint))
         var x = try reference.floats("input")
         for step in 1...reference.steps {
-            x = model.forward(x)
+            x = try model.forward(x)
             let error = worstChannelError(x, try reference.floats("output", index: step - 1), channels: model.outChannels)
             print("SFNO fixture \(name) step \(step): worst channel relative L2 error \(error)")
             XCTAssertLessThanOrEqual(error, Self.bound(step: step), "\(name) step \(step)")
@@ -116,7 +116,7 @@ final class SFNOFixtureTests: XCTestCase {
         let model = try MakaniSFNO(Checkpoint(path: reference.checkpoint))
         let input = try reference.floats("model_input_step1")
         var seen = [String: [Float]]()
-        _ = model.forward(input) { name, values in seen[name] = Array(values) }
+        _ = try model.forward(input) { name, values in seen[name] = Array(values) }
         for name in ["encoder", "block0", "block1", "block2", "decoder"] {
             let expected = try reference.floats("debug_step1/\(name)")
             guard let got = seen[name] else { XCTFail("no activations '\(name)'"); continue }
@@ -161,9 +161,9 @@ final class SFNOFixtureTests: XCTestCase {
         defer { RankThreads.count = saved }
         for threads in [1, 2] {
             RankThreads.count = threads
-            let first = model.forward(input)
-            _ = model.forward(input.map { $0 * 0.5 })
-            let again = model.forward(input)
+            let first = try model.forward(input)
+            _ = try model.forward(input.map { $0 * 0.5 })
+            let again = try model.forward(input)
             XCTAssertEqual(first, again, "\(threads) thread(s)")
         }
     }
@@ -174,17 +174,35 @@ final class SFNOFixtureTests: XCTestCase {
         let model = try TorchHarmonicsSFNO(Checkpoint(path: reference.checkpoint))
         let input = try reference.floats("input")
         let members = (0..<4).map { k in input.map { $0 * (1 + 0.1 * Float(k)) } }
-        let sequential = members.map { model.forward($0) }
+        let sequential = try members.map { try model.forward($0) }
         final class Results: @unchecked Sendable { var values = [[Float]](repeating: [], count: 4) }
         let results = Results()
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: 4) { k in
-            let out = model.forward(members[k])
+            let out = try! model.forward(members[k])
             lock.lock()
             results.values[k] = out
             lock.unlock()
         }
         for k in 0..<4 { XCTAssertEqual(results.values[k], sequential[k], "member \(k)") }
+    }
+
+    /// torch-harmonics' network has makani's `observe` hook too: the encoder, every block and the decoder, in
+    /// order, and the decoder's output plus the big skip is the network's output.
+    func testTorchHarmonicsObserve() throws {
+        let reference = try Reference("th-sfno-eq33x64")
+        let model = try TorchHarmonicsSFNO(Checkpoint(path: reference.checkpoint))
+        let input = try reference.floats("input")
+        var seen: [(String, [Float])] = []
+        let output = try model.forward(input) { name, values in seen.append((name, Array(values))) }
+        let blocks = (0..<model.checkpoint.numLayers).map { "block\($0)" }
+        XCTAssertEqual(seen.map(\.0), ["encoder"] + blocks + ["decoder"])
+        let points = model.nlat * model.nlon
+        XCTAssertEqual(seen.first?.1.count, model.checkpoint.embedDim * points)
+        XCTAssertTrue(model.checkpoint.bigSkip && model.inChannels == model.outChannels)
+        if let decoder = seen.last?.1 {
+            XCTAssertEqual(zip(decoder, input).map { $0 + $1 }, output, "decoder + big skip")
+        }
     }
 
     /// The checkpoint's `architecture` attribute picks the network.

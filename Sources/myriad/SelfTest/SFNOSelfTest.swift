@@ -14,13 +14,14 @@ enum SFNOSelfTest {
         let grid = try ProcessGrid(world: checks.world, layout: layout)
         let description = try Checkpoint(path: path, weights: false)
         let name = "\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) layout \(layout)"
-        let serial = try loadForecastModel(checkpoint: path)
-        let distributed = try loadDistributedForecastModel(checkpoint: path, grid: grid)
-        let d = distributed.decomposition
+        let serial = try loadSFNONetwork(checkpoint: path)
+        // Split over the model group even on one rank (each layer then takes its serial path).
+        let distributed = try loadSFNONetwork(checkpoint: path, grid: grid)
+        let d = distributed.decomposition!
         let weights = try grid.model.allgather([Int64(distributed.weightBytes)])
         report(grid, "\(name): weight bytes per model rank \(weights.map(String.init).joined(separator: ", "))")
         // A torch-harmonics network with more inputs than outputs runs once (forward), others step.
-        let projection = (serial as? TorchHarmonicsSFNO).map { $0.inChannels != $0.outChannels } ?? false
+        let projection = description.runsOneStepOnly
         let channels = projection ? description.inChannels : serial.stateChannels.count
         let outChannels = serial.stateChannels.count
         var full = input(channels: channels, points: serial.nlat * serial.nlon, seed: 1 + grid.ensembleIndex)
@@ -32,16 +33,16 @@ enum SFNOSelfTest {
             let communicators = [grid.h, grid.w, grid.spatial, grid.channel]
             let sentBefore = communicators.map(\.bytesSent).reduce(0, +)
             let clock = Date()
-            if projection, let th = distributed as? DistributedTorchHarmonicsSFNO {
-                slab = try th.forward(slab)
+            if projection {
+                slab = try distributed.forward(members: slab, count: 1, observe: nil)
             } else {
                 try distributed.stepNormalised(&slab, validTime: valid)
             }
             let seconds = Date().timeIntervalSince(clock)
             let sent = try grid.model.allreduced(Int64(communicators.map(\.bytesSent).reduce(0, +) - sentBefore), .sum)
             try checkVolume(checks, grid, name: "\(name) step \(k)", description: description, measured: Int(sent))
-            if projection, let th = serial as? TorchHarmonicsSFNO {
-                full = th.forward(full)
+            if projection {
+                full = try serial.forward(members: full, count: 1, observe: nil)
             } else {
                 try serial.stepNormalised(&full, validTime: valid)
             }

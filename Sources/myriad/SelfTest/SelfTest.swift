@@ -33,6 +33,9 @@ struct SelfTest: ParsableCommand {
     @Option(name: .long, help: "sfno: autoregressive steps to compare.")
     var steps = 2
 
+    @Flag(name: .long, help: "sfno: check members in batches instead (B = 1, 3, 8 against single members, bit for bit, on this layout).")
+    var memberBatches = false
+
     @Option(name: .long, help: "Fixture case of the statistics-insitu suite.")
     var fixtureCase = "m50"
 
@@ -71,6 +74,7 @@ struct SelfTest: ParsableCommand {
             case .grid: try GridSelfTest.run(checks, layout: layout)
             case .hdf5: try HDF5SelfTest.run(checks, directory: directory)
             case .sht: try SHTSelfTest.run(checks, layout: layout)
+            case .sfno where memberBatches: try SFNOSelfTest.runMemberBatches(checks, layout: layout, checkpoint: checkpoint)
             case .sfno: try SFNOSelfTest.run(checks, layout: layout, checkpoint: checkpoint, steps: steps)
             case .statistics: try StatisticsSelfTest.run(checks, fixture: fixture)
             case .statisticsInSitu:

@@ -166,7 +166,7 @@ for precision in precisions {
         if membersPerForward == 1 {
             try model.step(&state, validTime: Date())
         } else {
-            state = model.forward(members: state, count: membersPerForward)   // normalization none: a step
+            state = try model.forward(members: state, count: membersPerForward)   // normalization none: a step
         }
         times.append(Date().timeIntervalSince(start) / Double(membersPerForward))
         cpu.append((cpuSeconds() - startCPU) / Double(membersPerForward))
