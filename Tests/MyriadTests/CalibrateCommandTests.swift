@@ -69,8 +69,9 @@ final class CalibrateCommandTests: XCTestCase {
 
     /// `per_variable: true`: after the amplitude, `target_rmse` is scaled per variable until each variable's own
     /// mean spread–skill is within the tolerance of 1 — checked by an independent `myriad run` of the written
-    /// configuration; 1 and 2 ranks write the same targets. With one amplitude alone the demo's height is
-    /// under- and v over-dispersed (docs/perturbations.md), so this fails without the balancing.
+    /// configuration; 1 and 2 ranks write the same targets. The targets start out of balance (height's a third,
+    /// v's three times the 48 h RMSE), so one amplitude leaves height under- and v over-dispersed whatever the
+    /// networks: this fails without the balancing.
     func testPerVariableCalibrationBalancesEveryVariable() throws {
         let scratch = try makeScratchDirectory("myriad-calibrate-per-variable")
         let states = try DemoStates.path()
@@ -87,9 +88,9 @@ final class CalibrateCommandTests: XCTestCase {
               amplitude: 0.35
               seeded_variables: [height]
               target_rmse:
-                height: 13.7
-                u: 0.457
-                v: 0.438
+                height: 4
+                u: 0.4
+                v: 1.2
                 vorticity: 3.78e-7
             seed: 5
             output: {directory: \(scratch.path)/out, members: false, variables: [height, u, v]}
@@ -107,7 +108,7 @@ final class CalibrateCommandTests: XCTestCase {
             targetLines.append(String(line))
             // The block mapping became one flow mapping; vorticity (not verified) keeps its target.
             XCTAssertTrue(line.contains("vorticity: 3.78e-07"), String(line))
-            XCTAssertFalse(text.contains("    height: 13.7"), text)
+            XCTAssertFalse(text.contains("    height: 4"), text)
         }
         XCTAssertEqual(targetLines[0], targetLines[1], "1 and 2 ranks calibrate to different targets")
 
