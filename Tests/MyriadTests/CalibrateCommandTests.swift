@@ -47,21 +47,8 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertNotEqual(amplitude, 0.35)
 
         // Independently: the calibrated configuration, run on the calibration time, has mean spread–skill ≈ 1.
-        let check = scratch.appendingPathComponent("check.yaml").path
-        try String(contentsOfFile: scratch.appendingPathComponent("calibrated-2.yaml").path, encoding: .utf8)
-            .replacingOccurrences(of: #"times: ["2000-01-02T00:00:00Z"]"#, with: #"times: ["2000-01-01T18:00:00Z"]"#)
-            .replacingOccurrences(of: "calibration: {", with: "# calibration: {")
-            .write(toFile: check, atomically: true, encoding: .utf8)
-        let out = scratch.appendingPathComponent("check-out")
-        try MPIJob.succeed(ranks: 2, ["run", check, "--output-directory", out.path])
-        let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
-        var ratios: [Double] = []
-        for line in csv.split(separator: "\n") {
-            let fields = line.split(separator: ",").map(String.init)
-            guard fields.count == 4, fields[2] == "spread_skill", fields[1] == "6.0" || fields[1] == "12.0",
-                  let value = Double(fields[3]) else { continue }
-            ratios.append(value)
-        }
+        let (perVariable, csv) = try spreadSkillOnTheCalibrationTime(scratch)
+        let ratios = perVariable.keys.sorted().flatMap { perVariable[$0]! }
         XCTAssertEqual(ratios.count, 6, csv)
         let mean = ratios.reduce(0, +) / Double(ratios.count)
         XCTAssertLessThanOrEqual(abs(mean - 1), 0.05, "mean spread–skill \(mean) at the calibrated amplitude \(amplitude)")
@@ -112,21 +99,7 @@ final class CalibrateCommandTests: XCTestCase {
         }
         XCTAssertEqual(targetLines[0], targetLines[1], "1 and 2 ranks calibrate to different targets")
 
-        let check = scratch.appendingPathComponent("check.yaml").path
-        try String(contentsOfFile: scratch.appendingPathComponent("calibrated-2.yaml").path, encoding: .utf8)
-            .replacingOccurrences(of: #"times: ["2000-01-02T00:00:00Z"]"#, with: #"times: ["2000-01-01T18:00:00Z"]"#)
-            .replacingOccurrences(of: "calibration: {", with: "# calibration: {")
-            .write(toFile: check, atomically: true, encoding: .utf8)
-        let out = scratch.appendingPathComponent("check-out")
-        try MPIJob.succeed(ranks: 2, ["run", check, "--output-directory", out.path])
-        let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
-        var perVariable: [String: [Double]] = [:]
-        for line in csv.split(separator: "\n") {
-            let fields = line.split(separator: ",").map(String.init)
-            guard fields.count == 4, fields[2] == "spread_skill", fields[1] == "6.0" || fields[1] == "12.0",
-                  let value = Double(fields[3]) else { continue }
-            perVariable[fields[0], default: []].append(value)
-        }
+        let (perVariable, csv) = try spreadSkillOnTheCalibrationTime(scratch)
         XCTAssertEqual(perVariable.keys.sorted(), ["height", "u", "v"], csv)
         for (name, ratios) in perVariable {
             let mean = ratios.reduce(0, +) / Double(ratios.count)
@@ -153,5 +126,26 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("calibration.per_variable needs perturbation.kind bred-vector"), result.stderr)
         XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr)
+    }
+
+    /// `calibrated-2.yaml` in `scratch`, run by `myriad run` at 2 ranks on the calibration time (its calibration
+    /// section commented out): spread–skill at 6 and 12 h per variable, and the scores.csv they came from.
+    func spreadSkillOnTheCalibrationTime(_ scratch: URL) throws -> (perVariable: [String: [Double]], csv: String) {
+        let check = scratch.appendingPathComponent("check.yaml").path
+        try String(contentsOfFile: scratch.appendingPathComponent("calibrated-2.yaml").path, encoding: .utf8)
+            .replacingOccurrences(of: #"times: ["2000-01-02T00:00:00Z"]"#, with: #"times: ["2000-01-01T18:00:00Z"]"#)
+            .replacingOccurrences(of: "calibration: {", with: "# calibration: {")
+            .write(toFile: check, atomically: true, encoding: .utf8)
+        let out = scratch.appendingPathComponent("check-out")
+        try MPIJob.succeed(ranks: 2, ["run", check, "--output-directory", out.path])
+        let csv = try String(contentsOf: out.appendingPathComponent("scores.csv"), encoding: .utf8)
+        var perVariable: [String: [Double]] = [:]
+        for line in csv.split(separator: "\n") {
+            let fields = line.split(separator: ",").map(String.init)
+            guard fields.count == 4, fields[2] == "spread_skill", fields[1] == "6.0" || fields[1] == "12.0",
+                  let value = Double(fields[3]) else { continue }
+            perVariable[fields[0], default: []].append(value)
+        }
+        return (perVariable, csv)
     }
 }
