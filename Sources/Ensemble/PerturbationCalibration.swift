@@ -18,8 +18,9 @@ import MPI
 /// variable's spread matches its own error. Each round multiplies `target_rmse[v]` of every verified variable by
 /// `s_v^(−1/p_v)`, where `s_v` is v's mean spread–skill and `p_v` the slope of log s_v against log target_v (from
 /// the last two rounds; at first the slope of log s against log a that the amplitude search measured: spread
-/// grows about like `a^p`), until every `|s_v − 1| ≤ tolerance` or `max_runs` runs in all. Channels that are not
-/// verified (the demo's vorticity) keep their target.
+/// grows about like `a^p`); once a round makes the worst variable worse, Newton steps on the whole response
+/// matrix take over (`balanceVariables`), until every `|s_v − 1| ≤ tolerance` or `max_runs` runs in all. The
+/// closest run is kept. Channels that are not verified (the demo's vorticity) keep their target.
 public struct PerturbationCalibration {
     /// One run of the search.
     public struct Trial: Sendable {
@@ -96,8 +97,9 @@ public struct PerturbationCalibration {
         guard settings.perVariable else { return Result(amplitude: best.amplitude, targets: best.targets, trials: trials) }
 
         // Balance the variables at the amplitude found: per variable a secant step on (log target, log s), its
-        // slope from the last two rounds once there are two (the variables are coupled, so each responds to its
-        // own target with its own power), the amplitude search's before that.
+        // slope from the last two rounds once there are two, the amplitude search's before that. When a round
+        // makes the worst variable worse, the coupling between the variables is too strong for steps taken one
+        // variable at a time, and Newton steps on the whole response matrix take over (`balanceVariables`).
         var previous: Trial?
         while best.worstVariableError > settings.tolerance && trials.count < settings.maxRuns {
             var targets = best.targets
@@ -112,7 +114,10 @@ public struct PerturbationCalibration {
                 targets[name] = Double(String(format: "%.4g", target * pow(s, -1 / p)))!
             }
             let next = try measure(best.amplitude, targets)
-            guard next.worstVariableError < best.worstVariableError else { break }
+            guard next.worstVariableError < best.worstVariableError else {
+                best = try balanceVariables(from: best, measure: measure, runsSoFar: { trials.count })
+                break
+            }
             previous = best
             best = next
         }
@@ -121,6 +126,99 @@ public struct PerturbationCalibration {
                        best.worstVariableError, trials.count))
         }
         return Result(amplitude: best.amplitude, targets: best.targets, trials: trials)
+    }
+
+    /// Newton steps on `r_v = log s_v` as a function of `log target_w`, at the amplitude found. The variables are
+    /// coupled — a perturbation of one channel grows into the others' spread (on the demo networks lowering v's
+    /// target lowers height's and u's spread as much as v's) — so a step per variable on its own slope can make
+    /// every variable worse. The step solves `J Δ = −r` with the whole response matrix `J`: measured once, by one
+    /// run per variable with only its target raised by 25 %, then updated from each step taken (Broyden). A
+    /// step that does not reduce the worst |s_v − 1| is halved (at most three times) before the search stops.
+    /// Returns the closest run, `start` included.
+    private func balanceVariables(from start: Trial, measure: (Double, [String: Double]) throws -> Trial,
+                                  runsSoFar: () -> Int) throws -> Trial {
+        let names = start.variables.filter { start.targets[$0] != nil }
+        let index = names.map { start.variables.firstIndex(of: $0)! }
+        let n = names.count
+        func residual(_ t: Trial) -> [Double] { index.map { Foundation.log(max(t.variableMeans[$0], 1e-12)) } }
+        func rounded(_ x: Double) -> Double { Double(String(format: "%.4g", x))! }
+        var base = start, best = start
+        func done() -> Bool { best.worstVariableError <= settings.tolerance || runsSoFar() >= settings.maxRuns }
+        guard n > 0, !done() else { return best }
+
+        var jacobian = [Double](repeating: 0, count: n * n)   // row v, column w: ∂ log s_v / ∂ log target_w
+        let r0 = residual(base)
+        for (w, name) in names.enumerated() {
+            if done() { return best }
+            var targets = base.targets
+            targets[name] = rounded(base.targets[name]! * 1.25)
+            let probe = try measure(base.amplitude, targets)
+            if probe.worstVariableError < best.worstVariableError { best = probe }
+            let step = Foundation.log(targets[name]! / base.targets[name]!)
+            let r = residual(probe)
+            for v in 0..<n { jacobian[v * n + w] = (r[v] - r0[v]) / step }
+        }
+        while !done() {
+            var r = residual(base)
+            guard var delta = Self.solve(jacobian, r.map { -$0 }, n: n) else {
+                log("calibrate: the variables' responses to their targets are not independent; the per-variable search stops")
+                break
+            }
+            let limit = Foundation.log(4.0)
+            delta = delta.map { min(max($0, -limit), limit) }
+            var improved = false
+            for _ in 0...3 where !done() {
+                var targets = base.targets
+                for (w, name) in names.enumerated() { targets[name] = rounded(base.targets[name]! * exp(delta[w])) }
+                let next = try measure(base.amplitude, targets)
+                let taken = names.map { Foundation.log(targets[$0]! / base.targets[$0]!) }
+                let rNext = residual(next)
+                // Broyden: J += (Δr − J Δ) Δᵀ / (Δᵀ Δ), from every step measured, taken or not.
+                let norm = taken.reduce(0) { $0 + $1 * $1 }
+                if norm > 0 {
+                    for v in 0..<n {
+                        let predicted = (0..<n).reduce(0) { $0 + jacobian[v * n + $1] * taken[$1] }
+                        let miss = (rNext[v] - r[v]) - predicted
+                        for w in 0..<n { jacobian[v * n + w] += miss * taken[w] / norm }
+                    }
+                }
+                if next.worstVariableError < best.worstVariableError { best = next }
+                if next.worstVariableError < base.worstVariableError {
+                    base = next
+                    r = rNext
+                    improved = true
+                    break
+                }
+                delta = delta.map { $0 / 2 }
+            }
+            if !improved { break }
+        }
+        return best
+    }
+
+    /// `x` with `a x = b` for the n × n row-major `a`, by Gaussian elimination with partial pivoting; nil when
+    /// `a` is singular to working precision.
+    static func solve(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
+        var m = a, x = b
+        let scale = a.map(abs).max() ?? 0
+        for col in 0..<n {
+            let pivot = (col..<n).max { abs(m[$0 * n + col]) < abs(m[$1 * n + col]) }!
+            guard abs(m[pivot * n + col]) > 1e-9 * max(scale, 1e-300) else { return nil }
+            if pivot != col {
+                for k in 0..<n { m.swapAt(col * n + k, pivot * n + k) }
+                x.swapAt(col, pivot)
+            }
+            for row in (col + 1)..<n {
+                let f = m[row * n + col] / m[col * n + col]
+                for k in col..<n { m[row * n + k] -= f * m[col * n + k] }
+                x[row] -= f * x[col]
+            }
+        }
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            let tail = ((row + 1)..<n).reduce(0) { $0 + m[row * n + $1] * x[$1] }
+            x[row] = (x[row] - tail) / m[row * n + row]
+        }
+        return x
     }
 
     /// The bracketing search for the amplitude with mean spread–skill 1 at `targets`; the trial closest to 1

@@ -57,8 +57,9 @@ final class CalibrateCommandTests: XCTestCase {
     /// `per_variable: true`: after the amplitude, `target_rmse` is scaled per variable until each variable's own
     /// mean spread–skill is within the tolerance of 1 — checked by an independent `myriad run` of the written
     /// configuration; 1 and 2 ranks write the same targets. The targets start out of balance (height's a third,
-    /// v's three times the 48 h RMSE), so one amplitude leaves height under- and v over-dispersed whatever the
-    /// networks: this fails without the balancing.
+    /// v's three times demo-sfno-0's 48 h RMSE, data/demo/skill.json), so one amplitude leaves height under- and v
+    /// over-dispersed: this fails without the balancing. The variables are coupled (v's target drives every
+    /// variable's spread on these networks), which a step per variable on its own slope did not survive.
     func testPerVariableCalibrationBalancesEveryVariable() throws {
         let scratch = try makeScratchDirectory("myriad-calibrate-per-variable")
         let states = try DemoStates.path()
@@ -75,10 +76,10 @@ final class CalibrateCommandTests: XCTestCase {
               amplitude: 0.35
               seeded_variables: [height]
               target_rmse:
-                height: 4
-                u: 0.4
-                v: 1.2
-                vorticity: 3.78e-7
+                height: 1.6
+                u: 0.16
+                v: 0.55
+                vorticity: 1.2e-7
             seed: 5
             output: {directory: \(scratch.path)/out, members: false, variables: [height, u, v]}
             statistics: {truth: \(states), spectra: false, quantiles: []}
@@ -94,8 +95,8 @@ final class CalibrateCommandTests: XCTestCase {
             let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("  target_rmse:") }, text)
             targetLines.append(String(line))
             // The block mapping became one flow mapping; vorticity (not verified) keeps its target.
-            XCTAssertTrue(line.contains("vorticity: 3.78e-07"), String(line))
-            XCTAssertFalse(text.contains("    height: 4"), text)
+            XCTAssertTrue(line.contains("vorticity: 1.2e-07"), String(line))
+            XCTAssertFalse(text.contains("    height: 1.6"), text)
         }
         XCTAssertEqual(targetLines[0], targetLines[1], "1 and 2 ranks calibrate to different targets")
 
