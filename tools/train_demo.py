@@ -57,9 +57,9 @@ GZ = dict(compression="gzip", compression_opts=9, shuffle=True)
 GRID = "64x128"
 DHOURS = 6
 CHANNELS = ["height", "u", "v", "vorticity"]
-# training data: 32 random trajectories of 10 days (32 x 40 = 1280 one-step pairs); truth: 4 of 15 days
+# training data: 64 random trajectories of 10 days (64 x 40 = 2560 one-step pairs); truth: 4 of 15 days
 TRAIN_SWE = ["--grid", GRID, "--latitudes", "equiangular", "--initial", "random", "--seed", "1",
-             "--trajectories", "32", "--days", "10", "--output-every", str(DHOURS)]
+             "--trajectories", "64", "--days", "10", "--output-every", str(DHOURS)]
 TRUTH_SWE = ["--grid", GRID, "--latitudes", "equiangular", "--initial", "random", "--seed", "2",
              "--trajectories", "4", "--days", "15", "--output-every", str(DHOURS)]
 MODEL_KWARGS = dict(img_size=[64, 128], grid="equiangular", grid_internal="legendre-gauss", scale_factor=2,
@@ -70,13 +70,13 @@ SEED0 = 1000          # model k: torch.manual_seed(SEED0 + k) for the initial we
 # (phase, optimizer steps, rollout steps in the loss, batch, peak learning rate): Adam, the learning rate falls
 # from its peak to 0 along a cosine within each phase, gradient norm clipped at 1; the loss is the sum over the
 # rollout steps of the cos(latitude)-weighted MSE of the normalised fields
-PHASES = [(1, 500, 1, 4, 2e-3),   # one-step training (1.6 epochs of one-step pairs)
-          (2, 80, 4, 2, 5e-4),    # autoregressive fine-tuning over 4 steps (24 h)
-          (3, 30, 12, 1, 2e-4),   # and over 12 steps (3 days): the networks learn to damp what they cannot predict
-          (4, 40, 20, 1, 2e-4)]   # and over 20 steps (5 days), so that they stay below climatology's error there
-# Phases 1-3 draw their batches from one generator; the phases after PHASES_SAVED start from the weights saved
-# after it (WORK/model-k.p3.pt) with a generator of their own, seeded SEED0 + k + 1000 p (the phase was added
-# after the first three had been run, and a rerun from scratch gives the same weights either way).
+PHASES = [(1, 2500, 1, 4, 2e-3),  # one-step training (3.9 epochs of one-step pairs)
+          (2, 120, 4, 2, 5e-4),   # autoregressive fine-tuning over 4 steps (24 h)
+          (3, 40, 12, 1, 2e-4),   # and over 12 steps (3 days): the networks learn to damp what they cannot predict
+          (4, 60, 20, 1, 2e-4)]   # and over 20 steps (5 days), so that they stay below climatology's error there
+# Phases 1-3 draw their batches from one generator, every later phase p from its own, seeded SEED0 + k + 1000 p.
+# The weights after phase PHASES_SAVED and each later one but the last are saved (WORK/model-k.pP.pt); an
+# interrupted run continues from the last of them and ends with the same weights.
 PHASES_SAVED = 3
 LEADS_DAYS = [1, 2, 3, 4, 5]
 EVAL_STARTS = list(range(0, 41, 8))   # held-out initial rows (every 2 days from day 0 to day 10) of each trajectory
@@ -184,15 +184,18 @@ def train_one(k, xn, w, args):
     gen = torch.Generator().manual_seed(SEED0 + k)
     model = build_model().train()
     n_traj, n_time = xn.shape[:2]
-    saved = os.path.join(args.work, f"model-{k}.p{PHASES_SAVED}.pt")
-    resume = os.path.exists(saved)
-    if resume:
-        model.load_state_dict(torch.load(saved, weights_only=True))
-        log(f"train: model {k} continues from {saved}")
-    logf = open(os.path.join(args.work, f"model-{k}.log"), "a" if resume else "w")
+
+    def saved_after(phase):
+        return os.path.join(args.work, f"model-{k}.p{phase}.pt")
+
+    resumed = max((p for p, *_ in PHASES if p >= PHASES_SAVED and os.path.exists(saved_after(p))), default=0)
+    if resumed:
+        model.load_state_dict(torch.load(saved_after(resumed), weights_only=True))
+        log(f"train: model {k} continues from {saved_after(resumed)}")
+    logf = open(os.path.join(args.work, f"model-{k}.log"), "a" if resumed else "w")
     t0 = time.time()
     for phase, steps, horizon, batch, lr in PHASES:
-        if resume and phase <= PHASES_SAVED:
+        if phase <= resumed:
             continue
         if phase > PHASES_SAVED:
             gen = torch.Generator().manual_seed(SEED0 + k + 1000 * phase)
@@ -224,9 +227,11 @@ def train_one(k, xn, w, args):
                 print(line, file=logf, flush=True)
                 log("train: " + line)
                 running = []
-        if phase == PHASES_SAVED:
-            torch.save(model.state_dict(), saved + ".part")
-            os.replace(saved + ".part", saved)
+            if args.snapshot_every and (s + 1) % args.snapshot_every == 0 and s + 1 < steps:
+                torch.save(model.state_dict(), os.path.join(args.work, f"model-{k}.p{phase}.step{s + 1}.pt"))
+        if PHASES_SAVED <= phase < PHASES[-1][0]:
+            torch.save(model.state_dict(), saved_after(phase) + ".part")
+            os.replace(saved_after(phase) + ".part", saved_after(phase))
     seconds = time.time() - t0
     print(f"model {k} trained in {seconds:.0f} s", file=logf, flush=True)
     logf.close()
@@ -423,6 +428,8 @@ def main():
     ap.add_argument("--only", type=int, nargs="+", help="train only these model indices (to run several processes)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads per process; on a loaded machine 1 is several times faster than 2")
+    ap.add_argument("--snapshot-every", type=int, default=0, metavar="N",
+                    help="also save WORK/model-k.pP.stepS.pt every N steps of a phase (to watch a long phase)")
     ap.add_argument("--stage", choices=["all"] + list(STAGES), default="all")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
