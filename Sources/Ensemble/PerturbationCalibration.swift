@@ -159,7 +159,7 @@ public struct PerturbationCalibration {
             for v in 0..<n { jacobian[v * n + w] = (r[v] - r0[v]) / step }
         }
         while !done() {
-            var r = residual(base)
+            let r = residual(base)
             guard var delta = Self.solve(jacobian, r.map { -$0 }, n: n) else {
                 log("calibrate: the variables' responses to their targets are not independent; the per-variable search stops")
                 break
@@ -185,7 +185,6 @@ public struct PerturbationCalibration {
                 if next.worstVariableError < best.worstVariableError { best = next }
                 if next.worstVariableError < base.worstVariableError {
                     base = next
-                    r = rNext
                     improved = true
                     break
                 }
