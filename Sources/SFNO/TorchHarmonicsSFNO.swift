@@ -156,12 +156,7 @@ public final class TorchHarmonicsSFNO: SFNONetwork, @unchecked Sendable {
         return try scratch.withArena { arena in
             var w = Workspace(arena: arena, checkpoint: checkpoint, slab: points, transforms: blocks.map(\.transforms), members: members)
             let modelTile = Workspace.tile(nlat: nlat, nlon: nlon, longitudes: decomposition?.longitudes.count)
-            try input.withUnsafeBufferPointer { input in
-                try encoder.apply(input.baseAddress!, points: points, members: members, work: w.tiles, tile: modelTile, into: w.x)
-            }
-            if let embedding {
-                for m in 0..<members { embedding.add(to: UnsafeMutableBufferPointer(start: w.x + m * e * points, count: e * points)) }
-            }
+            try w.encode(input, with: encoder, embedding: embedding, embedDim: e, points: points, members: members, tile: modelTile)
             observe?("encoder", UnsafeBufferPointer(start: w.x, count: members * e * points))
             for (index, block) in blocks.enumerated() {
                 let outPoints = block.transforms.outputPoints

@@ -101,3 +101,17 @@ func addChannelBias(_ x: UnsafeMutablePointer<Float>, _ bias: [Float], points: I
         }
     }
 }
+
+extension Workspace {
+    /// The first stage, the same in both networks: the encoder lifts `input` (`[members][inChannels][points]`)
+    /// into `x` (`[members][embedDim][points]`), then the position embedding, if any, is added to every member.
+    func encode(_ input: [Float], with encoder: DistributedEncoderDecoder, embedding: PositionEmbedding?,
+                embedDim e: Int, points: Int, members: Int, tile: Int) throws {
+        try input.withUnsafeBufferPointer { input in
+            try encoder.apply(input.baseAddress!, points: points, members: members, work: tiles, tile: tile, into: x)
+        }
+        if let embedding {
+            for m in 0..<members { embedding.add(to: UnsafeMutableBufferPointer(start: x + m * e * points, count: e * points)) }
+        }
+    }
+}
